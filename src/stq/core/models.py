@@ -1,0 +1,117 @@
+"""Shared models: calendar swaps, number counters, case events, notifications, and the workflow-case mixin."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class CalendarDay(models.Model):
+    """A government-announced change to the working-day calendar: an extra day off or a working weekend day."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "off", _("Extra day off")
+        WORKING_DAY = "working", _("Working day (swap)")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("reason / announcing decision"), max_length=255)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("calendar change")
+        verbose_name_plural = _("calendar changes")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
+
+
+class NumberCounter(models.Model):
+    """The last number issued per (unit, year, kind); locked and incremented with the insert it numbers."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=32)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "kind"], name="core_counter_unique")]
+
+
+class CaseEvent(models.Model):
+    """What happened to a case, in order: actor, action, from → to, note."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    case = GenericForeignKey("content_type", "object_id")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=64)
+    from_state = models.CharField(_("from"), max_length=64, blank=True)
+    to_state = models.CharField(_("to"), max_length=64, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"], name="core_event_case")]
+
+
+class Notification(models.Model):
+    """An in-app notification. `dedupe_key` keeps a scheduled reminder from being sent twice."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    level = models.CharField(max_length=16, default="info")
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notif_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=Q(dedupe_key__isnull=False), name="core_notif_dedupe"
+            )
+        ]
+
+
+class WorkflowCase(models.Model):
+    """Mixin for every case type run by the workflow engine (`stq.core.workflow`).
+
+    `state`, `due_on` and `due_kind` are written only by the engine. `version` is bumped on every change so that
+    edits made on a stale copy are refused (optimistic concurrency) instead of overwriting silently.
+    """
+
+    state = models.CharField(_("state"), max_length=32, db_index=True, editable=False)
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True, editable=False)
+    due_kind = models.CharField(_("what is due"), max_length=64, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    workflow = None  # set by each concrete case type to its `stq.core.workflow.Workflow`
+
+    class Meta:
+        abstract = True
+
+    @property
+    def owning_unit(self):
+        return self.unit
+
+    def events(self):
+        return CaseEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk
+        ).select_related("actor")

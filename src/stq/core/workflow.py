@@ -1,0 +1,224 @@
+"""The one workflow engine.
+
+A case type declares its workflow as data — states, and transitions (action, from → to, the roles that may take
+it at which unit, the note or data it requires, the deadline it starts) — and the engine applies a transition in
+one transaction: lock the row, re-check the state after the lock, ask the policy, run the guard, apply, write
+the case event and the history row, store the next deadline, and notify the next actors after commit.
+No view and no service writes `state` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stq.org import policy
+from stq.org.selectors import users_with_roles
+
+from . import calendar
+from .errors import AppError, Conflict, Forbidden
+from .history import save_as
+from .models import CaseEvent
+from .notifications import notify
+
+REGISTRY: dict[str, Workflow] = {}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline a transition starts, counted from the day the transition happens."""
+
+    kind: str
+    label: Any
+    working_days: int | None = None
+    days: int | None = None
+
+    def due_from(self, day: date) -> date:
+        if self.working_days is not None:
+            return calendar.add_working_days(day, self.working_days)
+        return calendar.add_days(day, self.days or 0)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: Any
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    unit_field: str = "unit"  # the case's FK naming the unit whose grant is needed
+    note_required: bool | Callable[[Any], bool] = False
+    required_data: tuple[str, ...] = ()
+    not_by: tuple[str, ...] = ()  # case attributes naming users who may not take this action (self-approval)
+    deadline: Deadline | None = None  # started by this step; None clears the case's deadline
+    guard: Callable[..., None] | None = None  # guard(case, actor, data) raises AppError
+    effect: Callable[..., None] | None = None  # effect(case, actor, data) sets fields
+    style: str = "primary"
+
+    def needs_note(self, case) -> bool:
+        return self.note_required(case) if callable(self.note_required) else bool(self.note_required)
+
+
+@dataclass
+class Workflow:
+    name: str  # also the policy action prefix, e.g. "info_collection"
+    label: Any
+    initial: str
+    states: Any  # a TextChoices class
+    transitions: list[Transition]
+    create_roles: frozenset[str] = field(default_factory=frozenset)
+    initial_deadline: Deadline | None = None
+    model: Any = None
+
+    def __post_init__(self):
+        self.by_action = {t.action: t for t in self.transitions}
+        policy.register_action(f"{self.name}.create", self.create_roles)
+        for t in self.transitions:
+            policy.register_action(f"{self.name}.{t.action}", t.roles)
+        REGISTRY[self.name] = self
+
+    def bind(self, model) -> Workflow:
+        self.model = model
+        model.workflow = self
+        return self
+
+    # --- questions -----------------------------------------------------------------------------------
+    def transition(self, action: str) -> Transition:
+        try:
+            return self.by_action[action]
+        except KeyError:
+            raise AppError("unknown_action", _("Unknown action."), field="action") from None
+
+    def state_label(self, state: str) -> str:
+        return str(dict(self.states.choices).get(state, state))
+
+    def _unit(self, case, t: Transition):
+        return getattr(case, t.unit_field)
+
+    def is_self(self, actor, case, t: Transition) -> bool:
+        return any(getattr(case, f"{attr}_id", None) == actor.pk for attr in t.not_by)
+
+    def may(self, actor, case, t: Transition) -> bool:
+        return (
+            case.state in t.sources
+            and policy.can_at(actor, f"{self.name}.{t.action}", self._unit(case, t))
+            and not self.is_self(actor, case, t)
+        )
+
+    def available(self, actor, case) -> list[Transition]:
+        """The actions this user may take on this case now."""
+        return [t for t in self.transitions if self.may(actor, case, t)]
+
+    def actionable_q(self, user) -> Q:
+        """Cases on which the user may take some action now (for "my work")."""
+        q = Q(pk__in=[])
+        for t in self.transitions:
+            part = Q(state__in=t.sources) & policy.scope_q(user, f"{self.name}.{t.action}", unit_field=t.unit_field)
+            for attr in t.not_by:
+                part &= ~Q(**{f"{attr}_id": user.pk})
+            q |= part
+        return q
+
+    def next_actors(self, case) -> list:
+        """Users who may act on the case in its current state."""
+        users: dict[int, Any] = {}
+        for t in self.transitions:
+            if case.state not in t.sources:
+                continue
+            for user in users_with_roles(t.roles, self._unit(case, t)):
+                if not self.is_self(user, case, t):
+                    users[user.pk] = user
+        return list(users.values())
+
+    # --- changes -------------------------------------------------------------------------------------
+    def create(self, *, actor, case, note: str = "", data: dict | None = None):
+        """Store a new case in the initial state (inside the caller's transaction) and write its first event."""
+        policy.check_at(actor, f"{self.name}.create", case.unit)
+        case.state = self.initial
+        case.created_by = actor
+        if self.initial_deadline:
+            case.due_on = self.initial_deadline.due_from(timezone.localdate())
+            case.due_kind = self.initial_deadline.kind
+        save_as(case, actor, reason="create")
+        self._event(case, actor, "create", "", self.initial, note, data)
+        return case
+
+    def apply(self, *, actor, case, action: str, note: str = "", data: dict | None = None,
+              expected_version: int | None = None):
+        """Apply `action` to `case` as `actor`; returns the fresh, updated case."""
+        t = self.transition(action)
+        data = dict(data or {})
+        note = (note or "").strip()
+        with transaction.atomic():
+            locked = type(case).objects.select_for_update().get(pk=case.pk)
+            if expected_version is not None and locked.version != expected_version:
+                raise Conflict("stale", _("This record was changed by someone else. Reload it and try again."))
+            if locked.state not in t.sources:
+                raise Conflict(
+                    "invalid_state",
+                    _("“%(action)s” is not possible while the case is “%(state)s”.")
+                    % {"action": t.label, "state": self.state_label(locked.state)},
+                )
+            if not policy.can_at(actor, f"{self.name}.{t.action}", self._unit(locked, t)):
+                raise Forbidden("forbidden", _("You do not have permission to do this."))
+            if self.is_self(actor, locked, t):
+                raise Forbidden("self_approval", _("You cannot approve or decide on your own submission."))
+            if t.needs_note(locked) and not note:
+                raise AppError("note_required", _("A note is required for this action."), field="note")
+            missing = {k: _("This field is required.") for k in t.required_data if data.get(k) in (None, "", [])}
+            if missing:
+                raise AppError("required", _("Some required information is missing."), fields=missing)
+            if t.guard:
+                t.guard(locked, actor, data)
+            from_state = locked.state
+            if t.effect:
+                t.effect(locked, actor, data)
+            locked.state = t.target
+            if t.deadline:
+                locked.due_on = t.deadline.due_from(timezone.localdate())
+                locked.due_kind = t.deadline.kind
+            else:
+                locked.due_on, locked.due_kind = None, ""
+            locked.version += 1
+            save_as(locked, actor, reason=action)
+            self._event(locked, actor, action, from_state, t.target, note, data)
+            self._notify(locked, actor, t)
+        return locked
+
+    def _event(self, case, actor, action, from_state, to_state, note, data):
+        import json
+
+        CaseEvent.objects.create(
+            content_type=ContentType.objects.get_for_model(type(case)),
+            object_id=case.pk,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+        )
+
+    def _notify(self, case, actor, t: Transition):
+        url = case.get_absolute_url() if hasattr(case, "get_absolute_url") else ""
+        title = _("%(case)s: %(action)s → %(state)s") % {
+            "case": str(case), "action": t.label, "state": self.state_label(t.target)
+        }
+        recipients = [u for u in self.next_actors(case) if u.pk != actor.pk]
+        creator = getattr(case, "created_by", None)
+        if creator is not None and creator.pk != actor.pk:
+            recipients.append(creator)
+        notify(recipients, title=title, url=url)
+
+
+def workflows() -> Iterable[Workflow]:
+    return REGISTRY.values()

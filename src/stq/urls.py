@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from stq.core import api as core_api
+from stq.core import views as core_views
+from stq.org import api as org_api
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("auth/token/", core_api.TokenSignInView.as_view(), name="token"),
+    path("me/", org_api.MeView.as_view(), name="me"),
+    path("units/", org_api.UnitListView.as_view(), name="units"),
+    path("units/<str:code>/grants/", org_api.GrantListView.as_view(), name="unit_grants"),
+    path("units/<str:code>/grants/<int:grant_id>/", org_api.GrantDetailView.as_view(), name="unit_grant"),
+    path("", include("stq.enterprises.api_urls")),
+    path("", include("stq.collection.api_urls")),
+    path("", include("stq.declarations.api_urls")),
+    path("", include("stq.risk.api_urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("notifications/", core_views.notifications, name="notifications"),
+    path("notifications/<int:pk>/open/", core_views.notification_open, name="notification_open"),
+    path("notifications/read-all/", core_views.notifications_read_all, name="notifications_read_all"),
+    path("administration/", include("stq.org.urls")),
+    path("enterprises/", include("stq.enterprises.urls")),
+    path("collection/", include("stq.collection.urls")),
+    path("declarations/", include("stq.declarations.urls")),
+    path("risk/", include("stq.risk.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CaseAppConfig(AppConfig):
+    name = "tests.caseapp"
+    label = "caseapp"
