@@ -29,14 +29,19 @@ def main(po_path: str, json_path: str) -> None:
         msgid = unquote(m.group(1))
         if not msgid:
             continue
-        if "msgid_plural" in entry:
+        if re.search(r"^msgid_plural ", entry, re.M):
             if re.search(r'^msgstr\[0\] ""\s*$', entry, re.M) and msgid in table:
                 forms = table[msgid] if isinstance(table[msgid], list) else [table[msgid]]
                 entry = re.sub(r'^msgstr\[0\] "".*', "msgstr[0] " + quote(forms[0]), entry, flags=re.M | re.S)
                 entries[i] = entry
             continue
+        fuzzy = re.search(r"^#,.*\bfuzzy\b", entry, re.M) is not None
+        if fuzzy:  # a guessed translation is as good as none: drop the guess and its "#|" lines
+            entry = "\n".join(line for line in entry.split("\n") if not line.startswith("#|"))
+            entry = re.sub(r"^#, fuzzy\n", "", entry, flags=re.M).replace("fuzzy, ", "")
+            entries[i] = entry
         sm = re.search(r'^msgstr ((?:"(?:[^"\\]|\\.)*"\n?)+)', entry, re.M)
-        if sm and unquote(sm.group(1)) == "":
+        if sm and (fuzzy or unquote(sm.group(1)) == ""):
             if msgid in table:
                 entries[i] = entry[: sm.start()] + "msgstr " + quote(table[msgid])
                 entries[i] = entries[i].replace("#, fuzzy\n", "")

@@ -29,6 +29,8 @@ urlpatterns = [
     path("notifications/", core_views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", core_views.notification_open, name="notification_open"),
     path("notifications/read-all/", core_views.notifications_read_all, name="notifications_read_all"),
+    path("administration/calendar/", core_views.calendar_days, name="calendar_days"),
+    path("administration/calendar/<int:pk>/delete/", core_views.calendar_day_delete, name="calendar_day_delete"),
     path("administration/", include("stq.org.urls")),
     path("enterprises/", include("stq.enterprises.urls")),
     path("collection/", include("stq.collection.urls")),

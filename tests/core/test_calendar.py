@@ -52,3 +52,27 @@ def test_national_day_and_weekends():
     # 2026-09-01 and 09-02 are holidays (Tue, Wed); Fri 28/08 + 1 = Mon 31/08 is a substituted day off too
     assert not calendar.is_working_day(date(2026, 9, 2))
     assert calendar.add_working_days(date(2026, 8, 28), 1) == date(2026, 9, 3)
+
+
+def test_only_the_national_administrator_edits_the_calendar(org):
+    from stq.core import services
+    from stq.core.errors import AppError, Forbidden
+
+    with pytest.raises(Forbidden):
+        services.calendar_day_add(actor=org.admin_kv01pt, date=date(2026, 2, 23), kind="off", reason="x")
+    assert not CalendarDay.objects.exists()
+    with pytest.raises(AppError) as excinfo:
+        services.calendar_day_add(actor=org.admin_chq, date=date(2026, 2, 23), kind="working", reason="x")
+    assert excinfo.value.code == "not_a_weekend" and "date" in excinfo.value.fields
+    day = services.calendar_day_add(actor=org.admin_chq, date=date(2026, 2, 28), kind="working", reason="làm bù")
+    assert day.history.get().history_user == org.admin_chq
+    assert calendar.is_working_day(date(2026, 2, 28))
+
+
+def test_calendar_page(org, client):
+    client.force_login(org.admin_chq)
+    response = client.post("/administration/calendar/", {"date": "2026-02-23", "kind": "off", "reason": "nghỉ bù"})
+    assert response.status_code == 302
+    assert CalendarDay.objects.get().date == date(2026, 2, 23)
+    client.force_login(org.admin_kv01pt)
+    assert client.get("/administration/calendar/").status_code == 404

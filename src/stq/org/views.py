@@ -27,7 +27,9 @@ def _administered_unit(user, code: str) -> Unit:
 def admin_home(request):
     own = [g.unit_id for g in policy.active_grants(request.user) if g.role == Role.UNIT_ADMIN]
     units = Unit.objects.filter(Q(pk__in=own) | Q(parent_id__in=own)).order_by("path")
-    return render(request, "org/admin_home.html", {"units": units, "own": set(own)})
+    root = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    national = root is not None and policy.can_at(request.user, "core.manage_calendar", root)
+    return render(request, "org/admin_home.html", {"units": units, "own": set(own), "is_national_admin": national})
 
 
 @login_required
