@@ -19,7 +19,8 @@ def quote(text: str) -> str:
 def main(po_path: str, json_path: str) -> None:
     table = json.load(open(json_path, encoding="utf-8"))
     text = open(po_path, encoding="utf-8").read()
-    text = text.replace('#, fuzzy\nmsgid ""\nmsgstr ""', 'msgid ""\nmsgstr ""', 1).replace('"Language: \\n"', '"Language: vi\\n"', 1)
+    text = text.replace('#, fuzzy\nmsgid ""\nmsgstr ""', 'msgid ""\nmsgstr ""', 1)
+    text = text.replace('"Language: \\n"', '"Language: vi\\n"', 1)
     entries = text.split("\n\n")
     missing = []
     for i, entry in enumerate(entries):
