@@ -17,7 +17,7 @@ import dj_database_url
 SRC_DIR = Path(__file__).resolve().parent  # src/stq
 BASE_DIR = SRC_DIR.parent.parent  # repository root
 VAR_DIR = Path(os.environ.get("STQ_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)  # also keeps WhiteNoise from warning in development
 
 
 def env_bool(name: str, default: bool = False) -> bool:
