@@ -1,0 +1,120 @@
+"""Reads and searches of the enterprise directory.
+
+Contract used by other apps (keep stable):
+- `enterprise_family_codes(tax_code) -> list[str]`: the enterprise, its head and every branch sharing the root.
+- `is_on_focus_list(enterprise, day, risk_area=None) -> bool` and `focus_entries_on(...)`.
+- `has_searched(user, tax_code, since) -> bool`: the user searched and the enterprise was among the results.
+- `search_enterprises(query)`: accent- and case-insensitive search by tax-code prefix or name fragment.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+
+from stq.org.policy import active_grants
+
+from .models import Enterprise, EnterpriseSearch, FocusListEntry
+from .taxcode import clean_digits
+from .text import normalize_name
+
+
+def enterprises_visible_to(user, *, query: str | None = None) -> QuerySet[Enterprise]:
+    """The directory is national: any user with an active role sees every enterprise."""
+    if not active_grants(user) and not getattr(user, "is_superuser", False):
+        return Enterprise.objects.none()
+    qs = Enterprise.objects.select_related("managing_unit", "head")
+    if query:
+        qs = search_enterprises(query, qs)
+    return qs
+
+
+def search_filter(query: str) -> Q | None:
+    """The filter for a query: digits → tax-code prefix; text → every word is a fragment of the normalised name."""
+    raw = (query or "").strip()
+    digits = clean_digits(raw)
+    if digits and digits.isdigit():
+        return Q(tax_code__startswith=digits)
+    words = normalize_name(raw).split()
+    if not words:
+        return None
+    q = Q()
+    for word in words:
+        q &= Q(name_search__contains=word)
+    return q
+
+
+def search_enterprises(query: str, qs: QuerySet[Enterprise] | None = None) -> QuerySet[Enterprise]:
+    qs = Enterprise.objects.all() if qs is None else qs
+    q = search_filter(query)
+    return qs if q is None else qs.filter(q)
+
+
+def get_enterprise(tax_code: str) -> Enterprise | None:
+    digits = clean_digits(tax_code)
+    return Enterprise.objects.select_related("managing_unit", "head").filter(tax_code=digits).first()
+
+
+def enterprise_family_codes(tax_code: str) -> list[str]:
+    """The enterprise, its head and all branches sharing the 10-digit root (sorted; the given code included even
+    when the enterprise is not in the directory)."""
+    digits = clean_digits(tax_code)
+    root = digits[:10]
+    codes = set(Enterprise.objects.filter(tax_code__startswith=root).values_list("tax_code", flat=True))
+    ent = Enterprise.objects.filter(tax_code=digits).select_related("head").first()
+    if ent is not None and ent.head_id:
+        codes.add(ent.head.tax_code)
+        codes.update(Enterprise.objects.filter(head_id=ent.head_id).values_list("tax_code", flat=True))
+    if ent is not None:
+        codes.update(Enterprise.objects.filter(head=ent).values_list("tax_code", flat=True))
+    if digits:
+        codes.add(digits)
+    return sorted(codes)
+
+
+def focus_entries_on(enterprise, day: date, risk_area: str | None = None) -> QuerySet[FocusListEntry]:
+    """Focus-list entries of the enterprise in force on `day` (in `risk_area` when given)."""
+    ent_id = enterprise.pk if isinstance(enterprise, Enterprise) else None
+    qs = FocusListEntry.objects.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    qs = qs.filter(enterprise_id=ent_id) if ent_id else qs.filter(enterprise__tax_code=clean_digits(enterprise))
+    if risk_area:
+        qs = qs.filter(risk_area=risk_area)
+    return qs
+
+
+def is_on_focus_list(enterprise, day: date, risk_area: str | None = None) -> bool:
+    """Is the enterprise (an Enterprise or a tax code) on the focus list on `day` for `risk_area` (any area when
+    None)? The proposal rules call this."""
+    return focus_entries_on(enterprise, day, risk_area).exists()
+
+
+def focus_list(*, day: date | None = None, risk_area: str | None = None, query: str | None = None):
+    qs = FocusListEntry.objects.select_related("enterprise", "designating_unit", "created_by")
+    if day:
+        qs = qs.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    if risk_area:
+        qs = qs.filter(risk_area=risk_area)
+    if query:
+        q = search_filter(query)
+        if q is not None:
+            qs = qs.filter(enterprise__in=Enterprise.objects.filter(q))
+    return qs
+
+
+def has_searched(user, tax_code: str, since: datetime) -> bool:
+    """Did `user` search the directory since `since` with the enterprise among the results (its tax code in the
+    recorded first page of matches, or the query being a prefix of its tax code)?"""
+    digits = clean_digits(tax_code)
+    for query, codes in EnterpriseSearch.objects.filter(user=user, searched_at__gte=since).values_list(
+        "normalized_query", "matched_tax_codes"
+    ):
+        if digits in (codes or []):
+            return True
+        if query and query.isdigit() and digits.startswith(query):
+            return True
+    return False
+
+
+def searches_of(user, *, limit: int = 20) -> QuerySet[EnterpriseSearch]:
+    return EnterpriseSearch.objects.filter(user=user)[:limit]

@@ -1,0 +1,155 @@
+"""Pages of the enterprise directory (thin: they call selectors and services)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stq.core.errors import AppError
+from stq.core.forms import apply_app_error
+from stq.core.history import field_changes
+from stq.org import policy as org_policy
+
+from . import importer, selectors, services
+from .forms import EnterpriseCreateForm, FocusEntryForm, ImportForm, ProfileSubmissionForm
+from .models import Enterprise, RiskArea
+from .policy import can_anywhere
+from .sections import render_sections
+
+PAGE_SIZE = 25
+
+
+def _enterprise_or_404(user, tax_code: str) -> Enterprise:
+    ent = selectors.enterprises_visible_to(user).filter(tax_code=tax_code.replace("-", "")).first()
+    if ent is None:
+        raise Http404
+    return ent
+
+
+@login_required
+def enterprise_list(request):
+    query = request.GET.get("q", "").strip()
+    qs = selectors.enterprises_visible_to(request.user, query=query or None)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if query and str(page.number) == "1":
+        services.search_record(actor=request.user, query=query, matched_count=page.paginator.count,
+                               matched_tax_codes=[e.tax_code for e in page.object_list])
+    form = EnterpriseCreateForm(request.POST or None)
+    may_edit = can_anywhere(request.user, "enterprise.edit")
+    if request.method == "POST" and may_edit and form.is_valid():
+        try:
+            ent = services.enterprise_create(actor=request.user, **form.cleaned_data)
+        except AppError as error:
+            apply_app_error(form, error)
+        else:
+            messages.success(request, _("Enterprise added."))
+            return redirect("enterprises:detail", tax_code=ent.tax_code)
+    return render(request, "enterprises/list.html", {
+        "query": query, "page": page, "form": form, "may_edit": may_edit,
+        "may_import": can_anywhere(request.user, "enterprise.import"),
+    })
+
+
+def _history(ent: Enterprise) -> list[dict]:
+    rows = []
+    labels = {f.name: f.verbose_name for f in Enterprise._meta.fields}
+    for record in ent.history.select_related("history_user").order_by("-history_date")[:100]:
+        changes = [] if record.history_type == "+" else field_changes(record)
+        changes = [c for c in changes if c["field"] not in ("name_search", "updated_at", "province_code")]
+        if record.history_type == "~" and not changes:
+            continue
+        rows.append({"record": record, "changes": [{**c, "label": labels.get(c["field"], c["field"])}
+                                                   for c in changes]})
+    return rows
+
+
+def _submissions(ent: Enterprise) -> list:
+    labels = {f.name: f.verbose_name for f in Enterprise._meta.fields}
+    subs = list(ent.submissions.select_related("officer", "unit"))
+    for sub in subs:
+        sub.labelled_changes = [{**c, "label": labels.get(c["field"], c["field"])} for c in sub.changes]
+    return subs
+
+
+@login_required
+def enterprise_detail(request, tax_code: str):
+    ent = _enterprise_or_404(request.user, tax_code)
+    form = ProfileSubmissionForm(request.POST or None, enterprise=ent)
+    may_edit = can_anywhere(request.user, "enterprise.edit")
+    if request.method == "POST" and may_edit and form.is_valid():
+        try:
+            services.profile_submission_record(
+                actor=request.user, enterprise=ent, submitted_on=form.cleaned_data["submitted_on"],
+                source=form.cleaned_data["source"], data=form.submitted_data(), note=form.cleaned_data["note"],
+            )
+        except AppError as error:
+            apply_app_error(form, error)
+        else:
+            messages.success(request, _("Profile submission recorded; the enterprise has been updated."))
+            return redirect("enterprises:detail", tax_code=ent.tax_code)
+    today = timezone.localdate()
+    return render(request, "enterprises/detail.html", {
+        "ent": ent,
+        "form": form,
+        "may_edit": may_edit,
+        "may_edit_risk": org_policy.can(request.user, "enterprise.edit_risk", ent),
+        "branches": ent.branches.order_by("tax_code")[:50],
+        "focus_entries": ent.focus_entries.select_related("designating_unit").order_by("-valid_from"),
+        "on_focus_today": selectors.is_on_focus_list(ent, today),
+        "submissions": _submissions(ent),
+        "history": _history(ent),
+        "sections": render_sections(request, ent),
+        "today": today,
+    })
+
+
+@login_required
+def focus_list(request):
+    query = request.GET.get("q", "").strip()
+    area = request.GET.get("area", "")
+    current = request.GET.get("current", "1") == "1"
+    qs = selectors.focus_list(day=timezone.localdate() if current else None, risk_area=area or None,
+                              query=query or None)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    may_manage = can_anywhere(request.user, "focus_list.manage")
+    form = FocusEntryForm(request.POST or None)
+    if request.method == "POST" and may_manage and form.is_valid():
+        data = form.cleaned_data
+        ent = selectors.get_enterprise(data["tax_code"])
+        try:
+            if ent is None:
+                raise AppError("not_found", _("No enterprise has this tax code."), field="tax_code")
+            services.focus_entry_add(actor=request.user, enterprise=ent, risk_area=data["risk_area"],
+                                     valid_from=data["valid_from"], valid_to=data["valid_to"], reason=data["reason"])
+        except AppError as error:
+            apply_app_error(form, error)
+        else:
+            messages.success(request, _("Enterprise added to the focus list."))
+            return redirect("enterprises:focus_list")
+    return render(request, "enterprises/focus_list.html", {
+        "page": page, "form": form, "may_manage": may_manage, "query": query, "area": area,
+        "current": current, "areas": RiskArea.choices,
+    })
+
+
+@login_required
+def enterprise_import(request):
+    if not can_anywhere(request.user, "enterprise.import"):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = importer.enterprise_import(actor=request.user, content=upload.read(), filename=upload.name,
+                                                dry_run=form.cleaned_data["dry_run"])
+        except AppError as error:
+            apply_app_error(form, error)
+    return render(request, "enterprises/import.html", {
+        "form": form, "report": report, "columns": importer.COLUMNS,
+    })
