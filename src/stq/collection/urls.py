@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "collection"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.collection_list, name="list"),
+    path("new/", views.create, name="create"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/action/", views.action, name="action"),
+    path("<int:pk>/results/", views.results, name="results"),
+]

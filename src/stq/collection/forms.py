@@ -1,0 +1,147 @@
+"""Forms of the information-collection pages (validated on the server; service errors land beside the field)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from stq.enterprises.models import Enterprise
+from stq.enterprises.taxcode import clean_digits
+from stq.org import policy
+from stq.org.models import Unit
+
+from .models import CollectionForm, InfoCollection, Recommendation, RiskArea
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+def units_where(user, action: str):
+    """Units where the user may take `action` (their grants' units, and the units below where the grant says so)."""
+    allowed = policy.roles_for(action)
+    ids = set()
+    for grant in policy.active_grants(user):
+        if grant.role in allowed:
+            if grant.include_units_below:
+                ids.update(Unit.objects.subtree(grant.unit).values_list("pk", flat=True))
+            else:
+                ids.add(grant.unit_id)
+    return Unit.objects.filter(pk__in=ids).order_by("path")
+
+
+class ProposalForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    enterprise = forms.CharField(label=_("Enterprise tax code"), max_length=20,
+                                 help_text=_("10 digits, or 13 digits for a branch (0123456789-001)."))
+    signs = forms.CharField(label=_("Signs of violation"), widget=forms.Textarea(attrs={"rows": 4}))
+    risk_areas = forms.ModelMultipleChoiceField(label=_("Risk areas"), queryset=RiskArea.objects.filter(active=True),
+                                                widget=forms.CheckboxSelectMultiple)
+    collection_form = forms.ChoiceField(label=_("Collection form"), choices=CollectionForm.choices,
+                                        widget=forms.RadioSelect)
+    addressee = forms.CharField(label=_("Addressee"), max_length=500)
+    planned_start = forms.DateField(label=_("Planned start"), widget=DATE)
+    planned_end = forms.DateField(label=_("Planned end"), widget=DATE)
+    department_scope = forms.BooleanField(
+        label=_("Department scope (approved by the department's leaders)"), required=False)
+
+    def __init__(self, *args, user, instance: InfoCollection | None = None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "unit": instance.unit, "enterprise": instance.enterprise.tax_code_display, "signs": instance.signs,
+                "risk_areas": list(instance.risk_areas.all()), "collection_form": instance.collection_form,
+                "addressee": instance.addressee, "planned_start": instance.planned_start,
+                "planned_end": instance.planned_end, "department_scope": instance.department_scope,
+            }
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        if instance is not None:
+            del self.fields["unit"]
+        else:
+            units = units_where(user, "info_collection.create")
+            self.fields["unit"].queryset = units
+            if user.unit_id and units.filter(pk=user.unit_id).exists():
+                self.fields["unit"].initial = user.unit_id
+            elif units.count() == 1:
+                self.fields["unit"].initial = units.first().pk
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-control")
+
+    def clean_enterprise(self):
+        digits = clean_digits(self.cleaned_data["enterprise"])
+        enterprise = Enterprise.objects.filter(tax_code=digits).first()
+        if enterprise is None:
+            raise forms.ValidationError(
+                _("No enterprise with this tax code in the directory. Add it to the directory first."))
+        return enterprise
+
+
+class ActionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note / reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResultsForm(forms.Form):
+    """One findings / amount / recommendation triple per risk area of the proposal."""
+
+    def __init__(self, *args, case: InfoCollection, **kwargs):
+        super().__init__(*args, **kwargs)
+        existing = {r.risk_area_id: r for r in case.results.all()}
+        self.areas = list(case.risk_areas.all())
+        for area in self.areas:
+            r = existing.get(area.pk)
+            self.fields[f"findings_{area.pk}"] = forms.CharField(
+                label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+                initial=r.findings if r else "")
+            self.fields[f"amount_{area.pk}"] = forms.IntegerField(
+                label=_("Amount at risk (VND)"), min_value=0, initial=r.amount_at_risk if r else 0,
+                widget=forms.NumberInput(attrs={"class": "form-control", "step": 1, "min": 0}))
+            self.fields[f"recommendation_{area.pk}"] = forms.ChoiceField(
+                label=_("Recommendation"), choices=[("", "—"), *Recommendation.choices],
+                initial=r.recommendation if r else "", widget=forms.Select(attrs={"class": "form-select"}))
+
+    def rows(self):
+        return [{"area": a, "findings": self[f"findings_{a.pk}"], "amount": self[f"amount_{a.pk}"],
+                 "recommendation": self[f"recommendation_{a.pk}"]} for a in self.areas]
+
+    def results(self) -> list[dict]:
+        d = self.cleaned_data
+        return [{"risk_area": a.pk, "findings": d[f"findings_{a.pk}"], "amount_at_risk": d[f"amount_{a.pk}"],
+                 "recommendation": d[f"recommendation_{a.pk}"]} for a in self.areas]
+
+    def place_error(self, error) -> None:
+        index = {i: a.pk for i, a in enumerate(self.areas)}
+        placed = False
+        for key, message in error.fields.items():
+            if key.startswith("results[") and "]." in key:
+                i, name = key[len("results["):].split("].", 1)
+                prefix = {"findings": "findings", "amount_at_risk": "amount", "recommendation": "recommendation"}
+                if int(i) in index and name in prefix:
+                    self.add_error(f"{prefix[name]}_{index[int(i)]}", str(message))
+                    placed = True
+        if not placed:
+            self.add_error(None, str(error.message))
+
+
+class ListFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("All states")), *InfoCollection.State.choices])
+    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.all(),
+                                  to_field_name="code", empty_label=_("All units"))
+    enterprise = forms.CharField(label=_("Enterprise (tax code or name)"), required=False)
+    risk_area = forms.ModelChoiceField(label=_("Risk area"), required=False, queryset=RiskArea.objects.all(),
+                                       to_field_name="code", empty_label=_("All risk areas"))
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_where(user, "view")
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-control form-control-sm")
+            else:
+                field.widget.attrs.setdefault("class", "form-check-input")
+
+
+

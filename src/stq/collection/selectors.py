@@ -1,0 +1,118 @@
+"""Reads: the duplicate search across all units, and the lists of information collections a user may see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from stq.enterprises.models import Enterprise
+from stq.org import policy
+
+from .models import InfoCollection, RiskArea
+
+# --- the duplicate search (domain A1.2, A2) -------------------------------------------------------------------
+# A source is fn(tax_codes: list[str], exclude) -> list[dict] with the keys of `duplicate_row`. The audits app
+# registers its open proposals and cases with `register_duplicate_source` (from its AppConfig.ready or models).
+DuplicateSource = Callable[[list[str], object], list[dict]]
+DUPLICATE_SOURCES: list[DuplicateSource] = []
+
+
+def register_duplicate_source(fn: DuplicateSource) -> DuplicateSource:
+    if fn not in DUPLICATE_SOURCES:
+        DUPLICATE_SOURCES.append(fn)
+    return fn
+
+
+def duplicate_row(*, kind: str, kind_label, unit, number: str, state: str, state_label, tax_code: str,
+                  enterprise_name: str = "", dates: dict | None = None) -> dict:
+    """The only facts another unit may see about an open case: never its content."""
+    return {
+        "kind": kind,
+        "kind_label": str(kind_label),
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "number": number,
+        "state": state,
+        "state_label": str(state_label),
+        "tax_code": tax_code,
+        "enterprise_name": enterprise_name,
+        "dates": {k: (v.isoformat() if v else None) for k, v in (dates or {}).items()},
+    }
+
+
+def family_codes(tax_code: str) -> list[str]:
+    """The enterprise's tax code, its head's and its branches' (the enterprises app's contract)."""
+    from stq.enterprises.selectors import enterprise_family_codes
+
+    return enterprise_family_codes(tax_code)
+
+
+@register_duplicate_source
+def _open_info_collections(tax_codes: list[str], exclude) -> list[dict]:
+    qs = (InfoCollection.objects.filter(enterprise__tax_code__in=tax_codes, state__in=InfoCollection.OPEN_STATES)
+          .select_related("unit", "enterprise").order_by("submitted_at", "pk"))
+    if isinstance(exclude, InfoCollection) and exclude.pk:
+        qs = qs.exclude(pk=exclude.pk)
+    wf = InfoCollection.workflow
+    return [
+        duplicate_row(
+            kind="info_collection", kind_label=wf.label, unit=c.unit, number=c.number, state=c.state,
+            state_label=wf.state_label(c.state), tax_code=c.enterprise.tax_code, enterprise_name=c.enterprise.name,
+            dates={"submitted_on": c.submitted_at and timezone.localdate(c.submitted_at),
+                   "planned_start": c.planned_start, "planned_end": c.planned_end},
+        )
+        for c in qs
+    ]
+
+
+def open_cases_for_enterprise(tax_code: str, *, exclude=None) -> list[dict]:
+    """Open information collections, audit proposals and audit cases on the enterprise, its head and its branches,
+    in ALL units (regardless of the policy: the duplicate warning must see everything) — but only their unit,
+    number, state and dates, never their content."""
+    codes = family_codes(tax_code)
+    rows: list[dict] = []
+    for source in DUPLICATE_SOURCES:
+        rows.extend(source(codes, exclude))
+    return rows
+
+
+# --- lists ----------------------------------------------------------------------------------------------------
+def info_collections_visible_to(user) -> QuerySet[InfoCollection]:
+    qs = InfoCollection.objects.select_related("unit", "enterprise", "proposed_by", "approval_unit")
+    return policy.visible(qs, user).distinct()
+
+
+def filter_info_collections(qs: QuerySet[InfoCollection], *, state=None, unit=None, enterprise=None,
+                            risk_area=None, overdue=False) -> QuerySet[InfoCollection]:
+    if state:
+        qs = qs.filter(state=state)
+    if unit:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if enterprise:
+        from stq.enterprises.selectors import search_filter
+
+        q = search_filter(str(enterprise))
+        if q is not None:
+            qs = qs.filter(**{"enterprise__in": Enterprise.objects.filter(q)})
+    if risk_area:
+        qs = qs.filter(risk_areas=risk_area)
+    if overdue:
+        qs = qs.filter(due_on__lt=timezone.localdate())
+    return qs
+
+
+def overdue_visible_to(user) -> QuerySet[InfoCollection]:
+    return filter_info_collections(info_collections_visible_to(user), overdue=True).order_by("unit__path", "due_on")
+
+
+def active_risk_areas() -> QuerySet[RiskArea]:
+    return RiskArea.objects.filter(active=True)
+
+
+def info_collections_of_enterprise(user, enterprise) -> QuerySet[InfoCollection]:
+    """The enterprise's collections (with its head and branches) that the user may open."""
+    codes = family_codes(enterprise.tax_code)
+    return info_collections_visible_to(user).filter(enterprise__tax_code__in=codes)
+

@@ -1,0 +1,175 @@
+"""Pages of information collection: list (filters, overdue), proposal form, case page with actions and timeline,
+results form, and the overdue list per unit. Thin: every write goes through `services`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from stq.core.errors import AppError, NotFound
+from stq.core.forms import apply_app_error
+from stq.org import policy
+
+from . import selectors, services
+from .forms import ActionForm, ListFilterForm, ProposalForm, ResultsForm
+from .models import InfoCollection
+
+WF = InfoCollection.workflow
+
+
+def _case(user, pk: int) -> InfoCollection:
+    try:
+        return policy.access(selectors.info_collections_visible_to(user), user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def collection_list(request):
+    form = ListFilterForm(request.GET or None, user=request.user)
+    qs = selectors.info_collections_visible_to(request.user)
+    if form.is_valid():
+        qs = selectors.filter_info_collections(qs, **form.cleaned_data)
+    qs = qs.order_by("-created_at", "-pk").prefetch_related("risk_areas")
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "collection/list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
+        "may_create": form.fields["unit"].queryset.exists() and bool(
+            policy.roles_for("info_collection.create") & {g.role for g in policy.active_grants(request.user)}),
+    })
+
+
+@login_required
+def overdue(request):
+    """Overdue information collections, per unit (the units the user may see)."""
+    qs = selectors.overdue_visible_to(request.user)
+    unit_code = request.GET.get("unit")
+    if unit_code:
+        qs = qs.filter(unit__code=unit_code)
+    groups: dict = {}
+    for case in qs[:500]:
+        groups.setdefault(case.unit, []).append(case)
+    return render(request, "collection/overdue.html", {"groups": groups, "unit_code": unit_code})
+
+
+@login_required
+def create(request):
+    form = ProposalForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.info_collection_create(actor=request.user, **form.cleaned_data)
+        except AppError as error:
+            apply_app_error(form, error)
+        else:
+            messages.success(request, _("Proposal %(number)s recorded as a draft.") % {"number": case.number})
+            return redirect(case)
+    return render(request, "collection/form.html", {"form": form})
+
+
+@login_required
+def edit(request, pk: int):
+    case = _case(request.user, pk)
+    form = ProposalForm(request.POST or None, user=request.user, instance=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.info_collection_update(actor=request.user, info_collection=case,
+                                            expected_version=int(request.POST.get("version") or case.version),
+                                            **form.cleaned_data)
+        except AppError as error:
+            apply_app_error(form, error)
+        else:
+            messages.success(request, _("Proposal saved."))
+            return redirect(case)
+    return render(request, "collection/form.html", {"form": form, "case": case})
+
+
+DATE_LABELS = {"submitted_on": _lazy("submitted"), "planned_start": _lazy("planned start"),
+               "planned_end": _lazy("planned end")}
+
+
+def _duplicate_rows(rows) -> list[dict]:
+    """The stored snapshot, with its ISO dates shown as dd/mm/yyyy."""
+    out = []
+    for row in rows or []:
+        dates = []
+        for key, value in (row.get("dates") or {}).items():
+            if value:
+                day = date.fromisoformat(value[:10])
+                dates.append(f"{DATE_LABELS.get(key, key)} {day:%d/%m/%Y}")
+        out.append({**row, "dates_text": " · ".join(dates)})
+    return out
+
+
+def _detail_context(request, case, *, action_error=None, action_note=""):
+    actions = WF.available(request.user, case)
+    return {
+        "case": case,
+        "state_label": WF.state_label(case.state),
+        "actions": [{"t": t, "needs_note": t.needs_note(case)} for t in actions],
+        "action_error": action_error or {},
+        "action_note": action_note,
+        "may_edit": case.state in services.EDITABLE_STATES and policy.can(request.user, "info_collection.edit", case),
+        "may_results": case.state in services.RESULT_STATES and policy.can(
+            request.user, "info_collection.results", case),
+        "results": case.results.select_related("risk_area", "recorded_by"),
+        "events": [{"e": e, "label": WF.by_action[e.action].label if e.action in WF.by_action else _("Created"),
+                    "from": WF.state_label(e.from_state) if e.from_state else "", "to": WF.state_label(e.to_state)}
+                   for e in case.events()],
+        "show_duplicates": case.duplicate_warning and case.duplicates,
+        "duplicates": _duplicate_rows(case.duplicates),
+    }
+
+
+@login_required
+def detail(request, pk: int):
+    case = _case(request.user, pk)
+    return render(request, "collection/detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def action(request, pk: int):
+    case = _case(request.user, pk)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    name, note = form.cleaned_data["action"], form.cleaned_data["note"]
+    try:
+        with transaction.atomic():
+            case = services.info_collection_act(
+                actor=request.user, info_collection=case, action=name, note=note,
+                expected_version=int(request.POST["version"]) if request.POST.get("version") else None)
+    except AppError as error:
+        return render(request, "collection/detail.html",
+                      _detail_context(request, case, action_error={name: str(error.message)}, action_note=note),
+                      status=error.status if error.status != 404 else 400)
+    messages.success(request, _("Done: %(action)s. State: %(state)s.") % {
+        "action": WF.transition(name).label, "state": WF.state_label(case.state)})
+    return redirect(case)
+
+
+@login_required
+def results(request, pk: int):
+    case = _case(request.user, pk)
+    form = ResultsForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.info_collection_results_save(actor=request.user, info_collection=case, results=form.results())
+        except AppError as error:
+            form.place_error(error)
+        else:
+            messages.success(request, _("Results saved."))
+            return redirect(case)
+    return render(request, "collection/results.html", {"form": form, "case": case})
