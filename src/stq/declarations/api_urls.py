@@ -1,5 +1,12 @@
 """API routes of this app, mounted under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("declarations/", api.DeclarationListView.as_view(), name="declarations-list"),
+    path("declarations/imports/", api.ImportJobCreateView.as_view(), name="declarations-import-create"),
+    path("declarations/imports/<int:pk>/", api.ImportJobDetailView.as_view(), name="declarations-import-detail"),
+    path("declarations/<str:number>/", api.DeclarationDetailView.as_view(), name="declarations-detail"),
+]

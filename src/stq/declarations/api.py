@@ -1,0 +1,111 @@
+"""API: declaration search and detail, import jobs (upload, progress, errors)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from stq.core.api import ErrorSerializer
+from stq.core.errors import AppError, NotFound
+
+from . import selectors, services
+from .models import Declaration, DeclarationLine, ImportFormat, ImportJob
+
+
+class LineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeclarationLine
+        exclude = ["id", "declaration"]
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Declaration
+        exclude = ["id", "import_job"]
+
+
+class DeclarationDetailSerializer(DeclarationSerializer):
+    lines = LineSerializer(many=True, read_only=True)
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+    errors_url = serializers.SerializerMethodField()
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = ["id", "original_name", "sha256", "format", "dry_run", "status", "rows_total", "rows_done",
+                  "percent", "errors_count", "errors_url", "declarations_new", "declarations_replaced",
+                  "lines_written", "duplicate_of", "created_by", "created_at", "started_at", "finished_at"]
+
+    def get_errors_url(self, job) -> str | None:
+        if not job.errors_file:
+            return None
+        from django.urls import reverse
+
+        return self.context["request"].build_absolute_uri(reverse("declarations:import_errors", args=[job.pk]))
+
+
+class ImportInSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    format = serializers.ChoiceField(choices=ImportFormat.choices, default=ImportFormat.STQ)
+    dry_run = serializers.BooleanField(default=False)
+
+
+class DeclarationListView(APIView):
+    @extend_schema(parameters=[OpenApiParameter(n, str, required=False) for n in
+                               ("tax_code", "from", "to", "hs", "office", "number")],
+                   responses={200: DeclarationSerializer(many=True), 400: ErrorSerializer})
+    def get(self, request):
+        p = request.query_params
+        dates = {}
+        for key in ("from", "to"):
+            if p.get(key):
+                try:
+                    dates[key] = serializers.DateField().to_internal_value(p[key])
+                except serializers.ValidationError:
+                    raise AppError("invalid_date", _("The date must be written YYYY-MM-DD."), field=key) from None
+        qs = selectors.declaration_search(request.user, number=p.get("number", ""), tax_code=p.get("tax_code", ""),
+                                          date_from=dates.get("from"), date_to=dates.get("to"),
+                                          hs=p.get("hs", ""), office=p.get("office", ""))
+        paginator = LimitOffsetPagination()
+        paginator.default_limit = 50
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(DeclarationSerializer(page, many=True).data)
+
+
+class DeclarationDetailView(APIView):
+    @extend_schema(responses={200: DeclarationDetailSerializer, 404: ErrorSerializer})
+    def get(self, request, number):
+        return Response(DeclarationDetailSerializer(selectors.declaration_get(request.user, number)).data)
+
+
+class ImportJobCreateView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=ImportInSerializer, responses={201: ImportJobSerializer, 400: ErrorSerializer,
+                                                          403: ErrorSerializer})
+    def post(self, request):
+        data = ImportInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        job = services.import_job_create(actor=request.user, file=d["file"], fmt=d["format"], dry_run=d["dry_run"])
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job, context={"request": request}).data, status=201)
+
+
+class ImportJobDetailView(APIView):
+    @extend_schema(responses={200: ImportJobSerializer, 404: ErrorSerializer})
+    def get(self, request, pk):
+        job = selectors.import_jobs_visible_to(request.user).filter(pk=pk).first()
+        if job is None:
+            raise NotFound("not_found", _("Not found."))
+        return Response(ImportJobSerializer(job, context={"request": request}).data)

@@ -1,0 +1,241 @@
+"""Customs declarations (tờ khai hải quan) at national scale — domain A1.6, B7, B8.
+
+Storage choice. Vietnam files 15–20 M declarations a year (≈ 50–80 M goods lines). True monthly partitioning
+(``PARTITION BY RANGE (registered_on)``) needs raw-SQL migrations, forbids a unique constraint that does not
+contain the partition key (so ``base_number`` could no longer be unique by itself) and is not available on
+SQLite, which the demo uses. We therefore chose **"at least indexed"**: B-tree composite indexes
+``(importer_exporter_tax_code, registered_on)``, ``(declarant_tax_code, registered_on)`` and ``(registered_on)``
+serve every search of this app (tax code + date range, date range alone) with an index range scan, and
+``base_number`` stays unique. The table layout (no FK to enterprises, the month derivable from ``registered_on``)
+lets an operator convert the two tables into monthly partitions later without changing the code.
+
+Tax codes are plain indexed strings (no foreign key to ``enterprises.Enterprise``): declarations arrive before the
+enterprise is known to STQ, and a FK check on 50 M rows a year is pure cost.
+
+History. django-simple-history on these tables would double every bulk write (one historical row per line). The
+only change a declaration undergoes is an *amendment* (a higher revision digit, B7): the replaced revision is kept
+as one ``DeclarationRevision`` row holding its header and lines as JSON, written in the same SQL statement batch
+that replaces it. ``ImportJob`` is an ordinary business object and keeps simple-history.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Flow(models.TextChoices):
+    IMPORT = "I", _("Import")
+    EXPORT = "E", _("Export")
+
+
+class Channel(models.IntegerChoices):
+    GREEN = 1, _("Green")
+    YELLOW = 2, _("Yellow")
+    RED = 3, _("Red")
+
+
+class Declaration(models.Model):
+    """The current revision of a declaration (header). Money in integer VND, invoice value in its currency."""
+
+    base_number = models.CharField(_("declaration number (11 digits)"), max_length=11, unique=True)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=0)
+    registered_on = models.DateField(_("registration date"))
+    customs_office = models.CharField(_("customs office"), max_length=10)
+    procedure_type = models.CharField(_("procedure type"), max_length=5)
+    flow = models.CharField(_("flow"), max_length=1, choices=Flow.choices)
+    channel = models.PositiveSmallIntegerField(_("channel"), choices=Channel.choices)
+    declarant_tax_code = models.CharField(_("declarant tax code"), max_length=13)
+    importer_exporter_tax_code = models.CharField(_("importer/exporter tax code"), max_length=13)
+    partner_name = models.CharField(_("foreign partner"), max_length=200, blank=True)
+    partner_country = models.CharField(_("partner country"), max_length=2, blank=True)
+    transport_mode = models.CharField(_("transport mode"), max_length=2, blank=True)
+    incoterms = models.CharField(_("Incoterms"), max_length=3, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="VND")
+    exchange_rate = models.DecimalField(_("exchange rate"), max_digits=14, decimal_places=4, default=1)
+    invoice_value = models.DecimalField(_("invoice value"), max_digits=20, decimal_places=2, default=0)
+    customs_value = models.BigIntegerField(_("customs value (VND)"), default=0)
+    total_tax = models.BigIntegerField(_("total taxes (VND)"), default=0)
+    line_count = models.PositiveIntegerField(_("goods lines"), default=0)
+    import_job = models.ForeignKey("ImportJob", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", db_constraint=False)
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        indexes = [
+            models.Index(fields=["importer_exporter_tax_code", "registered_on"], name="decl_ie_tax_date"),
+            models.Index(fields=["declarant_tax_code", "registered_on"], name="decl_decl_tax_date"),
+            models.Index(fields=["registered_on"], name="decl_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(revision__lte=9), name="decl_revision_digit",
+                                   violation_error_message=_("The revision is one digit (0–9).")),
+            models.CheckConstraint(condition=models.Q(customs_value__gte=0), name="decl_value_not_negative",
+                                   violation_error_message=_("The customs value cannot be negative.")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """The 12-character number: the 11-character base + the revision digit."""
+        return f"{self.base_number}{self.revision}"
+
+
+class DeclarationLine(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField(_("line"))
+    hs_code = models.CharField(_("HS code"), max_length=8)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    origin_country = models.CharField(_("origin"), max_length=2)
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3, default=0)
+    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=20, decimal_places=4, default=0)
+    customs_value = models.BigIntegerField(_("customs value (VND)"), default=0)
+    import_duty_rate = models.DecimalField(_("import duty rate (%)"), max_digits=7, decimal_places=3, default=0)
+    import_duty = models.BigIntegerField(_("import duty (VND)"), default=0)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=7, decimal_places=3, default=0)
+    vat = models.BigIntegerField(_("VAT (VND)"), default=0)
+    excise_rate = models.DecimalField(_("excise rate (%)"), max_digits=7, decimal_places=3, default=0)
+    excise = models.BigIntegerField(_("excise (VND)"), default=0)
+    environmental_tax = models.BigIntegerField(_("environmental tax (VND)"), default=0)
+    trade_remedy_tax = models.BigIntegerField(_("trade remedy tax (VND)"), default=0)
+    inspection_result = models.CharField(_("inspection result"), max_length=10, blank=True,
+                                         help_text=_("Outcome of a physical/documentary inspection, when known."))
+
+    class Meta:
+        verbose_name = _("goods line")
+        verbose_name_plural = _("goods lines")
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "line_no"], name="decl_line_unique",
+                                    violation_error_message=_("This line number already exists.")),
+        ]
+        indexes = [models.Index(fields=["hs_code"], name="decl_line_hs")]
+
+    def __str__(self):
+        return f"{self.declaration_id}/{self.line_no}"
+
+    @property
+    def total_tax(self) -> int:
+        return self.import_duty + self.vat + self.excise + self.environmental_tax + self.trade_remedy_tax
+
+
+class DeclarationRevision(models.Model):
+    """A replaced revision of a declaration, kept whole (header and lines as JSON)."""
+
+    base_number = models.CharField(_("declaration number (11 digits)"), max_length=11, db_index=True)
+    revision = models.PositiveSmallIntegerField(_("revision"))
+    header = models.JSONField(_("header"))
+    lines = models.JSONField(_("lines"))
+    replaced_at = models.DateTimeField(_("replaced at"), auto_now_add=True)
+    replaced_by_job = models.ForeignKey("ImportJob", on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+
+    class Meta:
+        verbose_name = _("replaced revision")
+        verbose_name_plural = _("replaced revisions")
+        ordering = ["base_number", "-revision"]
+
+    @property
+    def number(self) -> str:
+        return f"{self.base_number}{self.revision}"
+
+
+class ImportFormat(models.TextChoices):
+    STQ = "stq", _("STQ layout (national system export)")
+    KCS = "kcs", _("Public customs dataset (df_syn_*_eng.csv)")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Imported")
+    VALIDATED = "validated", _("Validated (dry run)")
+    FAILED = "failed", _("Refused: errors in the file")
+    SKIPPED = "skipped", _("Already imported (no change)")
+    CRASHED = "crashed", _("Stopped by an error")
+
+
+def _import_path(instance, filename):
+    return f"declarations/imports/{uuid.uuid4().hex}.csv"
+
+
+def _errors_path(instance, filename):
+    return f"declarations/errors/{uuid.uuid4().hex}.csv"
+
+
+class ImportJob(models.Model):
+    file = models.FileField(_("file"), upload_to=_import_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    format = models.CharField(_("format"), max_length=5, choices=ImportFormat.choices, default=ImportFormat.STQ)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    errors_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors_file = models.FileField(_("errors CSV"), upload_to=_errors_path, blank=True, max_length=200)
+    declarations_new = models.PositiveIntegerField(_("new declarations"), default=0)
+    declarations_replaced = models.PositiveIntegerField(_("replaced revisions"), default=0)
+    lines_written = models.PositiveIntegerField(_("lines written"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("declaration import")
+        verbose_name_plural = _("declaration imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 100 if self.is_finished else 0
+        return min(100, int(self.rows_done * 100 / self.rows_total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class ActivityMonth(models.Model):
+    """One enterprise's activity in one month and flow — the activity profile, refreshed after each import."""
+
+    tax_code = models.CharField(_("tax code"), max_length=13)
+    month = models.DateField(_("month"))
+    flow = models.CharField(_("flow"), max_length=1, choices=Flow.choices)
+    declarations = models.PositiveIntegerField(_("declarations"), default=0)
+    lines = models.PositiveIntegerField(_("goods lines"), default=0)
+    value = models.BigIntegerField(_("customs value (VND)"), default=0)
+    taxes = models.BigIntegerField(_("taxes (VND)"), default=0)
+    channel_green = models.PositiveIntegerField(_("green"), default=0)
+    channel_yellow = models.PositiveIntegerField(_("yellow"), default=0)
+    channel_red = models.PositiveIntegerField(_("red"), default=0)
+    procedure_types = models.JSONField(_("procedure types"), default=dict)
+    top_hs_chapters = models.JSONField(_("top HS chapters"), default=list)
+    top_origins = models.JSONField(_("top origin countries"), default=list)
+    first_on = models.DateField(_("first activity"))
+    last_on = models.DateField(_("last activity"))
+
+    class Meta:
+        verbose_name = _("monthly activity")
+        verbose_name_plural = _("monthly activity")
+        constraints = [
+            models.UniqueConstraint(fields=["tax_code", "month", "flow"], name="decl_activity_unique",
+                                    violation_error_message=_("This month is already profiled.")),
+        ]
+        indexes = [models.Index(fields=["last_on"], name="decl_activity_last")]

@@ -1,0 +1,52 @@
+"""Writes of the declarations app: creating and starting import jobs."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from stq.core.errors import AppError, Forbidden
+
+from .models import ImportFormat, ImportJob, ImportStatus
+from .policy import may
+
+
+def _sha256(fileobj) -> str:
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for block in iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(block)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def import_job_create(*, actor, file, fmt: str = ImportFormat.STQ, dry_run: bool = False,
+                      enqueue: bool = True) -> ImportJob:
+    """Store the uploaded file under a server-chosen name and queue its import.
+
+    A file whose SHA-256 was already imported successfully is not imported again: the job is recorded as
+    ``skipped`` with a pointer to the earlier job (re-import is a no-op)."""
+    if actor is not None and not may(actor, "declarations.import"):
+        raise Forbidden("forbidden", _("You do not have permission to do this."))
+    if fmt not in ImportFormat.values:
+        raise AppError("invalid_format", _("Unknown file format."), field="format")
+    if file is None or not getattr(file, "size", 1):
+        raise AppError("empty_file", _("Choose a non-empty CSV file."), field="file")
+    checksum = _sha256(file)
+    with transaction.atomic():
+        earlier = ImportJob.objects.filter(sha256=checksum, dry_run=False, status=ImportStatus.SUCCEEDED).first()
+        job = ImportJob(sha256=checksum, format=fmt, dry_run=dry_run, created_by=actor,
+                        original_name=(getattr(file, "name", "") or "")[:255].rsplit("/", 1)[-1])
+        if earlier is not None and not dry_run:
+            job.status = ImportStatus.SKIPPED
+            job.duplicate_of = earlier
+            job.rows_total = job.rows_done = earlier.rows_total
+        job.file.save("upload.csv", file, save=False)
+        job.save()
+        if enqueue and job.status == ImportStatus.QUEUED:
+            from .tasks import import_declarations_task
+
+            transaction.on_commit(lambda: import_declarations_task.enqueue(job.pk))
+    return job

@@ -1,0 +1,57 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from stq.declarations.models import Declaration, ImportJob
+
+from .helpers import TAX_A, csv_bytes, do_import, row
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    c = APIClient()
+    c.force_authenticate(user)
+    return c
+
+
+def test_api_search_and_detail(org):
+    do_import([row(), row(number="100000000020", registered_on="2024-01-05")])
+    c = client_for(org.officer2)
+    r = c.get("/api/v1/declarations/", {"tax_code": TAX_A, "from": "2025-01-01", "to": "2025-12-31", "hs": "8542"})
+    assert r.status_code == 200 and [d["number"] for d in r.json()["results"]] == ["100000000010"]
+    r = c.get("/api/v1/declarations/100000000010/")
+    assert r.status_code == 200 and r.json()["lines"][0]["hs_code"] == "85423100"
+    assert c.get("/api/v1/declarations/99999999999/").json()["code"] == "not_found"
+    assert c.get("/api/v1/declarations/", {"from": "x"}).json()["code"] == "invalid_date"
+
+
+def test_api_import_job_with_progress_and_errors(org, django_capture_on_commit_callbacks):
+    c = client_for(org.risk_manager)
+    upload = SimpleUploadedFile("d.csv", csv_bytes([row(), row(line_no="2", hs_code="12")]), "text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post("/api/v1/declarations/imports/", {"file": upload, "dry_run": "false"}, format="multipart")
+    assert r.status_code == 201
+    job = c.get(f"/api/v1/declarations/imports/{r.json()['id']}/").json()
+    assert job["status"] == "failed" and job["errors_count"] == 1 and job["rows_done"] == 2 and job["percent"] == 100
+    assert "errors.csv" in job["errors_url"]
+    assert not Declaration.objects.exists()
+    denied = client_for(org.analyst).post("/api/v1/declarations/imports/",
+                                          {"file": SimpleUploadedFile("e.csv", b"x")}, format="multipart")
+    assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
+    assert ImportJob.objects.count() == 1
+
+
+def test_pages_render(org, client):
+    job = do_import([row(), row(line_no="2", hs_code="1")], dry_run=True)
+    do_import([row()])
+    client.force_login(org.risk_manager)
+    assert b"100000000010" in client.get("/declarations/?tax_code=" + TAX_A).content
+    assert client.get("/declarations/100000000010/").status_code == 200
+    assert client.get("/declarations/imports/").status_code == 200
+    assert client.get(f"/declarations/imports/{job.pk}/").status_code == 200
+    errors = client.get(f"/declarations/imports/{job.pk}/errors.csv")
+    assert errors.status_code == 200 and b"bad_hs_code" in b"".join(errors.streaming_content)
+    assert client.get("/declarations/dormant/").status_code == 200
+    page = client.get(f"/declarations/profile/{TAX_A}/")
+    assert b"stq-activity-data" in page.content and b"<script>" not in page.content
