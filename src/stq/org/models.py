@@ -5,15 +5,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
-    UNIT_ADMIN = "unit_admin", _("Unit administrator")
-    OFFICER = "officer", _("Officer")
-    APPROVER = "approver", _("Approver (leader)")
-    ANALYST = "analyst", _("Analyst (read-only)")
-    RISK_MANAGER = "risk_manager", _("Risk manager")
+    # A context keeps these role names from lending their translations to the same words elsewhere.
+    UNIT_ADMIN = "unit_admin", pgettext_lazy("role", "Unit administrator")
+    OFFICER = "officer", pgettext_lazy("role", "Officer")
+    APPROVER = "approver", pgettext_lazy("role", "Approver (leader)")
+    ANALYST = "analyst", pgettext_lazy("role", "Analyst (read-only)")
+    RISK_MANAGER = "risk_manager", pgettext_lazy("role", "Risk manager")
 
 
 class UnitQuerySet(models.QuerySet):
