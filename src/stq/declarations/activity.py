@@ -1,8 +1,15 @@
 """The enterprise activity profile (A1 "overall picture"): one ``ActivityMonth`` row per (tax code, month, flow).
 
-Refreshed incrementally after each import: only the (importer/exporter tax code, month) pairs the import touched
-are recomputed — deleted and re-aggregated from the declarations with the ORM (portable between PostgreSQL and
-SQLite; each query is an index range scan on ``(importer_exporter_tax_code, registered_on)``).
+The chapter, origin and procedure-type columns hold **full maps** (``{"85": value, …}``, ``{"A11": count, …}``),
+not a top-N, so that they can be summed.
+
+On PostgreSQL the refresh after an import is **additive, in SQL** (``refresh_merged``): the declarations this import
+merged are aggregated per (tax code, month, flow) and added to the existing rows with ``INSERT … ON CONFLICT DO
+UPDATE SET declarations = a.declarations + excluded.declarations, …``; the maps are summed key-wise by the SQL
+function ``decl_jsonb_sum`` (migration 0002). Only the (tax code, month) pairs of a declaration whose revision was
+replaced (old and new tax code/month: the old contribution must go) are recomputed exactly from the declarations.
+
+On SQLite (demo, tests) the touched (tax code, month) pairs are recomputed with the ORM (``refresh``).
 """
 
 from __future__ import annotations
@@ -10,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Substr
 
 from .models import ActivityMonth, Channel, Declaration, DeclarationLine
 
-TOP_N = 5
 TAX_CHUNK = 900
 WHOLE_MONTH_ABOVE = 900
 
@@ -77,24 +84,114 @@ def _refresh_chunk(month: dt.date, codes: list[str] | None) -> int:
     for r in decls.values("importer_exporter_tax_code", "flow", "procedure_type").annotate(n=Count("id")).order_by():
         rows[(r["importer_exporter_tax_code"], r["flow"])].procedure_types[r["procedure_type"]] = r["n"]
     lines = DeclarationLine.objects.filter(**{f"declaration__{k}": v for k, v in period.children})
-    tops = {"top_hs_chapters": lines.annotate(key=Substr("hs_code", 1, 2)), "top_origins": lines.annotate(
+    maps = {"top_hs_chapters": lines.annotate(key=Substr("hs_code", 1, 2)), "top_origins": lines.annotate(
         key=Substr("origin_country", 1, 2))}
-    for attr, qs in tops.items():
-        acc: dict[tuple, list] = defaultdict(list)
+    for attr, qs in maps.items():
+        for row in rows.values():
+            setattr(row, attr, {})
         for r in qs.values("declaration__importer_exporter_tax_code", "declaration__flow", "key").annotate(
-            v=Sum("customs_value"), n=Count("id")
+            v=Sum("customs_value")
         ).order_by():
-            acc[(r["declaration__importer_exporter_tax_code"], r["declaration__flow"])].append(
-                [r["key"], r["v"] or 0, r["n"]])
-        for key, items in acc.items():
-            items.sort(key=lambda x: (-x[1], x[0]))
-            setattr(rows[key], attr, items[:TOP_N])
+            key = (r["declaration__importer_exporter_tax_code"], r["declaration__flow"])
+            getattr(rows[key], attr)[r["key"]] = r["v"] or 0
     ActivityMonth.objects.bulk_create(rows.values(), batch_size=2000)
     return len(rows)
 
 
-def rebuild_all() -> int:
+def rebuild_all(*, orm: bool = False) -> int:
     """Recompute every profile row from scratch (after a bulk load outside the import, e.g. the demo)."""
+    if connection.vendor == "postgresql" and not orm:
+        with connection.cursor() as c:
+            c.execute(f"DELETE FROM {A}")
+            c.execute(_insert_sql(f"SELECT {_DECL_COLS} FROM {D} d"))
+            return c.rowcount
     pairs = Declaration.objects.values_list("importer_exporter_tax_code", "registered_on").distinct().order_by()
     ActivityMonth.objects.all().delete()
     return refresh(months_of(pairs.iterator(chunk_size=10_000)))
+
+
+# --- PostgreSQL: additive refresh in SQL ------------------------------------------------------------------------
+
+A = ActivityMonth._meta.db_table
+D = Declaration._meta.db_table
+L = DeclarationLine._meta.db_table
+MONTH_SQL = "(d.registered_on - (EXTRACT(DAY FROM d.registered_on)::int - 1))"
+_DECL_COLS = (f"d.id, d.importer_exporter_tax_code AS tc, {MONTH_SQL} AS m, d.flow, d.line_count, d.customs_value, "
+              "d.total_tax, d.channel, d.procedure_type, d.registered_on")
+_SUMMED = ["declarations", "lines", "value", "taxes", "channel_green", "channel_yellow", "channel_red"]
+_MAPS = ["procedure_types", "top_hs_chapters", "top_origins"]
+
+
+def _insert_sql(decls_sql: str, additive: bool = False) -> str:
+    """INSERT the aggregates of the declarations selected by ``decls_sql`` (columns ``_DECL_COLS``) into the
+    profile; ``additive``: add them to existing rows, else the rows must not exist."""
+    conflict = ""
+    if additive:
+        sets = [f"{c} = {A}.{c} + excluded.{c}" for c in _SUMMED]
+        sets += [f"{c} = decl_jsonb_sum({A}.{c}, excluded.{c})" for c in _MAPS]
+        sets += [f"first_on = LEAST({A}.first_on, excluded.first_on)",
+                 f"last_on = GREATEST({A}.last_on, excluded.last_on)"]
+        conflict = f"ON CONFLICT (tax_code, month, flow) DO UPDATE SET {', '.join(sets)}"
+    return f"""
+        WITH d AS MATERIALIZED ({decls_sql}),
+        base AS (SELECT tc, m, flow, COUNT(*) AS n, SUM(line_count) AS lines, SUM(customs_value) AS value,
+                        SUM(total_tax) AS taxes, COUNT(*) FILTER (WHERE channel = 1) AS g,
+                        COUNT(*) FILTER (WHERE channel = 2) AS y, COUNT(*) FILTER (WHERE channel = 3) AS r,
+                        MIN(registered_on) AS f, MAX(registered_on) AS l
+                 FROM d GROUP BY tc, m, flow),
+        pt AS (SELECT tc, m, flow, jsonb_object_agg(k, v) AS j FROM (
+                 SELECT tc, m, flow, procedure_type AS k, COUNT(*) AS v FROM d GROUP BY 1, 2, 3, 4) x
+               GROUP BY tc, m, flow),
+        ln AS MATERIALIZED (SELECT d.tc, d.m, d.flow, l.hs_code, l.origin_country, l.customs_value
+                            FROM d JOIN {L} l ON l.declaration_id = d.id),
+        hs AS (SELECT tc, m, flow, jsonb_object_agg(k, v) AS j FROM (
+                 SELECT tc, m, flow, SUBSTR(hs_code, 1, 2) AS k, SUM(customs_value) AS v FROM ln GROUP BY 1, 2, 3, 4) x
+               GROUP BY tc, m, flow),
+        og AS (SELECT tc, m, flow, jsonb_object_agg(k, v) AS j FROM (
+                 SELECT tc, m, flow, SUBSTR(origin_country, 1, 2) AS k, SUM(customs_value) AS v FROM ln
+                 GROUP BY 1, 2, 3, 4) x
+               GROUP BY tc, m, flow)
+        INSERT INTO {A} (tax_code, month, flow, {", ".join(_SUMMED)}, {", ".join(_MAPS)}, first_on, last_on)
+        SELECT base.tc, base.m, base.flow, n, COALESCE(lines, 0), COALESCE(value, 0), COALESCE(taxes, 0), g, y, r,
+               COALESCE(pt.j, '{{}}'::jsonb), COALESCE(hs.j, '{{}}'::jsonb), COALESCE(og.j, '{{}}'::jsonb), f, l
+        FROM base LEFT JOIN pt USING (tc, m, flow) LEFT JOIN hs USING (tc, m, flow) LEFT JOIN og USING (tc, m, flow)
+        {conflict}"""
+
+
+REPLACED_PAIRS = "decl_replaced_pairs"
+
+
+def note_replaced_pairs(cursor, hdr_table: str) -> None:
+    """Before the merge: the (tax code, month) pairs of every declaration whose revision the import replaces, old
+    and new values (temporary table, dropped at commit). Call inside the merge transaction."""
+    h = hdr_table
+    cursor.execute(f"DROP TABLE IF EXISTS {REPLACED_PAIRS}")
+    cursor.execute(f"""
+        CREATE TEMP TABLE {REPLACED_PAIRS} ON COMMIT DROP AS
+        SELECT DISTINCT tc, m FROM (
+          SELECT d.importer_exporter_tax_code AS tc, {MONTH_SQL} AS m FROM {D} d
+            JOIN {h} ON {h}.base_number = d.base_number WHERE d.revision < {h}.revision
+          UNION ALL
+          SELECT {h}.importer_exporter_tax_code, ({h}.registered_on - (EXTRACT(DAY FROM {h}.registered_on)::int - 1))
+            FROM {D} d JOIN {h} ON {h}.base_number = d.base_number WHERE d.revision < {h}.revision) x""")
+    cursor.execute(f"ALTER TABLE {REPLACED_PAIRS} ADD PRIMARY KEY (tc, m)")
+
+
+def refresh_merged(cursor, job_id: int, hdr_table: str) -> int:
+    """After the merge: add the declarations this job merged (``import_job_id``) to the profile, except in the
+    replaced pairs, which are recomputed exactly. Returns the number of profile rows written."""
+    p = REPLACED_PAIRS
+    h = hdr_table
+    cursor.execute(f"ANALYZE {p}")
+    cursor.execute(_insert_sql(f"""
+        SELECT {_DECL_COLS} FROM {h} JOIN {D} d ON d.base_number = {h}.base_number AND d.import_job_id = {int(job_id)}
+        WHERE NOT EXISTS (SELECT 1 FROM {p} WHERE {p}.tc = d.importer_exporter_tax_code AND {p}.m = {MONTH_SQL})""",
+                                additive=True))
+    written = cursor.rowcount
+    cursor.execute(f"DELETE FROM {A} a USING {p} WHERE a.tax_code = {p}.tc AND a.month = {p}.m")
+    cursor.execute(_insert_sql(f"""
+        SELECT {_DECL_COLS} FROM {p} JOIN {D} d ON d.importer_exporter_tax_code = {p}.tc
+          AND d.registered_on >= {p}.m AND d.registered_on < ({p}.m + INTERVAL '1 month')::date"""))
+    written += cursor.rowcount
+    cursor.execute(f"DROP TABLE {p}")
+    return written

@@ -11,7 +11,7 @@
    ``DeclarationRevision`` (header + lines as JSON); delete their lines; upsert the headers
    (``INSERT … SELECT … ON CONFLICT (base_number) DO UPDATE … WHERE revision < excluded.revision``, so the same
    or an older revision is a no-op); insert the lines (``ON CONFLICT DO NOTHING``); refresh the activity profile
-   of the (enterprise, month) pairs touched.
+   (on PostgreSQL additively in SQL, see ``activity.refresh_merged``; on SQLite the touched pairs are recomputed).
 Re-importing a file with the same SHA-256 is refused earlier (see ``services``), and re-importing the same content
 under another checksum changes nothing, by the rules above.
 """
@@ -234,11 +234,13 @@ def merge(job: ImportJob, stage: Stage) -> None:
               FROM {s} s) x
             WHERE rn = 1""")
         c.execute(f"CREATE UNIQUE INDEX {h}_bn ON {h} (base_number)")
-        # (tax code, date) of every declaration touched, before and after: the profile months to refresh.
-        c.execute(f"""SELECT DISTINCT importer_exporter_tax_code, registered_on FROM {h}
-                      UNION SELECT d.importer_exporter_tax_code, d.registered_on FROM {D} d
-                      JOIN {h} ON {h}.base_number = d.base_number WHERE d.revision < {h}.revision""")
-        touched = activity.months_of(c.fetchall())
+        if is_postgres():  # the profile is refreshed additively; note the pairs whose old revision goes away
+            activity.note_replaced_pairs(c, h)
+        else:  # (tax code, date) of every declaration touched, before and after: the profile months to refresh
+            c.execute(f"""SELECT DISTINCT importer_exporter_tax_code, registered_on FROM {h}
+                          UNION SELECT d.importer_exporter_tax_code, d.registered_on FROM {D} d
+                          JOIN {h} ON {h}.base_number = d.base_number WHERE d.revision < {h}.revision""")
+            touched = activity.months_of(c.fetchall())
         c.execute(f"SELECT COUNT(*) FROM {h} LEFT JOIN {D} d ON d.base_number = {h}.base_number WHERE d.id IS NULL")
         job.declarations_new = c.fetchone()[0]
         replaced_sql = (f"SELECT d.id FROM {D} d JOIN {h} ON {h}.base_number = d.base_number "
@@ -270,7 +272,10 @@ def merge(job: ImportJob, stage: Stage) -> None:
             FROM {s} s JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision WHERE true
             ON CONFLICT (declaration_id, line_no) DO NOTHING""")
         job.lines_written = max(c.rowcount, 0)
-    activity.refresh(touched)
+        if is_postgres():
+            activity.refresh_merged(c, job.pk, h)
+    if not is_postgres():
+        activity.refresh(touched)
 
 
 def _archive_with_orm(ids: list[int], job: ImportJob) -> None:

@@ -226,8 +226,9 @@ class ActivityMonth(models.Model):
     channel_yellow = models.PositiveIntegerField(_("yellow"), default=0)
     channel_red = models.PositiveIntegerField(_("red"), default=0)
     procedure_types = models.JSONField(_("procedure types"), default=dict)
-    top_hs_chapters = models.JSONField(_("top HS chapters"), default=list)
-    top_origins = models.JSONField(_("top origin countries"), default=list)
+    # full maps {chapter or country: customs value} (summable; the profile shows the top ones)
+    top_hs_chapters = models.JSONField(_("top HS chapters"), default=dict)
+    top_origins = models.JSONField(_("top origin countries"), default=dict)
     first_on = models.DateField(_("first activity"))
     last_on = models.DateField(_("last activity"))
 

@@ -83,8 +83,8 @@ def activity_profile(tax_code: str) -> dict:
         months[r.month][f"{r.flow}_n"] += r.declarations
         channels.update({"green": r.channel_green, "yellow": r.channel_yellow, "red": r.channel_red})
         procedures.update(r.procedure_types)
-        chapters.update({c[0]: c[1] for c in r.top_hs_chapters})
-        origins.update({c[0]: c[1] for c in r.top_origins})
+        chapters.update(r.top_hs_chapters)
+        origins.update(r.top_origins)
     return {
         "tax_code": tax_code,
         "has_data": bool(rows),
