@@ -46,8 +46,8 @@ def collection_list(request):
     query.pop("page", None)
     return render(request, "collection/list.html", {
         "form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
-        "may_create": form.fields["unit"].queryset.exists() and bool(
-            policy.roles_for("info_collection.create") & {g.role for g in policy.active_grants(request.user)}),
+        "may_create": form.fields["unit"].queryset.exists()
+        and policy.can_anywhere(request.user, "info_collection.create"),
     })
 
 

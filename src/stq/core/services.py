@@ -18,7 +18,7 @@ policy.register_action("core.manage_calendar", {"unit_admin"})
 
 
 def _check_calendar_admin(actor) -> None:
-    root = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    root = Unit.objects.root()
     if root is None or not policy.can_at(actor, "core.manage_calendar", root):
         raise Forbidden("forbidden", _("Only the national administrator may change the working-day calendar."))
 

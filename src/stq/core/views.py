@@ -60,7 +60,7 @@ class CalendarDayForm(forms.ModelForm):
 
 
 def _root_unit_for_calendar(user) -> Unit:
-    root = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    root = Unit.objects.root()
     if root is None or not policy.can_at(user, "core.manage_calendar", root):
         raise Http404
     return root

@@ -177,7 +177,7 @@ def _seed_focus_list(units) -> None:
     from stq.org.models import Unit, User
 
     author = User.objects.filter(username="qlrr.chq").first() or User.objects.filter(is_superuser=True).first()
-    root = Unit.objects.filter(parent__isnull=True).first()
+    root = Unit.objects.root()
     if author is None or root is None:
         return
     rnd = random.Random(7)

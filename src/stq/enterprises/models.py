@@ -211,7 +211,7 @@ class Enterprise(models.Model):
             return self.managing_unit
         from stq.org.models import Unit
 
-        return Unit.objects.filter(parent__isnull=True).order_by("path").first()
+        return Unit.objects.root()
 
     def aeo_valid_on(self, day) -> bool:
         return bool(self.is_aeo and (self.aeo_valid_until is None or self.aeo_valid_until >= day))

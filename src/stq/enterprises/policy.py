@@ -13,7 +13,7 @@
 """
 
 from stq.org.models import Role
-from stq.org.policy import active_grants, can_at, register_action
+from stq.org.policy import active_grants, can_anywhere, can_at, register_action
 
 register_action("enterprise.edit", {Role.OFFICER, Role.APPROVER})
 register_action("enterprise.edit_risk", {Role.RISK_MANAGER})
@@ -21,9 +21,7 @@ register_action("focus_list.manage", {Role.RISK_MANAGER})
 register_action("enterprise.import", {Role.RISK_MANAGER, Role.UNIT_ADMIN})
 
 
-def can_anywhere(user, action: str) -> bool:
-    """May the user take `action` at one of the units of their grants (national actions)?"""
-    return any(can_at(user, action, grant.unit) for grant in active_grants(user))
+__all__ = ["acting_unit", "can_anywhere"]
 
 
 def acting_unit(user, action: str):

@@ -67,9 +67,8 @@ class UnitListView(APIView):
 
 
 def _admin_unit(user, code: str) -> Unit:
-    """The unit whose grants the user administers (its own, or a child whose administrator it appoints)."""
-    unit = Unit.objects.filter(code=code).select_related("parent").first()
-    if unit is None or not (policy.administers(user, unit) or policy.may_grant(user, Role.UNIT_ADMIN, unit)):
+    unit = selectors.administered_unit(user, code)
+    if unit is None:
         raise NotFound("not_found", _("Not found."))
     return unit
 

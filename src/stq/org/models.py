@@ -23,6 +23,10 @@ class UnitQuerySet(models.QuerySet):
         """The unit and every unit below it: one indexed prefix filter."""
         return self.filter(path__startswith=unit.path)
 
+    def root(self) -> "Unit | None":
+        """The top of the tree (the national department)."""
+        return self.filter(parent__isnull=True).order_by("path").first()
+
     def active_on(self, day) -> "UnitQuerySet":
         return self.filter(Q(valid_from__lte=day) | Q(valid_from__isnull=True)).filter(
             Q(valid_to__gte=day) | Q(valid_to__isnull=True)

@@ -93,6 +93,13 @@ def check(user, action: str, obj) -> None:
         raise Forbidden("forbidden", _("You do not have permission to do this."))
 
 
+def can_anywhere(user, action: str) -> bool:
+    """May the user take a national `action` (one that belongs to no unit)? One grant of an allowed role, at
+    any unit, is enough."""
+    allowed = roles_for(action)
+    return any(g.role in allowed for g in active_grants(user))
+
+
 def check_at(user, action: str, unit: Unit) -> None:
     if not can_at(user, action, unit):
         raise Forbidden("forbidden", _("You do not have permission to do this."))

@@ -18,6 +18,17 @@ def users_with_roles(roles: Iterable[str], unit: Unit) -> QuerySet[User]:
     return User.objects.filter(is_active=True, pk__in=grants.values("user_id")).order_by("username")
 
 
+def administered_unit(user, code: str) -> Unit | None:
+    """The unit whose grants the user administers: its own, or a child whose administrator it appoints."""
+    from . import policy
+    from .models import Role
+
+    unit = Unit.objects.filter(code=code).select_related("parent").first()
+    if unit is None or not (policy.administers(user, unit) or policy.may_grant(user, Role.UNIT_ADMIN, unit)):
+        return None
+    return unit
+
+
 def unit_tree() -> QuerySet[Unit]:
     return Unit.objects.order_by("path")
 

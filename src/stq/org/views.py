@@ -17,8 +17,8 @@ from .models import Role, RoleGrant, Unit
 
 
 def _administered_unit(user, code: str) -> Unit:
-    unit = Unit.objects.filter(code=code).select_related("parent").first()
-    if unit is None or not (policy.administers(user, unit) or policy.may_grant(user, Role.UNIT_ADMIN, unit)):
+    unit = selectors.administered_unit(user, code)
+    if unit is None:
         raise Http404
     return unit
 
@@ -27,7 +27,7 @@ def _administered_unit(user, code: str) -> Unit:
 def admin_home(request):
     own = [g.unit_id for g in policy.active_grants(request.user) if g.role == Role.UNIT_ADMIN]
     units = Unit.objects.filter(Q(pk__in=own) | Q(parent_id__in=own)).order_by("path")
-    root = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    root = Unit.objects.root()
     national = root is not None and policy.can_at(request.user, "core.manage_calendar", root)
     return render(request, "org/admin_home.html", {"units": units, "own": set(own), "is_national_admin": national})
 
