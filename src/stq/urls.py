@@ -19,6 +19,10 @@ api_v1 = [
     path("", include("stq.collection.api_urls")),
     path("", include("stq.declarations.api_urls")),
     path("", include("stq.risk.api_urls")),
+    path("", include("stq.audits.api_urls")),
+    path("", include("stq.reports.api_urls")),
+    path("", include("stq.feedback.api_urls")),
+    path("", include("stq.legacy.api_urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +40,11 @@ urlpatterns = [
     path("collection/", include("stq.collection.urls")),
     path("declarations/", include("stq.declarations.urls")),
     path("risk/", include("stq.risk.urls")),
+    path("audits/", include("stq.audits.urls")),
+    path("reports/", include("stq.reports.urls")),
+    path("feedback/", include("stq.feedback.urls")),
+    path("legacy/", include("stq.legacy.urls")),
+    path("help/", include("stq.help.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("django-admin/", admin.site.urls),
 ]
