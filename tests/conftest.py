@@ -41,3 +41,11 @@ def org(db):
     ns.risk_manager = make_user("risk_manager", chq, (Role.RISK_MANAGER, chq, True))
     ns.nobody = make_user("nobody", kv01pt)
     return ns
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: sign-in rate-limit counters must not leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -7,8 +7,16 @@ Environment variables (all optional for the demo):
   DATABASE_URL         e.g. postgres://user@127.0.0.1:5432/stq (default: SQLite file var/stq.sqlite3)
   STQ_TASKS_BACKEND    "db" (default: background worker via `manage.py db_worker`) or "immediate"
   STQ_MEDIA_ROOT       where uploaded documents are stored (default var/media)
+  STQ_BEHIND_TLS       "1" when served over HTTPS behind a proxy: secure cookies, HSTS, X-Forwarded-Proto trusted
+  STQ_CACHE_URL        e.g. redis://127.0.0.1:6379/0 (default: the process's local memory)
+  STQ_LOG_FORMAT       "json" (one JSON object per line on stdout, for production) or "text" (default)
+  STQ_LOG_LEVEL        default INFO
+  STQ_UPLOAD_MAX_MB    largest accepted document upload in MiB (default 50)
+  STQ_IMPORT_MAX_MB    largest accepted bulk data file (declaration CSV) in MiB (default 2048)
+  STQ_OIDC_*           central sign-in (OpenID Connect); off unless STQ_OIDC_CLIENT_ID is set — see the README
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -59,15 +67,19 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "mozilla_django_oidc",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "stq.core.ratelimit.SignInRateLimitMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -90,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "stq.core.context_processors.layout",
+                "stq.org.oidc.context",
             ],
         },
     }
@@ -110,6 +123,8 @@ AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Local passwords (the demo, break-glass accounts) and the central sign-in; the latter does nothing until configured.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "stq.org.oidc.CentralSignInBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -131,11 +146,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# Development serves static files straight from the source folders; production serves the compressed copies that
+# `collectstatic` wrote to STATIC_ROOT (finders would shadow them with the uncompressed originals).
+WHITENOISE_USE_FINDERS = DEBUG or env_bool("STQ_STATIC_FROM_SOURCE")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        "stq.org.oidc.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -153,6 +171,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stq.core.api_schema.postprocess",  # the shared error responses (401/403/404/400/429), page ≥ 1
+    ],
 }
 
 _tasks_backend = os.environ.get("STQ_TASKS_BACKEND", "db")
@@ -168,20 +190,124 @@ TASKS = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# ---- Security -------------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: base.html passes the token in hx-headers
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if env_bool("STQ_BEHIND_TLS"):
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+BEHIND_TLS = env_bool("STQ_BEHIND_TLS")
+if BEHIND_TLS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("STQ_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]  # probes speak plain HTTP on the loopback
 
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_oidc_origins = sorted({_origin(os.environ.get(n, "")) for n in ("STQ_OIDC_AUTHORIZATION_ENDPOINT",
+                                                                  "STQ_OIDC_LOGOUT_ENDPOINT")} - {""})
+
+# Content security policy (django-csp): no inline or foreign scripts at all. Style *attributes* stay allowed
+# (templates use a few for widths; CSSOM writes by Bootstrap/Chart.js need nothing); <style> elements only with the
+# hashes of two vendored ones (tests/e2e/test_content_security_policy.py fails when a library update changes them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": [
+            "'self'",
+            "'sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk='",  # vendored htmx's indicator rules
+            "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",  # drf-spectacular's Swagger UI page
+        ],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # Sign-out posts a form that is redirected to the identity provider's logout page.
+        "form-action": ["'self'", *_oidc_origins],
+    }
+}
+
+# Sign-in rate limits (stq.core.ratelimit): failed attempts per client address and per user name.
+STQ_RATE_LIMITS = {
+    "attempts": int(os.environ.get("STQ_SIGNIN_MAX_FAILURES", "10")),
+    "window_seconds": int(os.environ.get("STQ_SIGNIN_WINDOW_SECONDS", "300")),
+}
+# One address per client: behind nginx the last X-Forwarded-For entry is the address nginx saw.
+STQ_TRUST_X_FORWARDED_FOR = env_bool("STQ_TRUST_X_FORWARDED_FOR", BEHIND_TLS)
+
+# Uploads (stq.core.uploads): size limit; uploaded files are stored under generated names, never the client's.
+STQ_UPLOAD_MAX_BYTES = int(float(os.environ.get("STQ_UPLOAD_MAX_MB", "50")) * 1024 * 1024)
+STQ_IMPORT_MAX_BYTES = int(float(os.environ.get("STQ_IMPORT_MAX_MB", "2048")) * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+_cache_url = os.environ.get("STQ_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url, "KEY_PREFIX": "stq"}
+        if _cache_url.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stq"}
+    )
+}
+
+# ---- Central sign-in (OpenID Connect, mozilla-django-oidc) ------------------------------------------------------
+# Off unless STQ_OIDC_CLIENT_ID is set. Users are matched on the token's `sub` (User.external_subject), never on
+# e-mail; the unit and roles come from configurable claims (stq.org.oidc); nothing is granted when no claim maps.
+STQ_OIDC_ENABLED = bool(os.environ.get("STQ_OIDC_CLIENT_ID"))
+OIDC_RP_CLIENT_ID = os.environ.get("STQ_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("STQ_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("STQ_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("STQ_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("STQ_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("STQ_OIDC_JWKS_ENDPOINT", "")
+STQ_OIDC_LOGOUT_ENDPOINT = os.environ.get("STQ_OIDC_LOGOUT_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("STQ_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("STQ_OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for the provider's logout (id_token_hint)
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = True
+OIDC_OP_LOGOUT_URL_METHOD = "stq.org.oidc.provider_logout_url"
+OIDC_DRF_AUTH_BACKEND = "stq.org.oidc.CentralSignInBackend"
+LOGIN_REDIRECT_URL_FAILURE = "/login/"  # a path: mozilla-django-oidc does not resolve URL names here
+STQ_OIDC_UNIT_CLAIM = os.environ.get("STQ_OIDC_UNIT_CLAIM", "stq_unit")
+STQ_OIDC_ROLES_CLAIM = os.environ.get("STQ_OIDC_ROLES_CLAIM", "stq_roles")
+# {"provider's role or group name": "STQ role"}; a trailing "+" on the STQ role covers the units below.
+STQ_OIDC_ROLE_MAP = json.loads(os.environ.get("STQ_OIDC_ROLE_MAP", "{}"))
+
+# ---- Logging: text for development, one JSON object per line on stdout in production -----------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "stq.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json" if os.environ.get("STQ_LOG_FORMAT", "text") == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("STQ_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -1,15 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from stq.core import api as core_api
+from stq.core import health
 from stq.core import views as core_views
 from stq.org import api as org_api
+from stq.org import oidc
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("auth/token/", core_api.TokenSignInView.as_view(), name="token"),
     path("me/", org_api.MeView.as_view(), name="me"),
     path("units/", org_api.UnitListView.as_view(), name="units"),
@@ -23,12 +25,16 @@ api_v1 = [
     path("", include("stq.reports.api_urls")),
     path("", include("stq.feedback.api_urls")),
     path("", include("stq.legacy.api_urls")),
+    re_path(r"^", core_api.NotFoundView.as_view()),  # keep last: unknown API paths answer JSON, not an HTML page
 ]
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", oidc.logout, name="logout"),
+    path("oidc/", include(oidc)),
+    path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("notifications/", core_views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", core_views.notification_open, name="notification_open"),

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer
+from stq.core.api_schema import page_of
 from stq.core.errors import AppError, Forbidden
 from stq.enterprises.models import Enterprise
 from stq.enterprises.taxcode import clean_digits, normalize_tax_code
@@ -41,8 +42,8 @@ class InfoCollectionSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     risk_areas = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     state_label = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
@@ -146,7 +147,7 @@ class InfoCollectionListView(APIView):
                     OpenApiParameter("enterprise", str, description="tax code or name"),
                     OpenApiParameter("risk_area", str, description="risk-area code"),
                     OpenApiParameter("overdue", bool), OpenApiParameter("page", int)],
-        responses={200: InfoCollectionSerializer(many=True)},
+        responses={200: page_of(InfoCollectionSerializer)},
     )
     def get(self, request):
         p = request.query_params

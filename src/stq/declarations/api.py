@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer
+from stq.core.api_schema import page_of
 from stq.core.errors import AppError, NotFound
 
 from . import selectors, services
@@ -38,7 +39,7 @@ class DeclarationDetailSerializer(DeclarationSerializer):
 class ImportJobSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     errors_url = serializers.SerializerMethodField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ImportJob
@@ -63,7 +64,7 @@ class ImportInSerializer(serializers.Serializer):
 class DeclarationListView(APIView):
     @extend_schema(parameters=[OpenApiParameter(n, str, required=False) for n in
                                ("tax_code", "from", "to", "hs", "office", "number")],
-                   responses={200: DeclarationSerializer(many=True), 400: ErrorSerializer})
+                   responses={200: page_of(DeclarationSerializer), 400: ErrorSerializer})
     def get(self, request):
         p = request.query_params
         dates = {}

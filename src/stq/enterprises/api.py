@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stq.core import uploads
 from stq.core.api import ErrorSerializer
 from stq.core.errors import AppError, NotFound
 from stq.org.models import Unit
@@ -24,7 +25,7 @@ PAGE_SIZE = 50
 
 class EnterpriseSerializer(serializers.ModelSerializer):
     tax_code_display = serializers.CharField(read_only=True)
-    head = serializers.SlugRelatedField(slug_field="tax_code", read_only=True)
+    head = serializers.SlugRelatedField(slug_field="tax_code", read_only=True, allow_null=True)
     managing_unit = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.all(), required=False, allow_null=True
     )
@@ -62,7 +63,7 @@ class SubmissionInSerializer(serializers.Serializer):
 class FocusEntrySerializer(serializers.ModelSerializer):
     tax_code = serializers.CharField(source="enterprise.tax_code")
     designating_unit = serializers.CharField(source="designating_unit.code", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
 
     class Meta:
         model = FocusListEntry
@@ -205,6 +206,7 @@ class ImportView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise AppError("file_required", _("Upload a .csv or .xlsx file."), field="file")
+        uploads.require(upload, uploads.TABLES)
         dry_run = str(request.data.get("dry_run", "true")).lower() not in ("false", "0", "no")
         report = importer.enterprise_import(actor=request.user, content=upload.read(), filename=upload.name,
                                             dry_run=dry_run)

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stq.core import uploads
+
 from .models import Enterprise, EnterpriseType, RiskArea, SubmissionSource
 
 # Fields offered on the 01/KTSTQ form; an empty field leaves the stored value unchanged.
@@ -78,7 +80,7 @@ class FocusEntryForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("file (.csv or .xlsx)"))
+    file = forms.FileField(label=_("file (.csv or .xlsx)"), validators=[uploads.TABLES])
     dry_run = forms.BooleanField(label=_("dry run (check only, write nothing)"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,8 @@ from stq.core.history import save_as
 
 from . import policy
 from .models import Role, RoleGrant, Unit, User
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -71,3 +75,38 @@ def unit_path_changed(unit: Unit) -> None:
     for child in unit.children.all():
         child.save()
         unit_path_changed(child)
+
+
+PROVIDER_REASON = "central sign-in"
+
+
+@transaction.atomic
+def grants_sync_from_provider(*, user: User, wanted: set[tuple[str, bool]]) -> list[RoleGrant]:
+    """Make the grants that the central identity provider claims for `user` at the user's unit.
+
+    `wanted` is {(role, include_units_below)}. Missing grants are made, and grants that the provider made earlier
+    but no longer claims are revoked; grants made by a unit administrator are left alone. Every change is recorded
+    in the grant history with the reason "central sign-in" and no acting user. Returns the grants made."""
+    made: list[RoleGrant] = []
+    provider_made = set(
+        RoleGrant.history.filter(user_id=user.pk, history_type="+", history_change_reason=PROVIDER_REASON)
+        .values_list("id", flat=True)
+    )
+    active = list(RoleGrant.objects.active().filter(user=user))
+    held = {(g.role, g.unit_id, g.include_units_below) for g in active}
+    wanted_keys = {(role, user.unit_id, below) for role, below in wanted} if user.unit_id else set()
+    for grant in active:
+        if grant.pk in provider_made and (grant.role, grant.unit_id, grant.include_units_below) not in wanted_keys:
+            grant.revoked_at = timezone.now()
+            save_as(grant, None, reason=PROVIDER_REASON)
+    for role, unit_id, below in sorted(wanted_keys - held):
+        grant = RoleGrant(user=user, role=role, unit_id=unit_id, include_units_below=below, granted_at=timezone.now())
+        try:
+            with transaction.atomic():
+                save_as(grant, None, reason=PROVIDER_REASON)
+        except IntegrityError:  # e.g. the unit already has its one administrator: the provider cannot add another
+            logger.warning("central sign-in could not grant %s at unit %s to %s", role, unit_id, user.username)
+            continue
+        made.append(grant)
+    policy.forget_grants(user)
+    return made
