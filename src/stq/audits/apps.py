@@ -6,3 +6,9 @@ class AuditsConfig(AppConfig):
     name = "stq.audits"
     label = "audits"
     verbose_name = _("Post-clearance audits")
+
+    def ready(self):
+        from . import (
+            sections,  # noqa: F401  (the enterprise page's audit sections)
+            selectors,  # noqa: F401  (registers the duplicate sources)
+        )

@@ -35,17 +35,23 @@ REGISTRY: dict[str, Workflow] = {}
 
 @dataclass(frozen=True)
 class Deadline:
-    """A deadline a transition starts, counted from the day the transition happens."""
+    """A deadline a transition starts, counted from the day the transition happens — or from `anchor` when given:
+    a date, or fn(case) -> date | None (e.g. the signing date recorded on the case); None falls back to today."""
 
     kind: str
     label: Any
     working_days: int | None = None
     days: int | None = None
+    anchor: Any = None
 
     def due_from(self, day: date) -> date:
         if self.working_days is not None:
             return calendar.add_working_days(day, self.working_days)
         return calendar.add_days(day, self.days or 0)
+
+    def due_for(self, case, today: date) -> date:
+        anchor = self.anchor(case) if callable(self.anchor) else self.anchor
+        return self.due_from(anchor or today)
 
 
 @dataclass(frozen=True)
@@ -53,16 +59,29 @@ class Transition:
     action: str
     label: Any
     sources: tuple[str, ...]
-    target: str
+    target: str  # or fn(case) -> str, e.g. "back to the state before the suspension"
     roles: frozenset[str]
     unit_field: str = "unit"  # the case's FK naming the unit whose grant is needed
     note_required: bool | Callable[[Any], bool] = False
     required_data: tuple[str, ...] = ()
     not_by: tuple[str, ...] = ()  # case attributes naming users who may not take this action (self-approval)
-    deadline: Deadline | None = None  # started by this step; None clears the case's deadline
+    deadline: Deadline | None = None  # started by this step; None clears the case's deadline; or fn(case) ->
+    #                                   Deadline | None, called with the case in its new state
     guard: Callable[..., None] | None = None  # guard(case, actor, data) raises AppError
     effect: Callable[..., None] | None = None  # effect(case, actor, data) sets fields
     style: str = "primary"
+    when: Callable[[Any], bool] | None = None  # does the step apply to this case at all (e.g. field audits only)
+    when_q: Q | None = None  # the same test as a filter, so that "my work" leaves out cases it does not apply to
+
+    def applies(self, case) -> bool:
+        return self.when is None or bool(self.when(case))
+
+    def target_for(self, case) -> str:
+        return self.target(case) if callable(self.target) else self.target
+
+    def deadline_for(self, case) -> Deadline | None:
+        return self.deadline(case) if callable(self.deadline) and not isinstance(self.deadline, Deadline) \
+            else self.deadline
 
     def needs_note(self, case) -> bool:
         return self.note_required(case) if callable(self.note_required) else bool(self.note_required)
@@ -76,7 +95,7 @@ class Workflow:
     states: Any  # a TextChoices class
     transitions: list[Transition]
     create_roles: frozenset[str] = field(default_factory=frozenset)
-    initial_deadline: Deadline | None = None
+    initial_deadline: Deadline | None = None  # or fn(case) -> Deadline | None
     model: Any = None
 
     def __post_init__(self):
@@ -110,6 +129,7 @@ class Workflow:
     def may(self, actor, case, t: Transition) -> bool:
         return (
             case.state in t.sources
+            and t.applies(case)
             and policy.can_at(actor, f"{self.name}.{t.action}", self._unit(case, t))
             and not self.is_self(actor, case, t)
         )
@@ -123,6 +143,8 @@ class Workflow:
         q = Q(pk__in=[])
         for t in self.transitions:
             part = Q(state__in=t.sources) & policy.scope_q(user, f"{self.name}.{t.action}", unit_field=t.unit_field)
+            if t.when_q is not None:
+                part &= t.when_q
             for attr in t.not_by:
                 part &= ~Q(**{f"{attr}_id": user.pk})
             q |= part
@@ -145,9 +167,12 @@ class Workflow:
         policy.check_at(actor, f"{self.name}.create", case.unit)
         case.state = self.initial
         case.created_by = actor
-        if self.initial_deadline:
-            case.due_on = self.initial_deadline.due_from(timezone.localdate())
-            case.due_kind = self.initial_deadline.kind
+        initial_deadline = self.initial_deadline
+        if callable(initial_deadline) and not isinstance(initial_deadline, Deadline):
+            initial_deadline = initial_deadline(case)
+        if initial_deadline:
+            case.due_on = initial_deadline.due_for(case, timezone.localdate())
+            case.due_kind = initial_deadline.kind
         save_as(case, actor, reason="create")
         self._event(case, actor, "create", "", self.initial, note, data)
         return case
@@ -162,7 +187,7 @@ class Workflow:
             locked = type(case).objects.select_for_update().get(pk=case.pk)
             if expected_version is not None and locked.version != expected_version:
                 raise Conflict("stale", _("This record was changed by someone else. Reload it and try again."))
-            if locked.state not in t.sources:
+            if locked.state not in t.sources or not t.applies(locked):
                 raise Conflict(
                     "invalid_state",
                     _("“%(action)s” is not possible while the case is “%(state)s”.")
@@ -180,17 +205,19 @@ class Workflow:
             if t.guard:
                 t.guard(locked, actor, data)
             from_state = locked.state
+            target = t.target_for(locked)
             if t.effect:
                 t.effect(locked, actor, data)
-            locked.state = t.target
-            if t.deadline:
-                locked.due_on = t.deadline.due_from(timezone.localdate())
-                locked.due_kind = t.deadline.kind
+            locked.state = target
+            deadline = t.deadline_for(locked)
+            if deadline:
+                locked.due_on = deadline.due_for(locked, timezone.localdate())
+                locked.due_kind = deadline.kind
             else:
                 locked.due_on, locked.due_kind = None, ""
             locked.version += 1
             save_as(locked, actor, reason=action)
-            self._event(locked, actor, action, from_state, t.target, note, data)
+            self._event(locked, actor, action, from_state, target, note, data)
             self._notify(locked, actor, t)
         return locked
 
@@ -211,7 +238,7 @@ class Workflow:
     def _notify(self, case, actor, t: Transition):
         url = case.get_absolute_url() if hasattr(case, "get_absolute_url") else ""
         title = _("%(case)s: %(action)s → %(state)s") % {
-            "case": str(case), "action": t.label, "state": self.state_label(t.target)
+            "case": str(case), "action": t.label, "state": self.state_label(case.state)
         }
         recipients = [u for u in self.next_actors(case) if u.pk != actor.pk]
         creator = getattr(case, "created_by", None)

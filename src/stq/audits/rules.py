@@ -1,0 +1,221 @@
+"""The rules of audit proposals and decisions (domain A1.3, B4.2, B4.3, B9). Each raises AppError with a stable code
+and a translated message. Law (F) and seed policy (SEED, A1.3 — configurable, not law) are marked per rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stq.core import calendar
+from stq.core.errors import AppError
+
+from .models import AuditGround, AuditMode, AuditProposal
+
+# --- SEED policy (A1.3, B9 rules 12–14): configurable, not law -------------------------------------------------
+SEARCH_VALID_DAYS = 30  # POLICY: the officer's recorded search of the enterprise counts for this many days
+DECISION_RECORDING_DAYS = 1  # POLICY: a decision is recorded within 1 day of signing (later: flagged late)
+CONCLUSION_RECORDING_DAYS = 3  # POLICY: a conclusion is recorded within 3 days of signing (later: flagged late)
+
+# --- law ------------------------------------------------------------------------------------------------------
+AUDIT_WINDOW_YEARS = 5  # LHQ 77.3: declarations registered at most 5 years before the decision (B9.1)
+DESK_MAX_WORKING_DAYS = 5  # LHQ 79.1 (B9.2)
+FIELD_MAX_WORKING_DAYS = 10  # LHQ 80.2a (B9.3)
+EXTENSION_MAX_WORKING_DAYS = 10  # LHQ 80.2a: one extension, at most 10 working days (B9.3)
+DELIVERY_WORKING_DAYS = 3  # LHQ 79.2, 80.2b: delivered ≤ 3 working days after signing (B9.4)
+NOTICE_WORKING_DAYS = 5  # ... and ≥ 5 working days before the start, unless ground 78.1 (B9.4)
+COMPLIANCE_CAP_RATE_PER_MILLE = 5  # TT81 art 23.2: compliance audits ≤ 0.5 % of last year's active enterprises
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def check_searched(user, enterprise, now: datetime | None = None) -> None:
+    """SEED (B9.12): the proposing officer searched the enterprise in STQ before proposing."""
+    from stq.enterprises.selectors import has_searched
+
+    now = now or timezone.now()
+    if not has_searched(user, enterprise.tax_code, now - timedelta(days=SEARCH_VALID_DAYS)):
+        raise AppError("search_required", _("Search the enterprise in STQ first and look at the cases found, then "
+                                            "propose the audit."), field="enterprise")
+
+
+def check_focus_list(enterprise, risk_area_codes, days) -> None:
+    """SEED (B9.12): an enterprise on the focus list for a proposed risk area, on the filing day or the planned
+    start, cannot be proposed."""
+    from stq.enterprises.selectors import is_on_focus_list
+
+    for code in risk_area_codes:
+        for day in days:
+            if day and is_on_focus_list(enterprise, day, code):
+                raise AppError("focus_list", _("The enterprise is on the focus list for the risk area %(area)s on "
+                                               "%(day)s and cannot be proposed for an audit.")
+                               % {"area": code, "day": day.strftime("%d/%m/%Y")}, field="risk_areas")
+
+
+def check_period(period_from: date | None, reference: date, declaration_numbers=(), *, field="period_from") -> None:
+    """LAW (B9.1): the audited declarations were registered at most 5 years before the decision (`reference`: the
+    decision's signing date, or the planned start while only proposed — the decision comes before the start)."""
+    limit = years_before(reference, AUDIT_WINDOW_YEARS)
+    if period_from and period_from < limit:
+        raise AppError("period_too_old", _("The audited period may start no earlier than %(limit)s (5 years before "
+                                           "the decision).") % {"limit": limit.strftime("%d/%m/%Y")}, field=field)
+    numbers = [n[:11] for n in declaration_numbers or [] if n]
+    if numbers:
+        from stq.declarations.models import Declaration
+
+        old = list(Declaration.objects.filter(base_number__in=numbers, registered_on__lt=limit)
+                   .values_list("base_number", flat=True)[:5])
+        if old:
+            raise AppError("period_too_old", _("These declarations were registered more than 5 years before the "
+                                               "decision: %(numbers)s.") % {"numbers": ", ".join(old)},
+                           field="declaration_numbers")
+
+
+def check_aeo(enterprise, mode: str, ground: str, day: date) -> None:
+    """LAW (B9.8, ND08 art 9.4): a priority enterprise (AEO) gets a desk audit only on signs of violation."""
+    if mode == AuditMode.DESK and ground != AuditGround.VIOLATION_SIGNS and enterprise.aeo_valid_on(day):
+        raise AppError("aeo_desk_audit", _("The enterprise is a priority enterprise (AEO): a desk audit needs the "
+                                           "ground “signs of violation” (art. 78.1)."), field="ground")
+
+
+def active_enterprises_in(year: int) -> int:
+    """Enterprises active in `year`: those with declarations that year (activity profile); when no declaration data
+    is loaded, the active enterprises of the directory created before the end of that year."""
+    from stq.declarations.models import ActivityMonth
+    from stq.enterprises.models import Enterprise
+
+    n = (ActivityMonth.objects.filter(month__year=year, declarations__gt=0)
+         .values("tax_code").distinct().count())
+    if n:
+        return n
+    return Enterprise.objects.filter(is_active=True, created_at__year__lte=year).count()
+
+
+def compliance_audit_cap(year: int) -> int:
+    """LAW (B9.9, TT81 art 23.2): compliance-assessment audits in `year` ≤ 0.5 % of the enterprises active the
+    previous year (rounded down)."""
+    return active_enterprises_in(year - 1) * COMPLIANCE_CAP_RATE_PER_MILLE // 1000
+
+
+def compliance_audits_used(year: int, *, exclude=None) -> int:
+    """Approved (not cancelled) compliance-assessment proposals counting for `year`, legacy included."""
+    qs = AuditProposal.objects.filter(year=year, ground=AuditGround.COMPLIANCE, state=AuditProposal.State.APPROVED)
+    if exclude is not None and exclude.pk:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.count()
+
+
+def check_compliance_cap(proposal) -> None:
+    if proposal.ground != AuditGround.COMPLIANCE:
+        return
+    cap = compliance_audit_cap(proposal.year)
+    used = compliance_audits_used(proposal.year, exclude=proposal)
+    if used + 1 > cap:
+        raise AppError("compliance_cap", _("The yearly cap of compliance-assessment audits is reached: %(used)s of "
+                                           "%(cap)s (0.5%% of the enterprises active last year).")
+                       % {"used": used, "cap": cap}, field="ground")
+
+
+def earlier_proposals(proposal):
+    """SEED (B9.12): proposals on the same enterprise filed before this one that are still pending, or approved for
+    the same year — the first filed has priority."""
+    filed = proposal.filed_at or timezone.now()
+    qs = (AuditProposal.objects.filter(enterprise_id=proposal.enterprise_id)
+          .filter(Q(state__in=AuditProposal.PENDING_STATES) | Q(state=AuditProposal.State.APPROVED, year=proposal.year))
+          .filter(Q(filed_at__lt=filed) | Q(filed_at=filed, pk__lt=proposal.pk or 0))
+          .exclude(pk=proposal.pk).select_related("unit").order_by("filed_at", "pk"))
+    return qs
+
+
+def check_priority(proposal) -> None:
+    earlier = earlier_proposals(proposal).first()
+    if earlier is not None:
+        raise AppError("priority", _("Proposal %(number)s of %(unit)s on this enterprise was filed first and is "
+                                     "“%(state)s”: it has priority; this one cannot be approved meanwhile.")
+                       % {"number": earlier.number, "unit": earlier.unit.name,
+                          "state": AuditProposal.workflow.state_label(earlier.state)})
+
+
+def check_one_approved_per_year(proposal) -> None:
+    """SEED (B9.12): one approved proposal per enterprise per year (also a database constraint)."""
+    other = (AuditProposal.objects.filter(enterprise_id=proposal.enterprise_id, year=proposal.year,
+                                          state=AuditProposal.State.APPROVED)
+             .exclude(pk=proposal.pk).select_related("unit").first())
+    if other is not None:
+        raise AppError("already_approved", _("The enterprise already has an approved audit proposal for %(year)s: "
+                                             "%(number)s of %(unit)s.")
+                       % {"year": proposal.year, "number": other.number, "unit": other.unit.name})
+
+
+def check_duration(mode: str, days: int | None, *, field="duration_working_days") -> None:
+    """LAW (B9.2, B9.3): desk audit ≤ 5 working days; field work ≤ 10 working days."""
+    limit = DESK_MAX_WORKING_DAYS if mode == AuditMode.DESK else FIELD_MAX_WORKING_DAYS
+    if not days or days < 1 or days > limit:
+        raise AppError("duration", _("The duration is 1 to %(limit)s working days for this audit mode.")
+                       % {"limit": limit}, field=field)
+
+
+def earliest_start(signed_on: date, ground: str) -> date:
+    """LAW (B9.4): delivered ≥ 5 working days before the start — so the start is at least 5 working days after the
+    signing — unless the ground is signs of violation (handed over at the announcement)."""
+    if ground == AuditGround.VIOLATION_SIGNS:
+        return signed_on
+    return calendar.add_working_days(signed_on, NOTICE_WORKING_DAYS)
+
+
+def check_start(signed_on: date, start_on: date | None, ground: str, *, delivered_on: date | None = None) -> None:
+    if start_on is None:
+        raise AppError("required", _("Enter the start date."), field="start_on")
+    earliest = earliest_start(delivered_on or signed_on, ground)
+    if start_on < earliest:
+        raise AppError("start_too_early", _("The audit may start on %(day)s at the earliest: the decision is "
+                                            "delivered at least 5 working days before the start (unless the ground "
+                                            "is signs of violation).") % {"day": earliest.strftime("%d/%m/%Y")},
+                       field="start_on")
+
+
+def delivery_due(signed_on: date) -> date:
+    return calendar.add_working_days(signed_on, DELIVERY_WORKING_DAYS)
+
+
+def check_delivery(signed_on: date, delivered_on: date, start_on: date | None, ground: str) -> None:
+    """LAW (B9.4): delivered ≤ 3 working days after signing and ≥ 5 working days before the start (not 78.1)."""
+    if delivered_on < signed_on:
+        raise AppError("delivery_before_signing", _("The decision cannot be delivered before it was signed."),
+                       field="delivered_on")
+    due = delivery_due(signed_on)
+    if delivered_on > due:
+        raise AppError("delivery_late", _("The decision must be delivered within 3 working days of signing, by "
+                                          "%(day)s.") % {"day": due.strftime("%d/%m/%Y")}, field="delivered_on")
+    if ground != AuditGround.VIOLATION_SIGNS and start_on is not None:
+        latest = calendar.add_working_days(start_on, -NOTICE_WORKING_DAYS)
+        if delivered_on > latest:
+            raise AppError("delivery_too_close", _("The decision must be delivered at least 5 working days before the "
+                                                   "start (%(start)s), by %(day)s: amend the start date first.")
+                           % {"start": start_on.strftime("%d/%m/%Y"), "day": latest.strftime("%d/%m/%Y")},
+                           field="delivered_on")
+
+
+def recording_delay(signed_on: date, today: date | None = None) -> int:
+    """Calendar days from signing to recording (the seed's plain "within N days")."""
+    return ((today or timezone.localdate()) - signed_on).days
+
+
+def check_signed_on(signed_on: date | None, *, field="signed_on") -> None:
+    if signed_on is None:
+        raise AppError("required", _("Enter the signing date."), field=field)
+    if signed_on > timezone.localdate():
+        raise AppError("signed_in_future", _("The signing date cannot be in the future."), field=field)
+
+
+def check_not_legacy(obj) -> None:
+    """Legacy rows (imported from STQ01) are read-only."""
+    if getattr(obj, "legacy", False):
+        raise AppError("legacy_read_only", _("This record was imported from STQ01 and cannot be changed."))

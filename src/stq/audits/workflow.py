@@ -1,0 +1,444 @@
+"""The audit workflows, declared as data for the one engine (`stq.core.workflow`), domain A1.3, B4.2, B4.3.
+
+AUDIT PROPOSAL (SEED workflow, A1.3)
+    submit       draft, returned          -> submitted   officer/approver; the rules of B9 (search first, focus list,
+                                                         5 years, AEO); duplicate search; "approve_by" = 1 working day
+    approve      submitted                -> approved    approver of the approval unit, never the submitter; the first
+                                                         filed has priority; one approved per enterprise and year (DB);
+                                                         compliance cap; a reason when a duplicate warning stands;
+                                                         "decision_by" = the planned start
+    return       submitted                -> returned    approver; note required
+    suspend      submitted                -> suspended   approver; reason required (A1.3: on a duplicate)
+    resume       suspended                -> submitted   approver; reason required
+    cancel       draft, submitted, returned, suspended, approved (no case yet) -> cancelled   approver; reason
+    open_case    approved (no case yet)   -> approved    officer/approver: records the audit decision, opens the case
+
+AUDIT CASE (field F = B4.3, desk D = B4.2); every step's deadline is computed by `state_deadline` from the dates
+recorded on the case, in working days (WD) or calendar days (d):
+    state on arrival         reached by                            deadline started                       modes
+    decision_signed          the original decision (open_case)     deliver ≤ 3 WD after signing;            F D
+                                                                   78.1: start on the decision's start
+    delivered                deliver (delivered_on, method)        start on the decision's start date     F D
+    fieldwork                start (started_on; 78.1 may start     end ≤ duration − 1 WD after the start    F D
+                             from decision_signed = handed over)   (+ the extension, + days suspended)
+    fieldwork_ended          end (ended_on ≤ the allowed end)      F: minutes ≤ 5 WD after the end;       F D
+                                                                   D: result notice ≤ 5 WD after the end
+    minutes_signed           sign_minutes                          draft conclusion ≤ 5 d after minutes   F
+    draft_sent               send_draft                            explanation ≤ 10 d after the end       F
+    explanation_received     receive_explanation (or waived)       conclusion ≤ 15 d after the end        F
+    awaiting_expert_opinion  request_expert                        the body answers ≤ 30 d                F
+    explanation_received     expert_answered                       conclusion ≤ 15 d after the answer     F
+    concluded                conclude (the conclusion service)     leader approves ≤ 3 d (SEED)           F D
+    handling                 approve_conclusion (approver, never   —                                      F D
+                             the recorder)
+    closed                   close (approver)                      —                                      F D
+    side exits: extend (fieldwork → fieldwork, field only, by the extension decision), amend (same state, by an
+    amendment decision), suspend → suspended (by a suspension decision, legal reason), resume → the state before
+    (by a resumption decision; the deadline moves by the working days suspended), cancel → cancelled (by a
+    cancellation decision, legal reason), escalate → escalated (referral to specialised inspection, approver).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stq.core import calendar
+from stq.core.errors import AppError
+from stq.core.workflow import Deadline, Transition, Workflow
+from stq.org import policy
+from stq.org.models import Role
+
+from . import rules
+from .models import AuditCase, AuditGround, AuditMode, AuditProposal, CancellationReason, SuspensionReason
+
+P = AuditProposal.State
+C = AuditCase.State
+WORKERS = frozenset({Role.OFFICER, Role.APPROVER})
+LEADERS = frozenset({Role.APPROVER})
+APPROVAL = "approval_unit"
+
+
+# --- proposal --------------------------------------------------------------------------------------------------
+def _proposal_rules(p, actor, data):
+    rules.check_not_legacy(p)
+    areas = list(p.risk_areas.values_list("code", flat=True))
+    if not areas:
+        raise AppError("invalid", _("Choose at least one risk area."), field="risk_areas")
+    rules.check_focus_list(p.enterprise, areas, [timezone.localdate(), p.planned_start])
+    rules.check_period(p.period_from, p.planned_start, p.declaration_numbers)
+    rules.check_aeo(p.enterprise, p.mode, p.ground, p.planned_start)
+
+
+def _on_submit(p, actor, data):
+    from stq.collection.selectors import open_cases_for_enterprise
+
+    p.submitted_by = actor
+    if p.filed_at is None:  # the first filing fixes the priority order and the year the proposal counts for
+        p.filed_at = timezone.now()
+        p.year = timezone.localdate(p.filed_at).year
+    found = open_cases_for_enterprise(p.enterprise.tax_code, exclude=p)
+    p.duplicates = found
+    p.duplicate_warning = bool(found)
+
+
+def _approve_guard(p, actor, data):
+    from stq.enterprises.models import Enterprise
+
+    Enterprise.objects.select_for_update().filter(pk=p.enterprise_id).first()  # serialise approvals per enterprise
+    _proposal_rules(p, actor, data)
+    rules.check_priority(p)
+    rules.check_one_approved_per_year(p)
+    if p.ground == AuditGround.COMPLIANCE:
+        from stq.core.numbering import next_sequence
+
+        next_sequence(unit=p.approval_unit, year=p.year, kind="LOCK-78.3")  # serialise the cap check
+        rules.check_compliance_cap(p)
+
+
+def _on_approve(p, actor, data):
+    p.approved_by = actor
+    p.approved_at = timezone.now()
+    p.approval_note = data.get("note", "")
+
+
+def _no_case(p) -> bool:
+    return not AuditCase.objects.filter(proposal_id=p.pk).exists()
+
+
+NO_CASE_Q = Q(case__isnull=True)
+
+
+def _cancel_when(p) -> bool:
+    return p.state != P.APPROVED or _no_case(p)
+
+
+def _legacy_guard(obj, actor, data):
+    rules.check_not_legacy(obj)
+
+
+AUDIT_PROPOSAL_WORKFLOW = Workflow(
+    name="audit_proposal",
+    label=_("Audit proposal"),
+    initial=P.DRAFT,
+    states=P,
+    create_roles=WORKERS,
+    transitions=[
+        Transition("submit", _("Submit for approval"), (P.DRAFT, P.RETURNED), P.SUBMITTED, WORKERS,
+                   guard=_proposal_rules, effect=_on_submit,
+                   deadline=Deadline("approve_by", _("Approve the audit proposal"), working_days=1)),
+        Transition("approve", _("Approve"), (P.SUBMITTED,), P.APPROVED, LEADERS, unit_field=APPROVAL,
+                   not_by=("submitted_by",), note_required=lambda p: p.duplicate_warning, guard=_approve_guard,
+                   effect=_on_approve, style="success",
+                   deadline=lambda p: Deadline("decision_by", _("Record the audit decision"), working_days=0,
+                                               anchor=p.planned_start)),
+        Transition("return", _("Return for revision"), (P.SUBMITTED,), P.RETURNED, LEADERS, unit_field=APPROVAL,
+                   note_required=True, guard=_legacy_guard, style="warning"),
+        Transition("suspend", _("Suspend"), (P.SUBMITTED,), P.SUSPENDED, LEADERS, unit_field=APPROVAL,
+                   note_required=True, guard=_legacy_guard, style="warning"),
+        Transition("resume", _("Resume"), (P.SUSPENDED,), P.SUBMITTED, LEADERS, unit_field=APPROVAL,
+                   note_required=True, guard=_legacy_guard,
+                   deadline=Deadline("approve_by", _("Approve the audit proposal"), working_days=1)),
+        Transition("cancel", _("Cancel"), (P.DRAFT, P.SUBMITTED, P.RETURNED, P.SUSPENDED, P.APPROVED), P.CANCELLED,
+                   LEADERS, unit_field=APPROVAL, note_required=True, guard=_legacy_guard, style="danger",
+                   when=_cancel_when, when_q=~Q(state=P.APPROVED) | NO_CASE_Q),
+        Transition("open_case", _("Record the audit decision"), (P.APPROVED,), P.APPROVED, WORKERS,
+                   required_data=("decision",), guard=_legacy_guard, when=_no_case, when_q=NO_CASE_Q),
+    ],
+).bind(AuditProposal)
+
+
+# --- case ------------------------------------------------------------------------------------------------------
+def is_field(case) -> bool:
+    return case.mode == AuditMode.FIELD
+
+
+def is_desk(case) -> bool:
+    return case.mode == AuditMode.DESK
+
+
+FIELD_Q = Q(mode=AuditMode.FIELD)
+
+
+def fieldwork_end_due(case):
+    """The last allowed day of the audit work: start + duration (+ extension) working days, the start being day 1,
+    moved by the working days the case was suspended meanwhile."""
+    if case.started_on is None:
+        return None
+    days = max(case.duration_working_days, 1) - 1 + case.extension_working_days + case.suspended_working_days
+    return calendar.add_working_days(case.started_on, days)
+
+
+def state_deadline(case) -> Deadline | None:
+    """The deadline of the case's current state, from the dates recorded on it (the table in the docstring)."""
+    s = case.state
+    if s == C.DECISION_SIGNED:
+        if case.ground == AuditGround.VIOLATION_SIGNS:
+            return Deadline("start_by", _("Announce the decision and start"), working_days=0,
+                            anchor=case.planned_start_on)
+        return Deadline("deliver_by", _("Deliver the decision"), working_days=rules.DELIVERY_WORKING_DAYS,
+                        anchor=case.decision_signed_on)
+    if s == C.DELIVERED:
+        return Deadline("start_by", _("Announce the decision and start"), working_days=0, anchor=case.planned_start_on)
+    if s == C.FIELDWORK:
+        return Deadline("end_by", _("End the audit work"), working_days=0, anchor=fieldwork_end_due(case))
+    if s == C.FIELDWORK_ENDED:
+        if is_desk(case):
+            return Deadline("result_notice_by", _("Issue the result notice"), working_days=5, anchor=case.ended_on)
+        return Deadline("minutes_by", _("Sign the minutes"), working_days=5, anchor=case.ended_on)
+    if s == C.MINUTES_SIGNED:
+        return Deadline("draft_by", _("Send the draft conclusion"), days=5, anchor=case.minutes_signed_on)
+    if s == C.DRAFT_SENT:
+        return Deadline("explanation_by", _("Receive the declarant's explanation"), days=10, anchor=case.ended_on)
+    if s == C.EXPLANATION_RECEIVED:
+        if case.expert_received_on:
+            return Deadline("conclusion_by", _("Issue the conclusion"), days=15, anchor=case.expert_received_on)
+        return Deadline("conclusion_by", _("Issue the conclusion"), days=15, anchor=case.ended_on)
+    if s == C.AWAITING_EXPERT_OPINION:
+        return Deadline("expert_answer_by", _("Receive the expert opinion"), days=30, anchor=case.expert_requested_on)
+    if s == C.CONCLUDED:  # SEED policy: the leader approves the recorded conclusion
+        return Deadline("approve_conclusion_by", _("Approve the conclusion"), days=rules.CONCLUSION_RECORDING_DAYS,
+                        anchor=case.concluded_on)
+    return None
+
+
+def _date(data, key, label):
+    value = data.get(key)
+    if value in (None, ""):
+        raise AppError("required", _("Enter the date: %(what)s.") % {"what": label}, field=key)
+    if isinstance(value, str):
+        from datetime import date
+
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            raise AppError("invalid", _("Enter a valid date."), field=key) from None
+    if value > timezone.localdate():
+        raise AppError("date_in_future", _("The date cannot be in the future."), field=key)
+    return value
+
+
+def _original(case):
+    return case.decisions.filter(kind="original").first()
+
+
+def _deliver(case, actor, data):
+    rules.check_not_legacy(case)
+    delivered_on = _date(data, "delivered_on", _("delivered on"))
+    rules.check_delivery(case.decision_signed_on, delivered_on, case.planned_start_on, case.ground)
+    case.delivered_on = delivered_on
+    original = _original(case)
+    if original is not None:
+        original.delivered_on = delivered_on
+        original.delivery_method = data.get("delivery_method") or "direct"
+        original.save(update_fields=["delivered_on", "delivery_method"])
+
+
+def _start(case, actor, data):
+    rules.check_not_legacy(case)
+    started_on = _date(data, "started_on", _("started on"))
+    if case.state == C.DECISION_SIGNED and case.ground != AuditGround.VIOLATION_SIGNS:
+        raise AppError("not_delivered", _("Deliver the decision first (only an audit on signs of violation hands it "
+                                          "over at the announcement)."))
+    if case.planned_start_on and started_on < case.planned_start_on:
+        raise AppError("start_too_early", _("The audit cannot start before the start date of the decision (%(day)s).")
+                       % {"day": case.planned_start_on.strftime("%d/%m/%Y")}, field="started_on")
+    if case.state == C.DECISION_SIGNED:  # 78.1: handed over at the announcement
+        case.delivered_on = started_on
+        original = _original(case)
+        if original is not None:
+            original.delivered_on, original.delivery_method = started_on, "at_announcement"
+            original.save(update_fields=["delivered_on", "delivery_method"])
+    case.started_on = started_on
+
+
+def _end(case, actor, data):
+    rules.check_not_legacy(case)
+    ended_on = _date(data, "ended_on", _("ended on"))
+    if ended_on < case.started_on:
+        raise AppError("invalid", _("The end cannot precede the start."), field="ended_on")
+    allowed = fieldwork_end_due(case)
+    if allowed and ended_on > allowed:
+        raise AppError("fieldwork_too_long", _("The audit work may last until %(day)s (the duration in the decision"
+                                               "%(ext)s). Record an extension decision first.")
+                       % {"day": allowed.strftime("%d/%m/%Y"),
+                          "ext": _(", with the extension") if case.extension_working_days else ""},
+                       field="ended_on")
+    case.ended_on = ended_on
+
+
+def _setter(field, label):
+    def effect(case, actor, data):
+        rules.check_not_legacy(case)
+        value = _date(data, field, label)
+        floor = case.ended_on or case.started_on
+        if floor and value < floor:
+            raise AppError("invalid", _("This date cannot precede the end of the audit work."), field=field)
+        setattr(case, field, value)
+    return effect
+
+
+def _receive_explanation(case, actor, data):
+    rules.check_not_legacy(case)
+    case.explanation_on = _date(data, "explanation_on", _("explanation received on")) \
+        if data.get("explanation_on") else None  # blank: the declarant stayed silent (waiver)
+
+
+def _conclude(case, actor, data):
+    rules.check_not_legacy(case)
+    if is_field(case) and case.state == C.FIELDWORK_ENDED:
+        raise AppError("invalid_state", _("A field audit is concluded after the minutes, the draft conclusion and the "
+                                          "declarant's explanation."))
+    case.concluded_on = _date(data, "concluded_on", _("concluded on"))
+    case.conclusion_recorded_by = actor
+
+
+def _approve_conclusion(case, actor, data):
+    rules.check_not_legacy(case)
+    main = case.conclusions.filter(supplementary=False, approved_at__isnull=True).first()
+    if main is None:
+        raise AppError("no_conclusion", _("Record the conclusion first."))
+    main.approved_by, main.approved_at = actor, timezone.now()
+    main.save(update_fields=["approved_by", "approved_at"])
+
+
+def _close(case, actor, data):
+    rules.check_not_legacy(case)
+    if case.conclusions.filter(approved_at__isnull=True).exists():
+        raise AppError("conclusion_not_approved", _("Approve every conclusion of the case before closing it."))
+    case.closed_on = timezone.localdate()
+
+
+def _reason(choices):
+    def guard(case, actor, data):
+        rules.check_not_legacy(case)
+        if data.get("reason_code") not in choices.values:
+            raise AppError("reason_required", _("Choose one of the legal reasons."), field="reason_code")
+    return guard
+
+
+def _on_suspend(case, actor, data):
+    case.suspended_from_state = case.state
+    case.suspended_on = data.get("signed_on") or timezone.localdate()
+    case.suspended_due_on, case.suspended_due_kind = case.due_on, case.due_kind
+
+
+def _resume_target(case) -> str:
+    return case.suspended_from_state or C.DECISION_SIGNED
+
+
+def _on_resume(case, actor, data):
+    resumed = data.get("signed_on") or timezone.localdate()
+    lost = max(calendar.working_days_between(case.suspended_on, resumed), 0) if case.suspended_on else 0
+    if case.suspended_from_state == C.FIELDWORK:
+        case.suspended_working_days += lost
+    case._resume_shift = lost
+    case.suspended_from_state = ""
+
+
+def _resume_deadline(case) -> Deadline | None:
+    if case.state == C.FIELDWORK:
+        return state_deadline(case)  # the end of field work already counts the days suspended
+    if not case.suspended_due_on:
+        return state_deadline(case)
+    return Deadline(case.suspended_due_kind, _("Deadline after the suspension"),
+                    working_days=getattr(case, "_resume_shift", 0), anchor=case.suspended_due_on)
+
+
+def _extend_guard(case, actor, data):
+    rules.check_not_legacy(case)
+    days = data.get("extension_working_days")
+    if not isinstance(days, int) or not 1 <= days <= rules.EXTENSION_MAX_WORKING_DAYS:
+        raise AppError("extension_length", _("An extension is 1 to 10 working days."), field="extension_working_days")
+    if case.extension_working_days or case.decisions.filter(kind="extension").count() > 1:
+        raise AppError("second_extension", _("The audit work can be extended only once."))
+
+
+def _on_extend(case, actor, data):
+    case.extension_working_days = data["extension_working_days"]
+
+
+def _escalate(case, actor, data):
+    from .models import Referral
+
+    rules.check_not_legacy(case)
+    Referral.objects.create(case=case, referred_on=timezone.localdate(), body=data.get("body") or
+                            str(_("Specialised inspection")), reason=data.get("note", ""), created_by=actor)
+
+
+# what each deadline kind asks for (for the pages; the engine stores the kind on the record)
+DEADLINE_KINDS = {
+    "approve_by": _("Approve the audit proposal"), "decision_by": _("Record the audit decision"),
+    "deliver_by": _("Deliver the decision"), "start_by": _("Announce the decision and start"),
+    "end_by": _("End the audit work"), "minutes_by": _("Sign the minutes"),
+    "result_notice_by": _("Issue the result notice"), "draft_by": _("Send the draft conclusion"),
+    "explanation_by": _("Receive the declarant's explanation"), "conclusion_by": _("Issue the conclusion"),
+    "expert_answer_by": _("Receive the expert opinion"), "approve_conclusion_by": _("Approve the conclusion"),
+}
+
+ACTIVE = (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK, C.FIELDWORK_ENDED, C.MINUTES_SIGNED, C.DRAFT_SENT,
+          C.EXPLANATION_RECEIVED, C.AWAITING_EXPERT_OPINION)
+DECISION_ONLY = ("amend", "extend", "suspend", "resume", "cancel", "conclude")  # taken by recording a document
+
+AUDIT_CASE_WORKFLOW = Workflow(
+    name="audit_case",
+    label=_("Post-clearance audit"),
+    initial=C.DECISION_SIGNED,
+    states=C,
+    create_roles=WORKERS,
+    initial_deadline=state_deadline,
+    transitions=[
+        Transition("deliver", _("Record the delivery of the decision"), (C.DECISION_SIGNED,), C.DELIVERED, WORKERS,
+                   required_data=("delivered_on",), effect=_deliver, deadline=state_deadline),
+        Transition("start", _("Record the announcement and start"), (C.DECISION_SIGNED, C.DELIVERED), C.FIELDWORK,
+                   WORKERS, required_data=("started_on",), effect=_start, deadline=state_deadline),
+        Transition("end", _("Record the end of the audit work"), (C.FIELDWORK,), C.FIELDWORK_ENDED, WORKERS,
+                   required_data=("ended_on",), effect=_end, deadline=state_deadline),
+        Transition("sign_minutes", _("Record the signed minutes"), (C.FIELDWORK_ENDED,), C.MINUTES_SIGNED, WORKERS,
+                   required_data=("minutes_signed_on",), effect=_setter("minutes_signed_on", _("minutes signed on")),
+                   deadline=state_deadline, when=is_field, when_q=FIELD_Q),
+        Transition("send_draft", _("Record the draft conclusion sent"), (C.MINUTES_SIGNED,), C.DRAFT_SENT, WORKERS,
+                   required_data=("draft_sent_on",), effect=_setter("draft_sent_on", _("draft sent on")),
+                   deadline=state_deadline, when=is_field, when_q=FIELD_Q),
+        Transition("receive_explanation", _("Record the explanation (blank date: waived)"), (C.DRAFT_SENT,),
+                   C.EXPLANATION_RECEIVED, WORKERS, effect=_receive_explanation, deadline=state_deadline,
+                   when=is_field, when_q=FIELD_Q),
+        Transition("request_expert", _("Request an expert opinion"), (C.EXPLANATION_RECEIVED,),
+                   C.AWAITING_EXPERT_OPINION, WORKERS, required_data=("expert_requested_on",),
+                   effect=_setter("expert_requested_on", _("expert opinion requested on")), deadline=state_deadline,
+                   when=is_field, when_q=FIELD_Q),
+        Transition("expert_answered", _("Record the expert opinion received"), (C.AWAITING_EXPERT_OPINION,),
+                   C.EXPLANATION_RECEIVED, WORKERS, required_data=("expert_received_on",),
+                   effect=_setter("expert_received_on", _("expert opinion received on")), deadline=state_deadline,
+                   when=is_field, when_q=FIELD_Q),
+        Transition("conclude", _("Record the conclusion"),
+                   (C.FIELDWORK_ENDED, C.EXPLANATION_RECEIVED, C.AWAITING_EXPERT_OPINION), C.CONCLUDED, WORKERS,
+                   required_data=("concluded_on", "conclusion_id"), effect=_conclude, deadline=state_deadline),
+        Transition("approve_conclusion", _("Approve the conclusion"), (C.CONCLUDED,), C.HANDLING, LEADERS,
+                   not_by=("conclusion_recorded_by",), effect=_approve_conclusion, style="success"),
+        Transition("close", _("Close the case"), (C.HANDLING,), C.CLOSED, LEADERS, note_required=True, effect=_close,
+                   style="success"),
+        Transition("amend", _("Record an amendment decision"), (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK),
+                   lambda c: c.state, WORKERS, required_data=("decision_id",), guard=_legacy_guard,
+                   deadline=state_deadline),
+        Transition("extend", _("Record the extension decision"), (C.FIELDWORK,), C.FIELDWORK, WORKERS,
+                   required_data=("decision_id", "extension_working_days"), guard=_extend_guard, effect=_on_extend,
+                   deadline=state_deadline, when=is_field, when_q=FIELD_Q),
+        Transition("suspend", _("Record the suspension decision"), ACTIVE, C.SUSPENDED, WORKERS,
+                   required_data=("decision_id", "reason_code"), guard=_reason(SuspensionReason), effect=_on_suspend,
+                   style="warning"),
+        Transition("resume", _("Record the resumption decision"), (C.SUSPENDED,), _resume_target, WORKERS,
+                   required_data=("decision_id",), guard=_legacy_guard, effect=_on_resume,
+                   deadline=_resume_deadline),
+        Transition("cancel", _("Record the cancellation decision"), (*ACTIVE, C.SUSPENDED), C.CANCELLED, WORKERS,
+                   required_data=("decision_id", "reason_code"), guard=_reason(CancellationReason), style="danger"),
+        Transition("escalate", _("Refer to specialised inspection"), (*ACTIVE, C.CONCLUDED, C.HANDLING), C.ESCALATED,
+                   LEADERS, note_required=True, effect=_escalate, style="danger"),
+    ],
+).bind(AuditCase)
+
+# Actions outside the state machines.
+policy.register_action("audit_proposal.edit", WORKERS)  # edit while draft / returned
+policy.register_action("audit_case.record", WORKERS)  # decisions, conclusions, handling, payments, documents
+policy.register_action("audit_case.approve_supplementary", LEADERS)

@@ -1,0 +1,66 @@
+"""Two units propose the same enterprise at the same moment (PostgreSQL, two connections): one wins, the other is
+told why; the database constraint holds whatever the interleaving."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from stq.audits.models import AuditProposal
+from stq.core.errors import AppError
+
+from .factories import act, enterprise, proposal
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+
+
+def run_together(*calls):
+    """Run each call in its own thread (own database connection) released by one barrier; returns results/errors."""
+    barrier = threading.Barrier(len(calls))
+    out: list = [None] * len(calls)
+
+    def worker(i, fn):
+        try:
+            barrier.wait(timeout=10)
+            out[i] = fn()
+        except AppError as error:
+            out[i] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_units_propose_and_approve_the_same_enterprise_at_once(org):
+    ent = enterprise()
+    p1 = proposal(org.officer1, org.kv01pt, ent)
+    p2 = proposal(org.officer2, org.kv02pt, ent)
+    submitted = run_together(lambda: act(org.officer1, p1, "submit"), lambda: act(org.officer2, p2, "submit"))
+    assert all(isinstance(s, AuditProposal) for s in submitted)
+    results = run_together(lambda: act(org.approver1, p1, "approve", "cùng lúc"),
+                           lambda: act(org.approver2, p2, "approve", "cùng lúc"))
+    wins = [r for r in results if isinstance(r, AuditProposal)]
+    losses = [r for r in results if isinstance(r, AppError)]
+    assert len(wins) == 1 and len(losses) == 1
+    assert losses[0].code in ("priority", "already_approved") and str(losses[0].message)
+    first = min(AuditProposal.objects.all(), key=lambda p: (p.filed_at, p.pk))
+    assert wins[0].pk == first.pk  # the first filed has priority
+    assert AuditProposal.objects.filter(enterprise=ent, state="approved").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_approvals_of_one_enterprise_leave_one_approved(org):
+    """Many rounds of two approvals at once: never two approved proposals for one enterprise and year."""
+    for i in range(3):
+        ent = enterprise(f"030123456{i}", f"Công ty {i}") if i else enterprise()
+        p1 = act(org.officer1, proposal(org.officer1, org.kv01pt, ent), "submit")
+        p2 = act(org.officer2, proposal(org.officer2, org.kv02pt, ent), "submit")
+        run_together(lambda p1=p1: act(org.approver1, p1, "approve", "x"),
+                     lambda p2=p2: act(org.approver2, p2, "approve", "x"))
+        assert AuditProposal.objects.filter(enterprise=ent, state="approved").count() == 1
