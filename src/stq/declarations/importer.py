@@ -1,16 +1,22 @@
 """The import engine: stream a file, validate every row, stage, then merge all-or-nothing.
 
-1. **Stream** the CSV with the ``csv`` module (never the whole file in memory), map it onto the STQ layout
-   (``layouts``) and validate each row in Python (tax-code check digit, HS code, countries, numbers, negative
-   values). Valid rows go to a staging table in chunks of ``CHUNK`` rows — on PostgreSQL with ``COPY … FROM STDIN``
-   (psycopg 3 ``write_row``), elsewhere with ``executemany`` — and the job's ``rows_done`` is updated after each
-   chunk (committed, so the UI and the API see the progress). Row errors stream to the errors CSV.
-2. **Validate in SQL** what needs the whole file: duplicate goods lines (same number, revision and line number).
-3. If any row is in error, or on a dry run, stop: nothing is merged. Otherwise **merge in one transaction**:
+1. **Load and validate.** On PostgreSQL, for the STQ layout (the national feed), the file's bytes go straight to
+   ``COPY … (FORMAT csv)`` into a text staging table and every row is checked in set-based SQL, then the valid rows
+   are cast into the typed staging table — no per-row Python (``sql_validation``). Elsewhere (SQLite: the demo, and
+   the public-dataset adapter, which maps each row in Python) the CSV is **streamed** with the ``csv`` module,
+   mapped onto the STQ layout (``layouts``) and validated row by row (``RowValidator``: the same rules); valid rows
+   go to the staging table in chunks of ``CHUNK`` rows. Either way the job's ``rows_done`` is updated after each
+   chunk (committed, so the UI and the API see the progress) and row errors stream to the errors CSV.
+2. **Validate in SQL** what needs the whole file: duplicate goods lines (same number, revision and line number),
+   and declarations already loaded **at the same revision with different goods lines** (``revision_conflict``:
+   a declaration number + revision is one document; a change must come as an amendment, a higher revision).
+3. If any row is in error, or on a dry run, stop: nothing is merged. Otherwise **merge in one transaction**,
+   holding a PostgreSQL advisory lock (``MERGE_LOCK``) so that concurrent imports merge one after the other:
    keep the highest revision of each declaration found in the file; archive the revisions it replaces into
    ``DeclarationRevision`` (header + lines as JSON); delete their lines; upsert the headers
    (``INSERT … SELECT … ON CONFLICT (base_number) DO UPDATE … WHERE revision < excluded.revision``, so the same
-   or an older revision is a no-op); insert the lines (``ON CONFLICT DO NOTHING``); refresh the activity profile
+   or an older revision is a no-op); insert the lines of the declarations this job inserted or replaced (plain
+   ``INSERT``: they have none yet, and the lock keeps other imports out); refresh the activity profile
    (on PostgreSQL additively in SQL, see ``activity.refresh_merged``; on SQLite the touched pairs are recomputed).
 Re-importing a file with the same SHA-256 is refused earlier (see ``services``), and re-importing the same content
 under another checksum changes nothing, by the rules above.
@@ -29,12 +35,15 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import activity
-from .layouts import MESSAGES, READERS, STAGE_COLUMNS
-from .models import Declaration, DeclarationLine, DeclarationRevision, ImportJob, ImportStatus
+from . import activity, sql_validation
+from .layouts import COLUMNS, MESSAGES, READERS, STAGE_COLUMNS
+from .models import Declaration, DeclarationLine, DeclarationRevision, ImportFormat, ImportJob, ImportStatus
 
 CHUNK = 20_000
 MAX_ERROR_ROWS = 100_000  # rows written to the errors CSV (all are counted)
+SQL_VALIDATION = True  # PostgreSQL + STQ layout: COPY the raw CSV and validate in SQL (tests switch it off)
+WORK_MEM = "256MB"  # PostgreSQL work_mem during an import (see _session_work_mem)
+MERGE_LOCK = 0x5354_5144_4543  # pg_advisory_xact_lock key held by the conflict check + merge ("STQDEC")
 
 _PG_TYPES = {
     "row_no": "integer", "base_number": "varchar(11)", "revision": "smallint", "registered_on": "date",
@@ -47,6 +56,7 @@ _PG_TYPES = {
 HEADER_FIELDS = ["registered_on", "customs_office", "procedure_type", "flow", "channel", "declarant_tax_code",
                  "importer_exporter_tax_code", "partner_name", "partner_country", "transport_mode", "incoterms",
                  "currency", "exchange_rate", "invoice_value", "customs_value"]
+_COMPARED_LINE_FIELDS = ["hs_code", "import_duty", "vat", "excise", "environmental_tax", "trade_remedy_tax"]
 LINE_FIELDS = ["line_no", "hs_code", "description", "origin_country", "quantity", "unit", "unit_price",
                "import_duty_rate", "import_duty", "vat_rate", "vat", "excise_rate", "excise", "environmental_tax",
                "trade_remedy_tax", "inspection_result"]
@@ -79,6 +89,10 @@ class ErrorSink:
         self.count += 1
         if self.count <= MAX_ERROR_ROWS:
             self._writer.writerow([row_no, number, line_no, field, code, str(MESSAGES[code])])
+
+    def add_unlisted(self, n: int):
+        """Count ``n`` errors that are not written to the CSV (beyond the listed rows)."""
+        self.count += max(0, n)
 
     def attach(self, job: ImportJob):
         self._tmp.flush()
@@ -127,12 +141,35 @@ class Stage:
 
     def duplicates(self):
         with connection.cursor() as c:
+            c.execute(f"SELECT 1 FROM {self.name} GROUP BY base_number, revision, line_no HAVING COUNT(*) > 1 "
+                      "LIMIT 1")  # a cheap (parallel) look first: most files have none
+            if c.fetchone() is None:
+                return
             c.execute(f"""
                 SELECT row_no, base_number, revision, line_no FROM (
                   SELECT row_no, base_number, revision, line_no,
                          ROW_NUMBER() OVER (PARTITION BY base_number, revision, line_no ORDER BY row_no) AS rn
                   FROM {self.name}) x
                 WHERE rn > 1 ORDER BY row_no""")
+            yield from c.fetchall()
+
+    def revision_conflicts(self):
+        """(first row, base number, revision) of every declaration already stored at the revision the file carries,
+        whose goods lines differ: another set of line numbers, or a line whose HS code, customs value or taxes
+        differ. Identical content is not a conflict (re-importing it changes nothing)."""
+        D = Declaration._meta.db_table
+        L = DeclarationLine._meta.db_table
+        same = " AND ".join(f"l.{f} = s.{f}" for f in _COMPARED_LINE_FIELDS)
+        with connection.cursor() as c:
+            c.execute(f"""
+                SELECT MIN(s.row_no), s.base_number, s.revision FROM {self.name} s
+                JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision
+                GROUP BY s.base_number, s.revision, d.id
+                HAVING COUNT(*) <> (SELECT COUNT(*) FROM {L} l WHERE l.declaration_id = d.id)
+                    OR SUM(CASE WHEN EXISTS (SELECT 1 FROM {L} l WHERE l.declaration_id = d.id
+                                             AND l.line_no = s.line_no AND l.customs_value = s.line_customs_value
+                                             AND {same}) THEN 0 ELSE 1 END) > 0
+                ORDER BY 1""")
             yield from c.fetchall()
 
 
@@ -176,6 +213,34 @@ def _progress(job, done, progress):
         progress(job)
 
 
+def copy_and_validate_sql(job: ImportJob, stage: Stage, errors: ErrorSink, progress: Callable | None) -> int:
+    """The PostgreSQL path for the STQ layout (see ``sql_validation``); returns the number of data rows."""
+    with job.file.open("rb") as raw:
+        try:
+            header, _ = sql_validation.read_header(raw)
+        except UnicodeDecodeError:
+            header = []
+        if set(COLUMNS) - {h.strip() for h in header}:
+            errors.add(1, "", "", "", "bad_columns")
+            return 0
+        table = sql_validation.RawTable(job.pk, header)
+        try:
+            try:
+                done = sql_validation.copy_raw(table, raw, lambda n: _progress(job, n, progress))
+            except sql_validation.CopyFailed as exc:
+                errors.add(exc.row_no, "", "", "", "bad_columns")
+                return exc.row_no - 1
+            staged, checks = sql_validation.stage_valid_rows(table, stage.name, STAGE_COLUMNS, _PG_TYPES, done)
+            if staged < done:
+                total, listed = sql_validation.row_errors(table, checks, MAX_ERROR_ROWS)
+                for err in listed:
+                    errors.add(*err)
+                errors.add_unlisted(total - len(listed))
+        finally:
+            table.drop()
+    return done
+
+
 def run_import(job: ImportJob, *, progress: Callable | None = None) -> ImportJob:
     """Run one import job to its end (called by the background task and by the management command)."""
     job.status = ImportStatus.RUNNING
@@ -185,22 +250,29 @@ def run_import(job: ImportJob, *, progress: Callable | None = None) -> ImportJob
     job.save(update_fields=["status", "started_at", "rows_total"])
     errors = ErrorSink()
     stage = Stage(job.pk)
+    _session_work_mem(WORK_MEM)
     try:
         t0 = time.monotonic()
-        done = stream_and_stage(job, stage, errors, progress)
+        if SQL_VALIDATION and is_postgres() and job.format == ImportFormat.STQ:
+            done = copy_and_validate_sql(job, stage, errors, progress)
+        else:
+            done = stream_and_stage(job, stage, errors, progress)
         for row_no, base, revision, line_no in stage.duplicates():
             errors.add(row_no, f"{base}{revision}", line_no, "line_no", "duplicate_line")
         job.rows_done = job.rows_total = done
+        with transaction.atomic():
+            merge_lock()
+            for row_no, base, revision in stage.revision_conflicts():
+                errors.add(row_no, f"{base}{revision}", "", "number", "revision_conflict")
+            if errors.count:
+                job.status = ImportStatus.FAILED
+            elif job.dry_run:
+                job.status = ImportStatus.VALIDATED
+            else:
+                merge(job, stage)
+                job.status = ImportStatus.SUCCEEDED
         job.errors_count = errors.count
         errors.attach(job)
-        if errors.count:
-            job.status = ImportStatus.FAILED
-        elif job.dry_run:
-            job.status = ImportStatus.VALIDATED
-        else:
-            with transaction.atomic():
-                merge(job, stage)
-            job.status = ImportStatus.SUCCEEDED
         job.message = f"{time.monotonic() - t0:.1f}s"
     except Exception as exc:
         job.status = ImportStatus.CRASHED
@@ -211,9 +283,27 @@ def run_import(job: ImportJob, *, progress: Callable | None = None) -> ImportJob
     finally:
         errors.close()
         stage.drop()
+        _session_work_mem(None)
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+def _session_work_mem(value: str | None) -> None:
+    """Sorts and hashes of a whole file (the window over the staged lines, the duplicate check) fit in memory
+    instead of spilling to disk; reset afterwards (the worker's connection is reused)."""
+    if is_postgres():
+        with connection.cursor() as c:
+            c.execute(f"SET work_mem = '{value}'" if value else "RESET work_mem")
+
+
+def merge_lock() -> None:
+    """Serialise the conflict check and the merge of concurrent imports (PostgreSQL; held until the transaction
+    ends). Two merges touching the same declarations or profile months would otherwise race (e.g. both recompute
+    the same replaced (tax code, month) pair and collide on its unique key). SQLite serialises writers itself."""
+    if is_postgres():
+        with connection.cursor() as c:
+            c.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK])
 
 
 def merge(job: ImportJob, stage: Stage) -> None:
@@ -269,8 +359,8 @@ def merge(job: ImportJob, stage: Stage) -> None:
         c.execute(f"""
             INSERT INTO {L} (declaration_id, customs_value, {lcols})
             SELECT d.id, s.line_customs_value, {", ".join("s." + f for f in LINE_FIELDS)}
-            FROM {s} s JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision WHERE true
-            ON CONFLICT (declaration_id, line_no) DO NOTHING""")
+            FROM {s} s JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision
+                                   AND d.import_job_id = %s""", [job.pk])  # new or replaced just now: no lines yet
         job.lines_written = max(c.rowcount, 0)
         if is_postgres():
             activity.refresh_merged(c, job.pk, h)

@@ -92,6 +92,8 @@ MESSAGES = {
     "bad_line_no": _("The line number must be between 1 and 999."),
     "too_long": _("The value is too long."),
     "duplicate_line": _("This goods line appears more than once in the file."),
+    "revision_conflict": _("This declaration is already loaded at this revision with different goods lines; "
+                           "a change must come as an amendment (a higher revision)."),
 }
 
 

@@ -7,6 +7,7 @@ import hashlib
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from stq.core import uploads
 from stq.core.errors import AppError, Forbidden
 
 from .models import ImportFormat, ImportJob, ImportStatus
@@ -34,6 +35,7 @@ def import_job_create(*, actor, file, fmt: str = ImportFormat.STQ, dry_run: bool
         raise AppError("invalid_format", _("Unknown file format."), field="format")
     if file is None or not getattr(file, "size", 1):
         raise AppError("empty_file", _("Choose a non-empty CSV file."), field="file")
+    uploads.require(file, uploads.IMPORTS)
     checksum = _sha256(file)
     with transaction.atomic():
         earlier = ImportJob.objects.filter(sha256=checksum, dry_run=False, status=ImportStatus.SUCCEEDED).first()
