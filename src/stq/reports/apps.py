@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "stq.reports"
     label = "reports"
     verbose_name = _("Reports and statistics")
+
+    def ready(self):
+        from . import permissions  # noqa: F401  (registers the policy actions)
