@@ -1,5 +1,9 @@
 """API routes of this app, mounted under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("legacy/imports/", api.ImportView.as_view(), name="legacy_imports"),
+]

@@ -6,3 +6,6 @@ class LegacyConfig(AppConfig):
     name = "stq.legacy"
     label = "legacy"
     verbose_name = _("Records of the previous system")
+
+    def ready(self):
+        from . import policy, sections  # noqa: F401  (policy action, the enterprise page's STQ01 section)

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "legacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("batches/<int:pk>/", views.batch, name="batch"),
+]

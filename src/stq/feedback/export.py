@@ -1,0 +1,59 @@
+"""Excel export of change requests in the layout of the official feedback form: No., function name, proposed
+change, reason (then the request's number, unit, date and status). Same selector and filters as the list."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+
+# (header, column width); the context keeps the official form's own wording
+FORM_COLUMNS = (
+    (pgettext_lazy("feedback form", "No."), 6),
+    (pgettext_lazy("feedback form", "Function name"), 30),
+    (pgettext_lazy("feedback form", "Proposed change"), 60),
+    (pgettext_lazy("feedback form", "Reason"), 45),
+)
+EXTRA_COLUMNS = (
+    (pgettext_lazy("feedback form", "Request number"), 22),
+    (pgettext_lazy("feedback form", "Proposing unit"), 30),
+    (pgettext_lazy("feedback form", "Date"), 12),
+    (pgettext_lazy("feedback form", "Status"), 14),
+)
+
+
+def change_requests_xlsx(rows) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Change requests")[:31]
+    columns = FORM_COLUMNS + EXTRA_COLUMNS
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    ws.cell(1, 1, _("PROPOSALS TO CHANGE FUNCTIONS OF THE STQ SYSTEM")).font = Font(bold=True, size=13)
+    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(columns))
+    ws.cell(2, 1, _("Exported on %(day)s") % {"day": timezone.localdate().strftime("%d/%m/%Y")})
+    ws.cell(2, 1).alignment = Alignment(horizontal="center")
+    header_row = 4
+    for col, (title, width) in enumerate(columns, start=1):
+        cell = ws.cell(header_row, col, str(title))
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+        ws.column_dimensions[cell.column_letter].width = width
+    for i, cr in enumerate(rows, start=1):
+        values = (i, cr.function_name, cr.proposed_change, cr.reason, cr.number, cr.unit.name,
+                  cr.proposed_on.strftime("%d/%m/%Y"), cr.state_label)
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(header_row + i, col, value)
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            cell.border = border
+    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

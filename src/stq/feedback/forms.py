@@ -1,0 +1,66 @@
+"""Forms of the change-request pages (validated on the server; service errors land beside the field)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from stq.org.models import Unit
+from stq.org.policy import active_grants
+
+from .models import ChangeRequest
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+def units_of(user):
+    """The units where the user holds a role (a change request is filed in one of them)."""
+    return Unit.objects.filter(pk__in={g.unit_id for g in active_grants(user)}).order_by("path")
+
+
+class ChangeRequestForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Proposing unit"), queryset=Unit.objects.none())
+    function_name = forms.CharField(label=_("Function name"), max_length=255,
+                                    help_text=_("The screen or function concerned, e.g. “Information collection – "
+                                                "results per risk area”."))
+    proposed_change = forms.CharField(label=_("Proposed change"), widget=forms.Textarea(attrs={"rows": 5}))
+    reason = forms.CharField(label=pgettext_lazy("change request", "Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    proposed_on = forms.DateField(label=_("Date"), widget=DATE, initial=timezone.localdate)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = units_of(user)
+        self.fields["unit"].queryset = units
+        if user.unit_id and units.filter(pk=user.unit_id).exists():
+            self.fields["unit"].initial = user.unit_id
+        elif units.count() == 1:
+            self.fields["unit"].initial = units.first().pk
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class ActionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note / reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+
+
+class ListFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("Status"), required=False,
+                              choices=[("", _("All statuses")), *ChangeRequest.State.choices])
+    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.all(),
+                                  to_field_name="code", empty_label=_("All units"))
+    query = forms.CharField(label=_("Function or text"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"

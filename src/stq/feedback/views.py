@@ -1,0 +1,134 @@
+"""Pages of change requests: list (filters, Excel export), form, request page with status actions, comments and
+timeline. Thin: every write goes through `services`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from stq.core.errors import AppError, NotFound
+from stq.core.forms import apply_app_error
+
+from . import selectors, services
+from .export import change_requests_xlsx
+from .forms import ActionForm, ChangeRequestForm, CommentForm, ListFilterForm, units_of
+from .models import ChangeRequest
+from .policy import handles_change_requests
+
+WF = ChangeRequest.workflow
+
+
+def _request(user, pk: int) -> ChangeRequest:
+    try:
+        return selectors.access_change_request(user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+def _filtered(request):
+    form = ListFilterForm(request.GET or None)
+    qs = selectors.change_requests_visible_to(request.user)
+    if form.is_valid():
+        qs = selectors.filter_change_requests(qs, **form.cleaned_data)
+    return form, qs.order_by("-proposed_on", "-pk")
+
+
+@login_required
+def request_list(request):
+    form, qs = _filtered(request)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "feedback/list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "handler": handles_change_requests(request.user),
+        "may_create": units_of(request.user).exists(),
+    })
+
+
+@login_required
+def export(request):
+    _form, qs = _filtered(request)
+    response = HttpResponse(change_requests_xlsx(qs[:10_000]),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"de-xuat-sua-doi-chuc-nang-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def create(request):
+    form = ChangeRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.change_request_create(actor=request.user, **form.cleaned_data)
+        except AppError as error:
+            apply_app_error(form, error)
+        else:
+            messages.success(request, _("Change request %(number)s sent to the central PCA unit.")
+                             % {"number": case.number})
+            return redirect(case)
+    return render(request, "feedback/form.html", {"form": form})
+
+
+def _detail_context(request, case, *, action_error=None, action_note="", comment_form=None):
+    return {
+        "case": case,
+        "state_label": WF.state_label(case.state),
+        "actions": [{"t": t, "needs_note": t.needs_note(case)} for t in WF.available(request.user, case)],
+        "action_error": action_error or {},
+        "action_note": action_note,
+        "comments": case.comments.select_related("author"),
+        "may_comment": services.may_comment(request.user, case),
+        "comment_form": comment_form or CommentForm(),
+        "events": [{"e": e, "label": WF.by_action[e.action].label if e.action in WF.by_action else _("Received"),
+                    "from": WF.state_label(e.from_state) if e.from_state else "", "to": WF.state_label(e.to_state)}
+                   for e in case.events()],
+    }
+
+
+@login_required
+def detail(request, pk: int):
+    case = _request(request.user, pk)
+    return render(request, "feedback/detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def action(request, pk: int):
+    case = _request(request.user, pk)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    name, note = form.cleaned_data["action"], form.cleaned_data["note"]
+    try:
+        case = services.change_request_act(
+            actor=request.user, change_request=case, action=name, note=note,
+            expected_version=int(request.POST["version"]) if request.POST.get("version") else None)
+    except AppError as error:
+        return render(request, "feedback/detail.html",
+                      _detail_context(request, case, action_error={name: str(error.message)}, action_note=note),
+                      status=error.status if error.status != 404 else 400)
+    messages.success(request, _("Status set: %(state)s.") % {"state": WF.state_label(case.state)})
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def comment(request, pk: int):
+    case = _request(request.user, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_request_comment(actor=request.user, change_request=case, text=form.cleaned_data["text"])
+        except AppError as error:
+            apply_app_error(form, error)
+        else:
+            messages.success(request, _("Comment added."))
+            return redirect(case)
+    return render(request, "feedback/detail.html", _detail_context(request, case, comment_form=form), status=400)

@@ -1,0 +1,79 @@
+"""Change-request pages, Excel export (official form layout) and API."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from stq.feedback.models import ChangeRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_api_create_comment_status_list(central):
+    r = api(central.officer1).post("/api/v1/change-requests/", {
+        "unit": "KV01-PT", "function_name": "Kiểm tra sau thông quan – quyết định",
+        "proposed_change": "Tự động tính hạn giao quyết định.", "reason": "Tránh trễ hạn 3 ngày làm việc."},
+        format="json")
+    assert r.status_code == 201, r.content
+    pk = r.json()["id"]
+    assert r.json()["state"] == "received"
+    r = api(central.officer1).post(f"/api/v1/change-requests/{pk}/status/", {"status": "accepted"}, format="json")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    r = api(central.central_officer).post(f"/api/v1/change-requests/{pk}/comments/", {"text": "Đã tiếp nhận."},
+                                          format="json")
+    assert r.status_code == 201
+    r = api(central.central_officer).post(f"/api/v1/change-requests/{pk}/status/", {"status": "declined"},
+                                          format="json")
+    assert r.status_code == 400 and r.json()["code"] == "note_required"
+    r = api(central.central_officer).post(f"/api/v1/change-requests/{pk}/status/",
+                                          {"status": "accepted", "note": "Quý II", "version": 1}, format="json")
+    assert r.status_code == 200 and r.json()["state"] == "accepted"
+    assert [h["to"] for h in r.json()["history"]] == ["received", "accepted"]
+    assert r.json()["comments"][0]["text"] == "Đã tiếp nhận."
+    r = api(central.central_officer).post(f"/api/v1/change-requests/{pk}/status/",
+                                          {"status": "done", "version": 1}, format="json")
+    assert r.status_code == 409 and r.json()["code"] == "stale"
+    r = api(central.central_officer).get("/api/v1/change-requests/?state=accepted")
+    assert r.json()["count"] == 1
+    assert api(central.officer2).get("/api/v1/change-requests/").json()["count"] == 0
+    assert api(central.officer2).get(f"/api/v1/change-requests/{pk}/").status_code == 404
+
+
+def test_pages_and_excel_export(central, client):
+    client.force_login(central.officer1)
+    r = client.post(reverse("feedback:create"), {"unit": central.kv01pt.pk, "function_name": "Danh bạ",
+                                                  "proposed_change": "Thêm cột vốn điều lệ vào danh sách.",
+                                                  "reason": "", "proposed_on": "2026-03-02"})
+    assert r.status_code == 200 and "reason" in r.context["form"].errors
+    r = client.post(reverse("feedback:create"), {"unit": central.kv01pt.pk, "function_name": "Danh bạ",
+                                                  "proposed_change": "Thêm cột vốn điều lệ vào danh sách.",
+                                                  "reason": "Lọc doanh nghiệp theo quy mô.",
+                                                  "proposed_on": "2026-03-02"})
+    case = ChangeRequest.objects.get()
+    assert r.status_code == 302 and r["Location"] == case.get_absolute_url()
+    client.force_login(central.central_officer)
+    assert case.number in client.get(reverse("feedback:list")).content.decode()
+    r = client.post(reverse("feedback:action", args=[case.pk]), {"action": "decline", "note": "", "version": 1})
+    assert r.status_code == 400
+    r = client.post(reverse("feedback:action", args=[case.pk]), {"action": "accept", "note": "", "version": 1})
+    assert r.status_code == 302
+    client.post(reverse("feedback:comment", args=[case.pk]), {"text": "Sẽ làm trong bản 1.2."})
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "Sẽ làm trong bản 1.2." in page
+    r = client.get(reverse("feedback:export") + "?state=accepted")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    header = [c.value for c in ws[4]][:4]
+    assert header == ["STT", "Tên chức năng", "Nội dung đề xuất sửa đổi", "Lý do"]
+    assert [c.value for c in ws[5]][:4] == [1, "Danh bạ", "Thêm cột vốn điều lệ vào danh sách.",
+                                            "Lọc doanh nghiệp theo quy mô."]
+    r = client.get(reverse("feedback:export") + "?state=done")
+    assert load_workbook(io.BytesIO(r.content)).active.max_row == 4  # filters apply to the export
