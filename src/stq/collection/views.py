@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from stq.core.errors import AppError, NotFound
@@ -95,8 +95,8 @@ def edit(request, pk: int):
     return render(request, "collection/form.html", {"form": form, "case": case})
 
 
-DATE_LABELS = {"submitted_on": _lazy("submitted"), "planned_start": _lazy("planned start"),
-               "planned_end": _lazy("planned end")}
+DATE_LABELS = {"submitted_on": gettext_lazy("submitted"), "planned_start": gettext_lazy("planned start"),
+               "planned_end": gettext_lazy("planned end")}
 
 
 def _duplicate_rows(rows) -> list[dict]:
