@@ -7,6 +7,7 @@ key has reached the limit, further attempts get 429 until the window has passed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def _keys(request, endpoint: Endpoint) -> list[str]:
             except (ValueError, AttributeError):
                 username = ""
         if username:
-            keys.append(f"signin-fail:user:{username[:150]}")
+            keys.append(f"signin-fail:user:{hashlib.sha256(username.encode()).hexdigest()}")  # safe for any cache
     return keys
 
 
