@@ -315,3 +315,16 @@ def test_legacy_case_is_read_only(org):
     refused("legacy_read_only", step, org.officer1, case, "deliver", delivered_on=case.decision_signed_on)
     refused("legacy_read_only", decision, org, case, "cancellation", reason_code="dissolved", reason="x")
     assert AuditDecision.objects.filter(case=case).count() == 1
+
+
+def test_desk_audit_signed_by_a_sub_department_head_covers_60_days_only(org):
+    """B9.2 (TT38-39 142.1.a): a Chi cục head's desk audit covers dossiers cleared ≤ 60 days before the decision."""
+    p = approved(org, mode="desk", period_from=today() - timedelta(days=200), period_to=today() - timedelta(days=30))
+    signed_on = past_working_day(2)
+    values = decision_values(signed_on, duration=5, signer_unit=org.kv01)  # KV01's level label is "Chi cục"
+    error = refused("desk_window", services.case_open, actor=org.officer1, proposal=p, **values)
+    assert "signer_unit" in error.fields
+    # the same decision signed at department level (CHQ, "Cục") may reach back 5 years
+    case = services.case_open(actor=org.officer1, proposal=p, **decision_values(signed_on, duration=5,
+                                                                                 signer_unit=org.chq))
+    assert case.mode == "desk"

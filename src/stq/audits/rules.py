@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +77,38 @@ def check_period(period_from: date | None, reference: date, declaration_numbers=
             raise AppError("period_too_old", _("These declarations were registered more than 5 years before the "
                                                "decision: %(numbers)s.") % {"numbers": ", ".join(old)},
                            field="declaration_numbers")
+
+
+SUBDEPARTMENT_DESK_WINDOW_DAYS = 60  # TT38-39 art 142.1.a (B9.2)
+
+
+def check_desk_by_subdepartment(mode: str, signer_unit, signed_on: date, period_from: date | None,
+                                declaration_numbers=()) -> None:
+    """LAW (B9.2, TT38-39 142.1.a): a desk audit decided at sub-department level (the signer's unit is not of
+    department level) covers only dossiers cleared at most 60 days before the decision. The registration date
+    stands for the clearance date (the declarations we store carry no clearance date). Whether the dossiers belong to
+    that sub-department needs a customs-office → unit table, which STQ does not have yet (domain B10).
+    Which units count as sub-departments is data: their level label is one of `STQ_SUBDEPARTMENT_LEVEL_LABELS`
+    (default "Chi cục"), because the post-2025 signing authority is not settled (domain B10)."""
+    labels = getattr(settings, "STQ_SUBDEPARTMENT_LEVEL_LABELS", ("Chi cục",))
+    if mode != AuditMode.DESK or signer_unit is None or signer_unit.level_label not in labels:
+        return
+    limit = signed_on - timedelta(days=SUBDEPARTMENT_DESK_WINDOW_DAYS)
+    if period_from and period_from < limit:
+        raise AppError("desk_window", _("A desk audit decided by a sub-department covers declarations cleared at most "
+                                        "60 days before the decision: the audited period may start no earlier than "
+                                        "%(limit)s, or the decision must be signed at department level.")
+                       % {"limit": limit.strftime("%d/%m/%Y")}, field="signer_unit")
+    numbers = [n[:11] for n in declaration_numbers or [] if n]
+    if numbers:
+        from stq.declarations.models import Declaration
+
+        old = list(Declaration.objects.filter(base_number__in=numbers, registered_on__lt=limit)
+                   .values_list("base_number", flat=True)[:5])
+        if old:
+            raise AppError("desk_window", _("A desk audit decided by a sub-department covers declarations cleared at "
+                                            "most 60 days before the decision; these are older: %(numbers)s.")
+                           % {"numbers": ", ".join(old)}, field="signer_unit")
 
 
 def check_aeo(enterprise, mode: str, ground: str, day: date) -> None:

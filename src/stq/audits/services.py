@@ -248,6 +248,8 @@ def case_open(*, actor, proposal: AuditProposal, **decision) -> AuditCase:
         rules.check_duration(p.mode, decision.get("duration_working_days"))
         rules.check_start(decision["signed_on"], decision.get("start_on"), p.ground)
         rules.check_period(p.period_from, decision["signed_on"], p.declaration_numbers)
+        rules.check_desk_by_subdepartment(p.mode, decision.get("signer_unit"), decision["signed_on"], p.period_from,
+                                          p.declaration_numbers)
         AuditProposal.workflow.apply(actor=actor, case=p, action="open_case",
                                      data={"decision": decision.get("number"), "signed_on": decision["signed_on"]})
         case = AuditCase(
