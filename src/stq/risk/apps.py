@@ -6,3 +6,6 @@ class RiskConfig(AppConfig):
     name = "stq.risk"
     label = "risk"
     verbose_name = _("Risk management")
+
+    def ready(self):
+        from . import policy, sections, signals  # noqa: F401  (policy actions, enterprise-page section, import hook)

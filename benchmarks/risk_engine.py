@@ -1,0 +1,168 @@
+"""Risk engine on PostgreSQL: criteria run, enterprise scoring, target list, DB scoring by the model, alert scan.
+
+    python benchmarks/risk_engine.py [--lines N] [--enterprises M] [--json OUT] [--scoring-only]
+
+Uses its own database (``$DATABASE_URL``, default ``stq_bench_risk``), loads N goods lines (default 1,000,000,
+≈ 330,000 declarations) with the declarations app's generator and importer, adds enterprises up to M (default
+100,000, all in one unit's jurisdiction), then times each step. The model step trains on the shared CSV files
+(``evaluate_risk``'s data) and scores the stored declarations through the DB mapping (``training``), so its
+predictions mean nothing on these synthetic lines; the figure is the throughput.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stq_bench_risk")
+
+import _decl_bench  # noqa: E402
+
+_decl_bench.BENCH_URL = os.environ["DATABASE_URL"]
+
+
+def timed(label, fn, results):
+    t = time.monotonic()
+    out = fn()
+    results[label] = round(time.monotonic() - t, 2)
+    print(f"{label}: {results[label]:.2f}s  {out if out is not None else ''}", flush=True)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--json")
+    parser.add_argument("--skip-model", action="store_true")
+    parser.add_argument("--scoring-only", action="store_true",
+                        help="only score the stored declarations with the model in use (trained if there is none)")
+    args = parser.parse_args()
+    _decl_bench.setup()
+    if args.scoring_only:
+        return scoring_only(args)
+    from django.core.files import File
+
+    from stq.collection.models import RiskArea
+    from stq.collection.reference import ensure_risk_areas
+    from stq.declarations.demo import demo_tax_codes, write_csv
+    from stq.declarations.importer import run_import
+    from stq.declarations.layouts import synthetic_tax_code
+    from stq.declarations.models import Declaration, DeclarationLine, ImportJob
+    from stq.declarations.services import import_job_create
+    from stq.enterprises.models import Enterprise
+    from stq.org.models import Role, RoleGrant, Unit, User
+    from stq.risk import alerts, runner, scoring, targets, training
+    from stq.risk.criteria import KINDS
+    from stq.risk.management.commands.evaluate_risk import DEFAULT_TRAIN, shared_data_dir
+    from stq.risk.models import Criterion, TargetList
+
+    results = {"lines": args.lines, "enterprises": args.enterprises}
+    unit, _ = Unit.objects.get_or_create(code="BENCH", defaults={"name": "Bench unit"})
+    user, _ = User.objects.get_or_create(username="bench_rm")
+    if not RoleGrant.objects.filter(user=user).exists():
+        RoleGrant.objects.create(user=user, role=Role.RISK_MANAGER, unit=unit, include_units_below=True)
+    codes = demo_tax_codes(20_000)
+    if not DeclarationLine.objects.exists():
+        path = tempfile.mktemp(suffix=".csv")
+        write_csv(path, args.lines, tax_codes=codes, year=2025, seed=1)
+        with open(path, "rb") as fh:
+            job = import_job_create(actor=None, file=File(fh, name="bench.csv"), enqueue=False)
+        timed("load (declarations importer, not ours)", lambda: run_import(job).status, results)
+        os.unlink(path)
+    results["declarations"] = Declaration.objects.count()
+    results["goods_lines"] = DeclarationLine.objects.count()
+    print(f"{results['declarations']:,} declarations, {results['goods_lines']:,} lines", flush=True)
+
+    have = set(Enterprise.objects.values_list("tax_code", flat=True))
+    wanted = dict.fromkeys(codes)
+    i = 0
+    while len(wanted) < args.enterprises:
+        wanted.setdefault(synthetic_tax_code(f"bench-ent-{i}"))
+        i += 1
+    Enterprise.objects.bulk_create([Enterprise(tax_code=c, name=f"DN {c}", managing_unit=unit,
+                                               created_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+                                    for c in wanted if c not in have], batch_size=5000, ignore_conflicts=True)
+    results["enterprises"] = Enterprise.objects.count()
+    ensure_risk_areas()
+    if not Criterion.objects.exists():
+        area = RiskArea.objects.get(code="VALUATION")
+        for code, kind, params in [
+            ("PRICE", "price_below_peer_median", {"ratio": 0.5}),
+            ("ORIGIN", "origin_switch_after_measure", {"hs_prefixes": ["8542", "7208"], "previous_origins": ["CN"],
+                                                        "measure_date": "2025-07-01", "min_prior_share": 0.6}),
+            ("GROWTH", "value_growth_vs_own_history", {"factor": 3}),
+            ("NEW", "new_enterprise_large_volume", {"max_age_days": 180}),
+            ("PROC", "processing_without_exports", {}),
+        ]:
+            Criterion.objects.create(code=code, name=code, kind=kind, params=KINDS[kind].validate(params),
+                                     risk_area=area, weight=60, rationale="bench", valid_from=dt.date(2025, 1, 1),
+                                     owner_unit=unit)
+    run = timed("criteria run (5 kinds, all declarations)", lambda: runner.run_criteria(trigger="bench"), results)
+    results["criteria_hits"] = run.hits
+    results["criteria_per_kind"] = {c.code: c.hit_count for c in Criterion.objects.all()}
+    timed("enterprise scoring (all enterprises)", lambda: scoring.assess(dt.date(2026, 1, 5)), results)
+    TargetList.objects.all().delete()
+    tl = timed("target list (capacity 500, 10% exploration)", lambda: targets.generate(
+        actor=user, unit=unit, period="2026", capacity=500, exploration_share=0.1, seed=1), results)
+    results["target_list_picks"] = tl.picks.count()
+
+    # alert scan of a 50,000-line import in the following month
+    path = tempfile.mktemp(suffix=".csv")
+    write_csv(path, 50_000, tax_codes=codes, year=2026, seed=2, start_number=900_000_000)
+    with open(path, "rb") as fh:
+        job = import_job_create(actor=None, file=File(fh, name="bench-new.csv"), enqueue=False)
+    job = run_import(job)
+    os.unlink(path)
+    from stq.risk.models import AlertScan
+
+    AlertScan.objects.filter(import_job_id=job.pk).delete()
+    scan = timed("alert scan of a 50,000-line import", lambda: alerts.scan_import(job.pk), results)
+    results["alerts"] = scan.alerts if scan else 0
+
+    if not args.skip_model:
+        train = shared_data_dir() / DEFAULT_TRAIN
+        version = timed("model training (shared train file) + registration",
+                        lambda: training.train_from_files([train]), results)
+        scored = timed("model scoring of all stored declarations (read, features, predict, explain top, write)",
+                       lambda: training.score_declarations(model_version=version), results)
+        label = "model scoring of all stored declarations (read, features, predict, explain top, write)"
+        results["scoring_declarations_per_s"] = round(scored["declarations"] / results[label])
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    ImportJob.objects.filter(pk=job.pk).delete()
+    Declaration.objects.filter(import_job_id=job.pk).delete()
+    print(json.dumps(results, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+def scoring_only(args):
+    """Score every stored declaration with the active model version: time per stage, rate, peak RSS, load."""
+    from stq.risk import training
+    from stq.risk.management.commands.evaluate_risk import DEFAULT_TRAIN, shared_data_dir
+    from stq.risk.models import ModelVersion
+
+    version = ModelVersion.objects.filter(is_active=True).first()
+    if version is None:
+        version = training.train_from_files([shared_data_dir() / DEFAULT_TRAIN])
+    load_before = os.getloadavg()
+    scored = training.score_declarations(model_version=version)
+    results = {**scored, "declarations_per_s": round(scored["declarations"] / scored["seconds"]),
+               "lines_per_s": round(scored["lines"] / scored["seconds"]),
+               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+               "load_average_before": load_before, "load_average_after": os.getloadavg()}
+    print(json.dumps(results, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""API under /api/v1/risk/: enterprise and declaration risk, target lists, alerts, criteria."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from stq.collection.models import RiskArea
+from stq.core.api import ErrorSerializer
+from stq.core.api_schema import page_of
+from stq.core.errors import Forbidden, NotFound
+from stq.declarations.models import Declaration
+from stq.enterprises.taxcode import clean_digits
+from stq.org import policy
+from stq.org.models import Unit
+
+from . import selectors, services
+from .criteria import KINDS
+from .models import Alert, Criterion, TargetList, TargetPick
+from .scoring import reason_text
+
+ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+
+
+def _may_view(request) -> None:
+    if not policy.can_anywhere(request.user, "risk.view"):
+        raise Forbidden("forbidden", _("You do not have permission to do this."))
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class HitSerializer(serializers.Serializer):
+    criterion = serializers.CharField(source="criterion.code")
+    criterion_name = serializers.CharField(source="criterion.name")
+    declaration = serializers.SerializerMethodField()
+    registered_on = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+    reference = serializers.FloatField(allow_null=True)
+
+    def get_declaration(self, obj) -> str | None:
+        return obj.declaration.number if obj.declaration_id and obj.declaration else None
+
+
+class EnterpriseRiskSerializer(serializers.Serializer):
+    tax_code = serializers.CharField()
+    computed_on = serializers.DateField()
+    score = serializers.FloatField()
+    probability = serializers.FloatField()
+    impact = serializers.FloatField()
+    detectability = serializers.FloatField()
+    duty_at_stake = serializers.IntegerField()
+    risk_class = serializers.IntegerField(allow_null=True)
+    compliance_level = serializers.IntegerField(allow_null=True)
+    classification = serializers.CharField()
+    classification_label = serializers.CharField(source="get_classification_display")
+    last_audit_on = serializers.DateField(allow_null=True)
+    reasons = serializers.SerializerMethodField()
+
+    def get_reasons(self, obj) -> list[str]:
+        return [reason_text(r) for r in obj.reasons]
+
+
+class EnterpriseRiskView(APIView):
+    @extend_schema(responses={200: EnterpriseRiskSerializer, **ERRORS},
+                   description="The enterprise's current risk score, classes, reasons, history and criteria hits.")
+    def get(self, request, tax_code: str):
+        _may_view(request)
+        risk = selectors.enterprise_risk(clean_digits(tax_code))
+        if risk is None:
+            raise NotFound("not_found", _("No risk assessment for this tax code yet."))
+        data = EnterpriseRiskSerializer(risk).data
+        data["history"] = [{"computed_on": h.computed_on, "score": h.score, "risk_class": h.risk_class,
+                            "classification": h.classification}
+                           for h in selectors.enterprise_risk_history(risk.tax_code)]
+        data["hits"] = HitSerializer(selectors.enterprise_hits(risk.tax_code), many=True).data
+        return Response(data)
+
+
+class DeclarationRiskView(APIView):
+    @extend_schema(responses={200: dict, **ERRORS},
+                   description="The learned model's score of the declaration (probability, duty at stake, top "
+                               "explanations) and the criteria it hits. `number`: 12 characters (or the 11-digit "
+                               "base).")
+    def get(self, request, number: str):
+        _may_view(request)
+        declaration = Declaration.objects.filter(base_number=number.strip()[:11]).first()
+        if declaration is None:
+            raise NotFound("not_found", _("No declaration with this number."))
+        score = selectors.declaration_score(declaration)
+        return Response({
+            "number": declaration.number,
+            "tax_code": declaration.importer_exporter_tax_code,
+            "registered_on": declaration.registered_on,
+            "score": None if score is None else {
+                "model_version": score.model.number, "probability": score.probability,
+                "duty_at_stake": score.duty_at_stake, "ranking_score": score.score,
+                "explanations": score.explanations, "scored_at": score.scored_at},
+            "hits": HitSerializer(selectors.declaration_hits(declaration), many=True).data,
+        })
+
+
+class PickSerializer(serializers.ModelSerializer):
+    tax_code = serializers.CharField(source="enterprise.tax_code")
+    enterprise_name = serializers.CharField(source="enterprise.name")
+    reasons = serializers.SerializerMethodField()
+    info_collection = serializers.CharField(source="info_collection.number", allow_null=True, default=None)
+
+    class Meta:
+        model = TargetPick
+        fields = ["id", "rank", "kind", "tax_code", "enterprise_name", "score", "reasons", "info_collection"]
+
+    def get_reasons(self, obj) -> list[str]:
+        return [reason_text(r) for r in obj.reasons]
+
+
+class TargetListSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    notes = serializers.SerializerMethodField()
+    picks = PickSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TargetList
+        fields = ["id", "unit", "period", "period_from", "period_to", "capacity", "exploration_share", "seed",
+                  "requested_by", "created_at", "seconds", "notes", "picks"]
+
+    def get_notes(self, obj) -> list[str]:
+        return [selectors.note_text(n) for n in obj.notes]
+
+
+class TargetListInSerializer(serializers.Serializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    period = serializers.CharField(max_length=7, help_text="2026, 2026-H1 or 2026-Q3")
+    capacity = serializers.IntegerField(min_value=1, max_value=100_000)
+    exploration_share = serializers.FloatField(min_value=0, max_value=0.5, default=0.1)
+    seed = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class TargetListsView(APIView):
+    @extend_schema(responses={200: page_of(TargetListSerializer)})
+    def get(self, request):
+        _may_view(request)
+        qs = selectors.target_lists().prefetch_related("picks__enterprise", "picks__info_collection")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(TargetListSerializer(page, many=True).data)
+
+    @extend_schema(request=TargetListInSerializer, responses={201: TargetListSerializer, **ERRORS})
+    def post(self, request):
+        data = TargetListInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        target_list = services.target_list_generate(actor=request.user, **data.validated_data)
+        return Response(TargetListSerializer(target_list).data, status=status.HTTP_201_CREATED)
+
+
+class TargetListView(APIView):
+    @extend_schema(responses={200: TargetListSerializer, **ERRORS})
+    def get(self, request, pk: int):
+        _may_view(request)
+        target_list = selectors.target_lists().filter(pk=pk).first()
+        if target_list is None:
+            raise NotFound("not_found", _("Not found."))
+        return Response(TargetListSerializer(target_list).data)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    text = serializers.SerializerMethodField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    handled_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    info_collection = serializers.CharField(source="info_collection.number", allow_null=True, default=None)
+
+    class Meta:
+        model = Alert
+        fields = ["id", "kind", "kind_label", "text", "tax_code", "raised_at", "details", "declaration_numbers",
+                  "state", "handled_by", "handled_at", "dismiss_reason", "info_collection", "version"]
+
+    def get_text(self, obj) -> str:
+        return selectors.alert_text(obj)
+
+
+class AlertsView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("state", str, description="open (default), new, acknowledged, "
+                                                                          "dismissed, converted or all")],
+                   responses={200: page_of(AlertSerializer)})
+    def get(self, request):
+        _may_view(request)
+        state = request.query_params.get("state", "open")
+        qs = selectors.alerts(None if state == "all" else state)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(AlertSerializer(page, many=True).data)
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    risk_area = serializers.SlugRelatedField(slug_field="code", queryset=RiskArea.objects.all())
+    owner_unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    kind = serializers.ChoiceField(choices=sorted(KINDS))
+    params = serializers.JSONField(required=False, default=dict)
+    hit_rate = serializers.FloatField(read_only=True, allow_null=True, default=None)
+    audited = serializers.IntegerField(read_only=True, default=0)
+    confirmed = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Criterion
+        fields = ["id", "code", "name", "kind", "params", "risk_area", "weight", "rationale", "instructions",
+                  "valid_from", "valid_to", "owner_unit", "active", "hit_count", "enterprise_count", "last_run_at",
+                  "audited", "confirmed", "hit_rate", "version"]
+        read_only_fields = ["hit_count", "enterprise_count", "last_run_at", "version"]
+
+
+class CriteriaView(APIView):
+    @extend_schema(responses={200: CriterionSerializer(many=True)},
+                   description="Criteria with hit counts and, once audits conclude, hit rates.")
+    def get(self, request):
+        _may_view(request)
+        return Response(CriterionSerializer(selectors.criteria_with_hit_rates(), many=True).data)
+
+    @extend_schema(request=CriterionSerializer, responses={201: CriterionSerializer, **ERRORS})
+    def post(self, request):
+        data = CriterionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        criterion = services.criterion_create(actor=request.user, code=values.pop("code"), **values)
+        return Response(CriterionSerializer(criterion).data, status=status.HTTP_201_CREATED)

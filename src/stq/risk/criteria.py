@@ -1,0 +1,357 @@
+"""The registry of criterion condition KINDS.
+
+A criterion never holds code: it names a kind from ``KINDS`` and gives it JSON parameters, which the kind
+validates (types, ranges, lists of codes). Each kind compiles to ONE set-based SQL query, portable between
+PostgreSQL and SQLite (window functions, no vendor functions), whose rows are the hits::
+
+    declaration_id (NULL for enterprise-level kinds), tax_code, registered_on, value, reference
+
+``evaluate.run_criteria`` inserts them with ``INSERT … SELECT`` — no row is looked at in Python. The
+``scope_job`` argument restricts the hits (not the peers or the history) to the declarations of one import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from stq.core.errors import AppError
+from stq.declarations.models import ActivityMonth, Declaration, DeclarationLine
+
+D = Declaration._meta.db_table
+L = DeclarationLine._meta.db_table
+AM = ActivityMonth._meta.db_table
+FLOAT = "DOUBLE PRECISION"
+
+CODE_RE = re.compile(r"^[A-Z0-9]{1,5}$")
+HS_RE = re.compile(r"^\d{2,8}$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    label: object
+    type: str  # "float" | "int" | "date" | "countries" | "hs_prefixes" | "codes"
+    default: object = None
+    min: float | None = None
+    max: float | None = None
+
+    def clean(self, raw):
+        if raw is None or raw == "" or raw == []:
+            if self.default is None:
+                raise ValueError(_("Required."))
+            raw = self.default
+        if self.type in ("float", "int"):
+            try:
+                value = float(raw) if self.type == "float" else int(raw)
+            except (TypeError, ValueError):
+                raise ValueError(_("Enter a number.")) from None
+            if self.min is not None and value < self.min:
+                raise ValueError(_("Must be at least %(v)s.") % {"v": self.min})
+            if self.max is not None and value > self.max:
+                raise ValueError(_("Must be at most %(v)s.") % {"v": self.max})
+            return value
+        if self.type == "date":
+            try:
+                return dt.date.fromisoformat(str(raw)).isoformat()
+            except ValueError:
+                raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
+        items = raw if isinstance(raw, list) else [s for s in re.split(r"[\s,;]+", str(raw)) if s]
+        items = [str(s).strip().upper() for s in items]
+        pattern = {"countries": COUNTRY_RE, "hs_prefixes": HS_RE, "codes": CODE_RE}[self.type]
+        bad = [s for s in items if not pattern.match(s)]
+        if bad or not items:
+            raise ValueError(_("Invalid codes: %(c)s") % {"c": ", ".join(bad) or "—"})
+        return sorted(set(items))
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: object
+    level: str  # "declaration" | "enterprise"
+    params: tuple[Param, ...]
+    sql: Callable[[dict, dt.date, int | None], tuple[str, list]] = field(repr=False)
+    description: object = ""
+
+    def validate(self, raw: dict | None) -> dict:
+        raw = raw or {}
+        if not isinstance(raw, dict):
+            raise AppError("invalid", _("The parameters must be a JSON object."), field="params")
+        unknown = set(raw) - {p.name for p in self.params}
+        errors = {}
+        if unknown:
+            errors["params"] = _("Unknown parameters: %(p)s") % {"p": ", ".join(sorted(unknown))}
+        cleaned = {}
+        for p in self.params:
+            try:
+                cleaned[p.name] = p.clean(raw.get(p.name))
+            except ValueError as exc:
+                errors[f"params.{p.name}"] = str(exc.args[0])
+        if errors:
+            raise AppError("invalid", _("Please correct the parameters of the condition."), fields=errors)
+        return cleaned
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(kind: Kind) -> Kind:
+    KINDS[kind.code] = kind
+    return kind
+
+
+def get_kind(code: str) -> Kind:
+    try:
+        return KINDS[code]
+    except KeyError:
+        raise AppError("invalid", _("Unknown condition kind."), field="kind") from None
+
+
+def kind_choices() -> list[tuple[str, object]]:
+    return [(k.code, k.label) for k in KINDS.values()]
+
+
+def _in(values: list[str]) -> tuple[str, list]:
+    return "(" + ", ".join(["%s"] * len(values)) + ")", list(values)
+
+
+def _hs_like(prefixes: list[str], column: str = "l.hs_code") -> tuple[str, list]:
+    return "(" + " OR ".join([f"{column} LIKE %s"] * len(prefixes)) + ")", [p + "%" for p in prefixes]
+
+
+def _scope(scope_job: int | None, alias: str = "d") -> tuple[str, list]:
+    return (f" AND {alias}.import_job_id = %s", [scope_job]) if scope_job else ("", [])
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+# --- 1. unit price below the peers' median (same HS code, origin and unit) ---------------------------------
+
+def _price_below_median_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
+    """The median comes from window functions over the peer group (no join back), so the plan cannot degrade
+    into re-computing the medians for every line."""
+    since = as_of - dt.timedelta(days=int(p["lookback_days"]))
+    scope, scope_args = _scope(scope_job, "m")
+    group = "PARTITION BY hs_code, origin_country, unit"
+    sql = f"""
+        WITH lines AS (
+            SELECT l.declaration_id, d.importer_exporter_tax_code AS tax_code, d.registered_on, d.import_job_id,
+                   l.hs_code, l.origin_country, l.unit,
+                   CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
+            FROM {L} l JOIN {D} d ON d.id = l.declaration_id
+            WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
+              AND d.registered_on >= %s AND d.registered_on <= %s
+        ),
+        ranked AS (
+            SELECT lines.*, ROW_NUMBER() OVER ({group} ORDER BY price) AS rn, COUNT(*) OVER ({group}) AS n
+            FROM lines
+        ),
+        m AS (
+            SELECT ranked.*,
+                   (MAX(CASE WHEN rn = (n + 1) / 2 THEN price END) OVER ({group})
+                    + MAX(CASE WHEN rn = (n + 2) / 2 THEN price END) OVER ({group})) / 2 AS median
+            FROM ranked
+        )
+        SELECT m.declaration_id AS declaration_id, MIN(m.tax_code) AS tax_code,
+               MIN(m.registered_on) AS registered_on, MIN(m.price / m.median) AS value,
+               MIN(m.median) AS reference
+        FROM m
+        WHERE m.n >= %s AND m.price < %s * m.median{scope}
+        GROUP BY m.declaration_id"""
+    return sql, [since, as_of, int(p["min_peers"]), float(p["ratio"]), *scope_args]
+
+
+register_kind(Kind(
+    "price_below_peer_median", _("Unit price below the median of the same HS code and origin"), "declaration",
+    (
+        Param("ratio", _("share of the median (e.g. 0.5 = half)"), "float", 0.5, 0.01, 0.99),
+        Param("min_peers", _("minimum number of peer lines"), "int", 5, 2, 100000),
+        Param("lookback_days", _("days of declarations looked at"), "int", 365, 7, 1830),
+    ),
+    _price_below_median_sql,
+    _("A goods line whose customs value per unit of quantity is below the given share of the median of all "
+      "import lines with the same HS code, origin and unit in the period."),
+))
+
+
+# --- 2. origin switched after a trade-remedy measure ------------------------------------------------------
+
+def _origin_switch_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
+    measure = dt.date.fromisoformat(p["measure_date"])
+    before = measure - dt.timedelta(days=int(p["days_before"]))
+    hs_prior, hs_prior_args = _hs_like(p["hs_prefixes"])
+    hs_after, hs_after_args = _hs_like(p["hs_prefixes"])
+    origins, origins_args = _in(p["previous_origins"])
+    origins1, origins1_args = _in(p["previous_origins"])
+    origins2, origins2_args = _in(p["previous_origins"])
+    scope, scope_args = _scope(scope_job)
+    sql = f"""
+        WITH prior AS (
+            SELECT d.importer_exporter_tax_code AS tax_code, SUBSTR(l.hs_code, 1, 6) AS hs6
+            FROM {L} l JOIN {D} d ON d.id = l.declaration_id
+            WHERE d.flow = 'I' AND d.registered_on >= %s AND d.registered_on < %s AND {hs_prior}
+            GROUP BY d.importer_exporter_tax_code, SUBSTR(l.hs_code, 1, 6)
+            HAVING SUM(CASE WHEN l.origin_country IN {origins} THEN 1 ELSE 0 END) >= %s * COUNT(*)
+               AND SUM(CASE WHEN l.origin_country IN {origins1} THEN 1 ELSE 0 END) >= %s
+        )
+        SELECT l.declaration_id AS declaration_id, MIN(d.importer_exporter_tax_code) AS tax_code,
+               MIN(d.registered_on) AS registered_on, CAST(COUNT(*) AS {FLOAT}) AS value,
+               CAST(NULL AS {FLOAT}) AS reference
+        FROM {L} l JOIN {D} d ON d.id = l.declaration_id
+             JOIN prior p ON p.tax_code = d.importer_exporter_tax_code AND p.hs6 = SUBSTR(l.hs_code, 1, 6)
+        WHERE d.flow = 'I' AND d.registered_on >= %s AND d.registered_on <= %s AND {hs_after}
+          AND l.origin_country NOT IN {origins2}{scope}
+        GROUP BY l.declaration_id"""
+    args = [before, measure, *hs_prior_args, *origins_args, float(p["min_prior_share"]), *origins1_args,
+            int(p["min_prior_lines"]), measure, as_of,
+            *hs_after_args, *origins2_args, *scope_args]
+    return sql, args
+
+
+register_kind(Kind(
+    "origin_switch_after_measure", _("Origin switched after a trade-remedy measure"), "declaration",
+    (
+        Param("hs_prefixes", _("HS codes or prefixes under the measure"), "hs_prefixes"),
+        Param("previous_origins", _("origins targeted by the measure"), "countries"),
+        Param("measure_date", _("date the measure took effect"), "date"),
+        Param("days_before", _("days before the measure looked at"), "int", 365, 30, 1830),
+        Param("min_prior_lines", _("minimum lines from those origins before"), "int", 3, 1, 10000),
+        Param("min_prior_share", _("minimum share of those origins before (1 = only them)"), "float", 0.9, 0.1,
+              1.0),
+    ),
+    _origin_switch_sql,
+    _("An importer that brought these goods (almost) only from the targeted origins before the measure now "
+      "declares them from another origin."),
+))
+
+
+# --- 3. value growth over N times the enterprise's own history (monthly activity profile) -------------------
+
+def _value_growth_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
+    recent = int(p["recent_months"])
+    last_month = as_of.replace(day=1)
+    recent_from = _months_back(last_month, recent - 1)
+    history_from = _months_back(recent_from, int(p["history_months"]))
+    scope = ""
+    scope_args: list = []
+    if scope_job:
+        scope = f" AND t.tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)"
+        scope_args = [scope_job]
+    sql = f"""
+        WITH monthly AS (
+            SELECT tax_code, month, SUM(value) AS value, MAX(last_on) AS last_on
+            FROM {AM} WHERE month >= %s AND month <= %s GROUP BY tax_code, month
+        ),
+        t AS (
+            SELECT tax_code,
+                   CAST(SUM(CASE WHEN month >= %s THEN value ELSE 0 END) AS {FLOAT}) / %s AS recent_avg,
+                   CAST(SUM(CASE WHEN month < %s THEN value ELSE 0 END) AS {FLOAT})
+                       / NULLIF(SUM(CASE WHEN month < %s THEN 1 ELSE 0 END), 0) AS history_avg,
+                   SUM(CASE WHEN month < %s THEN 1 ELSE 0 END) AS history_months,
+                   MAX(last_on) AS last_on
+            FROM monthly GROUP BY tax_code
+        )
+        SELECT CAST(NULL AS BIGINT) AS declaration_id, t.tax_code AS tax_code, t.last_on AS registered_on,
+               t.recent_avg / t.history_avg AS value, t.history_avg AS reference
+        FROM t
+        WHERE t.history_months >= %s AND t.history_avg > 0 AND t.recent_avg >= %s * t.history_avg
+          AND t.recent_avg * %s >= %s{scope}"""
+    args = [history_from, last_month, recent_from, float(recent), recent_from, recent_from, recent_from,
+            int(p["min_history_months"]), float(p["factor"]), recent, int(p["min_recent_value"]), *scope_args]
+    return sql, args
+
+
+register_kind(Kind(
+    "value_growth_vs_own_history", _("Value growth over N times the enterprise's own history"), "enterprise",
+    (
+        Param("factor", _("growth factor (recent monthly average ÷ past monthly average)"), "float", 3.0, 1.1, 1000),
+        Param("recent_months", _("recent months"), "int", 2, 1, 12),
+        Param("history_months", _("past months compared with"), "int", 12, 3, 36),
+        Param("min_history_months", _("minimum active past months"), "int", 3, 1, 36),
+        Param("min_recent_value", _("minimum recent value (VND)"), "int", 1_000_000_000, 0, 10**15),
+    ),
+    _value_growth_sql,
+    _("The enterprise's average monthly customs value in the recent months exceeds its own past monthly "
+      "average by the factor."),
+))
+
+
+# --- 4. new enterprise with large volume --------------------------------------------------------------------
+
+def _new_large_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
+    first_after = as_of - dt.timedelta(days=int(p["max_age_days"]))
+    scope = ""
+    scope_args: list = []
+    if scope_job:
+        scope = f" AND tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)"
+        scope_args = [scope_job]
+    sql = f"""
+        SELECT CAST(NULL AS BIGINT) AS declaration_id, tax_code AS tax_code, MAX(last_on) AS registered_on,
+               CAST(SUM(value) AS {FLOAT}) AS value, CAST(%s AS {FLOAT}) AS reference
+        FROM {AM} WHERE month <= %s{scope}
+        GROUP BY tax_code
+        HAVING MIN(first_on) > %s AND SUM(value) >= %s"""
+    return sql, [float(p["min_value"]), as_of, *scope_args, first_after, int(p["min_value"])]
+
+
+register_kind(Kind(
+    "new_enterprise_large_volume", _("New enterprise with large volume"), "enterprise",
+    (
+        Param("max_age_days", _("first declaration at most this many days ago"), "int", 180, 30, 1095),
+        Param("min_value", _("minimum customs value since then (VND)"), "int", 50_000_000_000, 0, 10**16),
+    ),
+    _new_large_sql,
+    _("The enterprise's first declaration is recent and its declared value since then is already large."),
+))
+
+
+# --- 5. processing imports without matching exports ---------------------------------------------------------
+
+def _processing_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
+    since = _months_back(as_of.replace(day=1), int(p["months"]))
+    imports, imports_args = _in(p["import_procedures"])
+    exports, exports_args = _in(p["export_procedures"])
+    scope = ""
+    scope_args: list = []
+    if scope_job:
+        scope = f" AND t.tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)"
+        scope_args = [scope_job]
+    sql = f"""
+        WITH t AS (
+            SELECT importer_exporter_tax_code AS tax_code,
+                   SUM(CASE WHEN flow = 'I' AND procedure_type IN {imports} THEN customs_value ELSE 0 END) AS imp,
+                   SUM(CASE WHEN flow = 'E' AND procedure_type IN {exports} THEN customs_value ELSE 0 END) AS exp,
+                   MAX(registered_on) AS last_on
+            FROM {D} WHERE registered_on >= %s AND registered_on <= %s
+            GROUP BY importer_exporter_tax_code
+        )
+        SELECT CAST(NULL AS BIGINT) AS declaration_id, t.tax_code AS tax_code, t.last_on AS registered_on,
+               CAST(t.exp AS {FLOAT}) / t.imp AS value, CAST(t.imp AS {FLOAT}) AS reference
+        FROM t WHERE t.imp >= %s AND t.imp > 0 AND t.exp < %s * t.imp{scope}"""
+    args = [*imports_args, *exports_args, since, as_of, int(p["min_import_value"]), float(p["max_ratio"]),
+            *scope_args]
+    return sql, args
+
+
+register_kind(Kind(
+    "processing_without_exports", _("Processing imports without matching exports"), "enterprise",
+    (
+        Param("import_procedures", _("import procedure types (processing, export production)"), "codes",
+              ["E21", "E31"]),
+        Param("export_procedures", _("export procedure types of the products"), "codes", ["E52", "E62"]),
+        Param("months", _("months looked at"), "int", 12, 1, 60),
+        Param("max_ratio", _("exports below this share of imports"), "float", 0.3, 0.0, 1.0),
+        Param("min_import_value", _("minimum imports (VND)"), "int", 1_000_000_000, 0, 10**16),
+    ),
+    _processing_sql,
+    _("Goods imported for processing or export production whose products are not exported in proportion."),
+))

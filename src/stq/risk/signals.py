@@ -1,0 +1,35 @@
+"""The import hook: when a declaration import succeeds, scan it for unusual transactions.
+
+The declarations app has no "import finished" signal, so we listen to the save of its ``ImportJob`` (the final
+save after a run sets ``status = succeeded``). The scan runs in a background task after the commit; a failing
+scan never fails the import (it is logged). ``AlertScan`` makes the scan idempotent per import.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from stq.declarations.models import ImportJob, ImportStatus
+
+log = logging.getLogger(__name__)
+
+
+def import_finished(job_id: int) -> None:
+    """Enqueue the alert scan of one import (also callable directly, e.g. by the importer)."""
+    from .tasks import scan_import_task
+
+    try:
+        scan_import_task.enqueue(job_id)
+    except Exception:  # the import itself succeeded; alerts can be raised again with `manage.py scan_imports`
+        log.exception("alert scan of import %s failed", job_id)
+
+
+@receiver(post_save, sender=ImportJob, dispatch_uid="stq.risk.import_finished")
+def _on_import_saved(sender, instance: ImportJob, created: bool, update_fields=None, **kwargs) -> None:
+    if created or update_fields is not None or instance.status != ImportStatus.SUCCEEDED or instance.dry_run:
+        return
+    transaction.on_commit(lambda: import_finished(instance.pk))

@@ -1,0 +1,43 @@
+"""Background tasks (django-tasks). The daily ones are enqueued by cron through the commands
+``manage.py assess_risk --enqueue`` (criteria + enterprise scores) and ``manage.py train_risk_model --enqueue``."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def scan_import_task(job_id: int) -> int:
+    """After an import: raise the unusual-transaction alerts of its declarations."""
+    from .alerts import scan_import
+
+    scan = scan_import(job_id)
+    return scan.alerts if scan else 0
+
+
+@task()
+def assess_risk_task() -> dict:
+    """Daily: evaluate every criterion in force, then recompute every enterprise's risk."""
+    from .runner import run_criteria
+    from .scoring import assess
+
+    run = run_criteria(trigger="schedule")
+    result = assess()
+    result["criteria_hits"] = run.hits
+    return result
+
+
+@task()
+def retrain_task(from_database: bool = True, score: bool = True) -> dict:
+    """Scheduled retraining on the audit outcomes recorded in STQ, then scoring of the stored declarations."""
+    from .training import score_declarations, train_from_database
+
+    version = train_from_database()
+    out = {"model_version": version.number}
+    if score:
+        out.update(score_declarations(model_version=version))
+    return out

@@ -1,0 +1,279 @@
+"""Pages of the risk engine: overview, criteria, model versions, target lists and the alert inbox.
+Thin: every write goes through `services`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from stq.core.errors import AppError
+from stq.core.forms import apply_app_error
+from stq.enterprises.models import Enterprise
+from stq.org import policy
+from stq.org.models import Unit
+
+from . import selectors, services
+from .criteria import KINDS
+from .forms import CriterionForm, DismissForm, TargetListForm
+from .models import Alert, AlertState, Classification, Criterion, EnterpriseRisk, ModelVersion, TargetPick
+from .runner import preview_hits
+from .scoring import reason_text
+
+
+def _may_view(user) -> None:
+    if not policy.can_anywhere(user, "risk.view"):
+        raise PermissionDenied
+
+
+def _error(request, error: AppError) -> None:
+    messages.error(request, str(error.message))
+
+
+@login_required
+def index(request):
+    _may_view(request.user)
+    counts = dict(EnterpriseRisk.objects.values_list("classification").annotate(n=Count("id")))
+    top = EnterpriseRisk.objects.filter(classification=Classification.TARGET).order_by("-score")[:15]
+    names = dict(Enterprise.objects.filter(tax_code__in=[r.tax_code for r in top]).values_list("tax_code", "name"))
+    return render(request, "risk/index.html", {
+        "counts": [(label, counts.get(value, 0)) for value, label in Classification.choices],
+        "top": [{"r": r, "name": names.get(r.tax_code, ""), "reason": reason_text(r.reasons[0]) if r.reasons else ""}
+                for r in top],
+        "classes": EnterpriseRisk.objects.values_list("risk_class").annotate(n=Count("id")).order_by("risk_class"),
+        "criteria_count": Criterion.objects.filter(active=True).count(),
+        "open_alerts": selectors.alerts("open").count(),
+        "model": selectors.active_model(),
+        "may_run": policy.can_anywhere(request.user, "risk.train"),
+    })
+
+
+@login_required
+def criteria(request):
+    _may_view(request.user)
+    return render(request, "risk/criteria.html", {
+        "criteria": selectors.criteria_with_hit_rates(),
+        "may_manage": policy.can_anywhere(request.user, "risk.manage_criteria"),
+        "may_run": policy.can_anywhere(request.user, "risk.train"),
+    })
+
+
+def _criterion_form_error(form, error: AppError) -> None:
+    params = {k: v for k, v in error.fields.items() if k.startswith("params.")}
+    if params:
+        form.add_error("params", "; ".join(f"{k[7:]}: {v}" for k, v in params.items()))
+    apply_app_error(form, error)
+
+
+@login_required
+def criterion_form(request, pk: int | None = None):
+    criterion = get_object_or_404(Criterion, pk=pk) if pk else None
+    if not policy.can_anywhere(request.user, "risk.manage_criteria"):
+        raise PermissionDenied
+    initial = {}
+    if criterion:
+        import json
+
+        initial = {name: getattr(criterion, name) for name in services.CRITERION_FIELDS}
+        initial.update(code=criterion.code, params=json.dumps(criterion.params, ensure_ascii=False))
+    form = CriterionForm(request.POST or None, initial=initial, editing=bool(criterion))
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        code = values.pop("code", None)
+        try:
+            if criterion:
+                criterion = services.criterion_update(actor=request.user, criterion=criterion,
+                                                      expected_version=int(request.POST.get("version") or 0) or None,
+                                                      **values)
+            else:
+                criterion = services.criterion_create(actor=request.user, code=code, **values)
+        except AppError as error:
+            _criterion_form_error(form, error)
+        else:
+            messages.success(request, _("Criterion %(code)s saved.") % {"code": criterion.code})
+            return redirect("risk:criterion", pk=criterion.pk)
+    return render(request, "risk/criterion_form.html", {"form": form, "criterion": criterion,
+                                                        "kinds": KINDS.values()})
+
+
+@login_required
+def criterion_detail(request, pk: int):
+    _may_view(request.user)
+    criterion = get_object_or_404(Criterion.objects.select_related("risk_area", "owner_unit"), pk=pk)
+    hits = criterion.hits.select_related("declaration").order_by("-registered_on")
+    page = Paginator(hits, 50).get_page(request.GET.get("page"))
+    return render(request, "risk/criterion_detail.html", {
+        "criterion": criterion, "kind": KINDS.get(criterion.kind), "page": page,
+        "may_manage": policy.can_at(request.user, "risk.manage_criteria", criterion.owner_unit),
+    })
+
+
+@login_required
+@require_POST
+def criteria_run(request):
+    try:
+        run = services.criteria_run(actor=request.user)
+        result = services.enterprise_risk_recompute(actor=request.user)
+    except AppError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("%(c)s criteria evaluated: %(h)s hits; %(e)s enterprises scored.")
+                         % {"c": run.criteria, "h": run.hits, "e": result["enterprises"]})
+    return redirect(request.POST.get("next") or "risk:criteria")
+
+
+@login_required
+def criterion_preview(request, pk: int):
+    """The rows the criterion hits now (not stored), as a fragment."""
+    _may_view(request.user)
+    criterion = get_object_or_404(Criterion, pk=pk)
+    try:
+        rows = preview_hits(criterion, limit=20)
+    except AppError as error:
+        rows, message = [], str(error.message)
+    else:
+        message = ""
+    return render(request, "risk/_preview.html", {"rows": rows, "message": message})
+
+
+@login_required
+def models(request):
+    _may_view(request.user)
+    return render(request, "risk/models.html", {
+        "versions": ModelVersion.objects.select_related("trained_by"),
+        "may_activate": policy.can_anywhere(request.user, "risk.train"),
+    })
+
+
+@login_required
+@require_POST
+def model_activate(request, pk: int):
+    version = get_object_or_404(ModelVersion, pk=pk)
+    try:
+        services.model_version_activate(actor=request.user, model_version=version)
+    except AppError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Model version v%(n)s is now in use.") % {"n": version.number})
+    return redirect("risk:models")
+
+
+def _list_units(user):
+    ids = [u.pk for u in Unit.objects.all() if policy.can_at(user, "risk.target_list", u)]
+    return Unit.objects.filter(pk__in=ids).order_by("path")
+
+
+@login_required
+def target_lists(request):
+    _may_view(request.user)
+    units = _list_units(request.user)
+    form = TargetListForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target_list = services.target_list_generate(actor=request.user, **form.cleaned_data)
+        except AppError as error:
+            apply_app_error(form, error)
+        else:
+            messages.success(request, _("Target list made: %(n)s enterprises.") % {"n": target_list.picks.count()})
+            return redirect("risk:target_list", pk=target_list.pk)
+    lists = selectors.target_lists().annotate(n=Count("picks")).order_by("-created_at", "-pk")
+    page = Paginator(lists, 25).get_page(request.GET.get("page"))
+    return render(request, "risk/target_lists.html", {"form": form, "page": page, "may_create": units.exists()})
+
+
+def _proposal_url() -> str | None:
+    for name in ("audits:proposal_create", "audits:proposal_new", "audits:create"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+@login_required
+def target_list_detail(request, pk: int):
+    _may_view(request.user)
+    target_list = get_object_or_404(selectors.target_lists(), pk=pk)
+    picks = target_list.picks.select_related("enterprise", "info_collection")
+    return render(request, "risk/target_list.html", {
+        "list": target_list,
+        "picks": [{"p": p, "reasons": [reason_text(r) for r in p.reasons]} for p in picks],
+        "notes": [selectors.note_text(n) for n in target_list.notes],
+        "may_collect": policy.can_at(request.user, "info_collection.create", target_list.unit),
+        "proposal_url": _proposal_url(),
+    })
+
+
+@login_required
+@require_POST
+def pick_collect(request, pk: int):
+    pick = get_object_or_404(TargetPick, pk=pk)
+    try:
+        case = services.pick_to_info_collection(actor=request.user, pick=pick)
+    except AppError as error:
+        _error(request, error)
+        return redirect("risk:target_list", pk=pick.target_list_id)
+    messages.success(request, _("Information collection %(n)s recorded as a draft.") % {"n": case.number})
+    return redirect(case)
+
+
+@login_required
+def alerts(request):
+    _may_view(request.user)
+    state = request.GET.get("state", "open")
+    qs = selectors.alerts(None if state == "all" else state)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    may_handle = policy.can_anywhere(request.user, "risk.alerts")
+    units = [u for u in Unit.objects.order_by("path") if policy.can_at(request.user, "info_collection.create", u)]
+    return render(request, "risk/alerts.html", {
+        "page": page, "state": state, "may_handle": may_handle, "units": units,
+        "rows": [{"a": a, "text": selectors.alert_text(a)} for a in page.object_list],
+        "states": [("open", _("Open")), *AlertState.choices, ("all", _("All"))],
+    })
+
+
+@login_required
+@require_POST
+def alert_action(request, pk: int, action: str):
+    alert = get_object_or_404(Alert, pk=pk)
+    version = int(request.POST.get("version") or 0) or None
+    try:
+        if action == "acknowledge":
+            services.alert_acknowledge(actor=request.user, alert=alert, expected_version=version)
+            messages.success(request, _("Alert acknowledged."))
+        elif action == "dismiss":
+            form = DismissForm(request.POST)
+            services.alert_dismiss(actor=request.user, alert=alert, expected_version=version,
+                                   reason=form.data.get("reason", ""))
+            messages.success(request, _("Alert dismissed."))
+        elif action == "collect":
+            unit = Unit.objects.filter(pk=request.POST.get("unit") or 0).first()
+            case = services.alert_to_info_collection(actor=request.user, alert=alert, unit=unit,
+                                                     expected_version=version)
+            messages.success(request, _("Information collection %(n)s recorded as a draft.") % {"n": case.number})
+            return redirect(case)
+        else:
+            raise Http404
+    except AppError as error:
+        _error(request, error)
+    return redirect(request.POST.get("next") or "risk:alerts")
+
+
+@login_required
+@require_POST
+def enterprise_recompute(request, tax_code: str):
+    enterprise = get_object_or_404(Enterprise, tax_code=tax_code)
+    try:
+        services.enterprise_risk_recompute(actor=request.user, tax_codes=[enterprise.tax_code])
+    except AppError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Risk recomputed."))
+    return redirect("enterprises:detail", tax_code=enterprise.tax_code)

@@ -1,0 +1,88 @@
+"""Unusual-transaction alerts after an import, and the risk manager's inbox actions."""
+
+import datetime as dt
+
+import pytest
+
+from stq.core.errors import AppError, Conflict, Forbidden
+from stq.enterprises.models import Enterprise
+from stq.org.models import Role
+from stq.org.policy import forget_grants
+from stq.risk import services
+from stq.risk.alerts import scan_import
+from stq.risk.models import Alert, AlertKind, AlertScan, AlertState
+from tests.collection.factories import areas
+from tests.declarations.helpers import do_import
+from tests.factories import GrantFactory
+from tests.risk import helpers as h
+
+pytestmark = pytest.mark.django_db
+SURGE, STEADY = h.PEERS[0], h.PEERS[1]
+
+
+def history_rows():
+    rows = []
+    for month in range(1, 11):
+        for tax in h.PEERS:
+            rows += h.decl(tax, dt.date(2025, month, 5), [("85423100", "CN", 100, 10_000_000)] * 3)
+    return rows
+
+
+def new_rows():
+    rows = []
+    for tax in h.PEERS[1:]:
+        rows += h.decl(tax, dt.date(2025, 11, 5), [("85423100", "CN", 100, 10_000_000)])
+    rows += h.decl(SURGE, dt.date(2025, 11, 6), [("85423100", "CN", 100, 100_000_000)] * 2)  # 20× a month
+    rows += h.decl(STEADY, dt.date(2025, 11, 7), [("85423100", "CN", 100, 1_000_000)])  # 10 % of the median
+    rows += h.decl(h.PEERS[2], dt.date(2025, 11, 8), [("85423100", "MY", 100, 10_000_000)])  # a new origin
+    return rows
+
+
+def imported(org, django_capture_on_commit_callbacks):
+    for tax in h.PEERS:
+        Enterprise.objects.get_or_create(tax_code=tax, defaults={"name": f"DN {tax}", "managing_unit": org.kv01pt})
+    with django_capture_on_commit_callbacks(execute=True):
+        first = do_import(history_rows(), name="a.csv")
+        second = do_import(new_rows(), name="b.csv")
+    return first, second
+
+
+def test_an_import_raises_alerts_through_the_hook(org, django_capture_on_commit_callbacks):
+    first, second = imported(org, django_capture_on_commit_callbacks)
+    assert AlertScan.objects.filter(import_job_id=first.pk, alerts=0).exists()  # no history before: nothing
+    alerts = {(a.kind, a.tax_code): a for a in Alert.objects.filter(scan__import_job_id=second.pk)}
+    assert set(alerts) == {(AlertKind.VOLUME_SURGE, SURGE), (AlertKind.PRICE_OUTLIER, STEADY),
+                           (AlertKind.NEW_ORIGIN, h.PEERS[2])}
+    surge = alerts[(AlertKind.VOLUME_SURGE, SURGE)]
+    assert surge.details["factor"] >= 3 and len(surge.declaration_numbers) == 1
+    assert alerts[(AlertKind.PRICE_OUTLIER, STEADY)].details["min_ratio"] == pytest.approx(0.1)
+    assert alerts[(AlertKind.NEW_ORIGIN, h.PEERS[2])].details["pairs"] == ["854231/MY"]
+    assert scan_import(second.pk) is None  # idempotent
+    assert Alert.objects.count() == 3
+
+
+def test_inbox_actions(org, django_capture_on_commit_callbacks):
+    imported(org, django_capture_on_commit_callbacks)
+    areas()
+    surge, price, origin = Alert.objects.order_by("kind")[:3]
+    with pytest.raises(Forbidden):
+        services.alert_acknowledge(actor=org.officer1, alert=surge)
+    services.alert_acknowledge(actor=org.risk_manager, alert=surge)
+    with pytest.raises(Conflict):
+        services.alert_acknowledge(actor=org.risk_manager, alert=surge, expected_version=1)
+    with pytest.raises(AppError) as exc:
+        services.alert_dismiss(actor=org.risk_manager, alert=price, reason=" ")
+    assert exc.value.fields == {"reason": exc.value.fields["reason"]}
+    services.alert_dismiss(actor=org.risk_manager, alert=price, reason="Hàng khuyến mại, giá hợp lệ")
+    price.refresh_from_db()
+    assert (price.state, price.handled_by) == (AlertState.DISMISSED, org.risk_manager)
+    with pytest.raises(Conflict):
+        services.alert_dismiss(actor=org.risk_manager, alert=price, reason="again")
+    with pytest.raises(Forbidden):  # the collection's own policy: only officers and leaders of the unit propose
+        services.alert_to_info_collection(actor=org.risk_manager, alert=origin, unit=org.kv01pt)
+    GrantFactory(user=org.risk_manager, role=Role.OFFICER, unit=org.kv01pt, include_units_below=False)
+    forget_grants(org.risk_manager)
+    case = services.alert_to_info_collection(actor=org.risk_manager, alert=origin, unit=org.kv01pt)
+    origin.refresh_from_db()
+    assert origin.state == AlertState.CONVERTED and origin.info_collection == case
+    assert case.enterprise.tax_code == origin.tax_code and origin.declaration_numbers[0] in case.signs

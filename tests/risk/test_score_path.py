@@ -1,0 +1,131 @@
+"""The bulk scoring path: the COPY read gives the same model rows as the row-by-row mapping it replaced, and the
+stored scores are exactly each declaration's riskiest line."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from stq.declarations.models import Declaration, DeclarationLine
+from stq.risk import training
+from stq.risk.ml import dataset as ds
+from stq.risk.ml.model import load_model
+from stq.risk.models import DeclarationScore
+from tests.risk import helpers as h
+from tests.risk.test_model_versions import FAST, TRAIN_FILE, small_csv  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def reference_frame() -> pl.DataFrame:
+    """The former builder, one Python value at a time (kept here as the reference the bulk path must match)."""
+    from django.db import connection
+
+    D, L = Declaration._meta.db_table, DeclarationLine._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT d.id, d.base_number, d.revision, d.registered_on, d.customs_office, d.procedure_type, d.flow,
+                   d.transport_mode, d.declarant_tax_code, d.importer_exporter_tax_code, d.partner_name,
+                   d.partner_country, d.incoterms, l.hs_code, l.origin_country, l.import_duty_rate, l.quantity,
+                   l.customs_value
+            FROM {L} l JOIN {D} d ON d.id = l.declaration_id ORDER BY d.registered_on, d.id, l.line_no""")
+        rows = cursor.fetchall()
+    cols = list(zip(*rows, strict=True))
+    number = [f"{b}{r}" for b, r in zip(cols[1], cols[2], strict=True)]
+    text = lambda values: [str(v or "") for v in values]  # noqa: E731
+    frame = pl.DataFrame({
+        "pk": pl.Series(cols[0], dtype=pl.Int64), ds.ID: number, ds.DATE: [str(v) for v in cols[3]],
+        "Office ID": text(cols[4]), "Process Type": text(cols[5]), "Import Type": text(cols[6]),
+        "Import Use": text(cols[12]), "Payment Type": [""] * len(number), "Mode of Transport": text(cols[7]),
+        "Declarant ID": text(cols[8]), "Importer ID": text(cols[9]), "Seller ID": text(cols[10]),
+        "Courier ID": [""] * len(number), ds.HS6: [str(v or "")[:6] for v in cols[13]],
+        "Country of Departure": text(cols[11]), "Country of Origin": text(cols[14]), "Tax Type": text(cols[6]),
+        "Country of Origin Indicator": [""] * len(number),
+        ds.TAX_RATE: [float(v or 0) for v in cols[15]], ds.NET_MASS: [float(v or 0) for v in cols[16]],
+        ds.ITEM_PRICE: [float(v or 0) for v in cols[17]],
+    }, schema_overrides={ds.TAX_RATE: pl.Float64, ds.NET_MASS: pl.Float64, ds.ITEM_PRICE: pl.Float64})
+    pks = frame["pk"]
+    return ds.normalise(frame.drop("pk")).with_columns(pks.alias("pk"))
+
+
+def test_bulk_read_gives_the_same_model_rows_and_features_as_the_row_by_row_builder(org, small_csv, tmp_path,  # noqa: F811
+                                                                                      settings):
+    h.load_fixture(org.kv01pt)
+    # a missing amount and an empty optional field must map as before (0 and empty)
+    line = DeclarationLine.objects.order_by("pk").first()
+    DeclarationLine.objects.filter(pk=line.pk).update(import_duty_rate=0)
+    Declaration.objects.filter(pk=line.declaration_id).update(incoterms="", partner_country="")
+    expected = reference_frame()
+    assert expected.height == DeclarationLine.objects.count() > 0
+    bulk = training.declarations_frame()  # COPY … TO STDOUT on PostgreSQL
+    fetched = training.declarations_frame(bulk=False)  # the portable path (SQLite)
+    assert bulk.equals(expected) and fetched.equals(expected)
+    assert bulk.schema == expected.schema
+    # filtered reads bind their parameters the same way
+    first = Declaration.objects.order_by("registered_on", "pk").first()
+    one = training.declarations_frame("WHERE d.id = %s", [first.pk])
+    assert one.equals(expected.filter(pl.col("pk") == first.pk))
+    assert training.declarations_frame("WHERE 1 = 0").height == 0
+    # and the model sees identical features
+    settings.MEDIA_ROOT = tmp_path
+    model = load_model(training.train_from_files([small_csv], config=FAST).artefact_path)
+    np.testing.assert_array_equal(model.features(bulk.drop("pk")).values, model.features(expected.drop("pk")).values)
+
+
+@pytest.mark.skipif(not TRAIN_FILE.is_file(), reason="shared data not found")
+def test_stored_scores_are_each_declarations_riskiest_line_and_a_rescore_replaces_them(org, small_csv, tmp_path,  # noqa: F811
+                                                                                        settings):
+    settings.MEDIA_ROOT = tmp_path
+    h.load_fixture(org.kv01pt)
+    version = training.train_from_files([small_csv], config=FAST)
+    model = load_model(version.artefact_path)
+    frame = training.declarations_frame()
+    p, revenue = model.predict_parts(frame.drop("pk"))
+    score = p + revenue / model.blend.offset
+    duty = frame[ds.ITEM_PRICE].to_numpy() * frame[ds.TAX_RATE].to_numpy() / 100
+    lines = pl.DataFrame({"pk": frame["pk"], "p": p, "score": score, "duty": duty})
+    expected = {r["pk"]: r for r in lines.group_by("pk").agg(pl.col("p").max(), pl.col("score").max(),
+                                                              pl.col("duty").sum()).iter_rows(named=True)}
+    assert training.score_frame(model, frame, version, explain_top=2) == len(expected) == Declaration.objects.count()
+    stored = {s.declaration_id: s for s in DeclarationScore.objects.all()}
+    declarations = {d.pk: d for d in Declaration.objects.all()}
+    assert set(stored) == set(expected)
+    for pk, s in stored.items():
+        assert s.probability == pytest.approx(expected[pk]["p"], rel=1e-12)
+        assert s.score == pytest.approx(expected[pk]["score"], rel=1e-12)
+        assert s.duty_at_stake == int(expected[pk]["duty"])
+        assert (s.tax_code, s.registered_on) == (declarations[pk].importer_exporter_tax_code,
+                                                 declarations[pk].registered_on)
+        assert s.model_id == version.pk
+    explained = [s for s in stored.values() if s.explanations]  # the 2 highest scores (ties: either one)
+    assert len(explained) == 2 and all(len(s.explanations) == 3 for s in explained)
+    assert min(s.score for s in explained) >= max(s.score for s in stored.values() if not s.explanations)
+    # a second version rescoring the same declarations replaces the rows (upsert), no duplicates
+    v2 = training.train_from_files([small_csv], config=FAST)
+    assert training.score_declarations(model_version=v2)["declarations"] == len(expected)
+    assert DeclarationScore.objects.count() == len(expected)
+    assert set(DeclarationScore.objects.values_list("model_id", flat=True)) == {v2.pk}
+
+
+@pytest.mark.skipif(not TRAIN_FILE.is_file(), reason="shared data not found")
+def test_compiled_trees_give_lightgbms_scores_and_are_cached_per_model(org, small_csv, tmp_path, settings):  # noqa: F811
+    from dataclasses import replace
+
+    from stq.risk.compiled import compile_classifier
+
+    settings.MEDIA_ROOT = tmp_path
+    h.load_fixture(org.kv01pt)
+    model = load_model(training.train_from_files([small_csv], config=replace(FAST, n_bags=2)).artefact_path)
+    frame = training.declarations_frame().drop("pk")
+    values = model.features(frame).values
+    compiled = compile_classifier(model, tmp_path / "compiled")
+    assert compiled is not None and len(compiled.compiled) == 2
+    np.testing.assert_allclose(compiled.raw_score(values), model.classifier.raw_score(values), rtol=0, atol=1e-9)
+    p, revenue = training.predict_parts(model, frame, compiled)
+    p0, revenue0 = model.predict_parts(frame)
+    np.testing.assert_allclose(p, p0, rtol=1e-12)
+    np.testing.assert_allclose(revenue, revenue0, rtol=1e-12)
+    assert len(list((tmp_path / "compiled").glob("*-raw.o"))) == 2  # one object per bag, keyed by its sha256
+    other = load_model(training.train_from_files([small_csv], config=replace(FAST, seed=7)).artefact_path)
+    again = compile_classifier(other, tmp_path / "compiled")  # a different model never reuses an object file
+    np.testing.assert_allclose(again.raw_score(values), other.classifier.raw_score(values), rtol=0, atol=1e-9)
+    assert len(list((tmp_path / "compiled").glob("*-raw.o"))) == 3
