@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from stq.collection.models import RiskArea
@@ -35,15 +35,13 @@ def shot(page, name, lang):
     page.screenshot(path=str(HELP_IMG / f"{name}-{lang}.png"), full_page=False)
 
 
-def optional_shot(page, live_server, url, name, lang) -> bool:
-    """A screenshot of a screen of an app other engineers are still building: taken only when the screen works."""
-    if not url:
-        return False
+def screen_shot(page, live_server, url, name, lang) -> None:
+    """A screenshot of a screen that must work (every app now exists): fails loudly when it does not."""
+    assert url, name
     response = page.goto(f"{live_server.url}{url}")
-    if response is None or response.status != 200 or not page.locator("[data-testid=help-link]").count():
-        return False
+    assert response is not None and response.status == 200, (name, url, response and response.status)
+    assert page.locator("[data-testid=help-link]").count(), (name, url)
     shot(page, name, lang)
-    return True
 
 
 def as_user(page, live_server, username, lang):
@@ -53,31 +51,28 @@ def as_user(page, live_server, username, lang):
 
 
 def _audit_case(org, ent):
-    """An approved proposal and its case through the audits services, when that app provides them."""
-    try:
-        from stq.audits import services as audits
-        from stq.core import calendar
-        from stq.enterprises.services import search_record
+    """An approved proposal and its case, through the audits services."""
+    from stq.audits import services as audits
+    from stq.core import calendar
+    from stq.enterprises.services import search_record
 
-        today = timezone.localdate()
-        search_record(actor=org.officer1, query=ent.tax_code, matched_count=1, matched_tax_codes=[ent.tax_code])
-        with transaction.atomic():
-            p = audits.proposal_create(
-                actor=org.officer1, unit=org.kv01pt, enterprise=ent, mode="field", ground="78.2",
-                risk_areas=list(RiskArea.objects.filter(code="VALUATION")),
-                period_from=today - timedelta(days=700), period_to=today - timedelta(days=30),
-                reason="Trị giá khai báo thấp hơn giá tham chiếu.", planned_start=today + timedelta(days=30),
-                planned_team="Đội KTSTQ")
-            p = audits.proposal_act(actor=org.officer1, proposal=p, action="submit")
-            p = audits.proposal_act(actor=org.approver1, proposal=p, action="approve")
-            signed = calendar.add_working_days(today, -2)
-            case = audits.case_open(actor=org.officer1, proposal=p, number="45/QĐ-KTSTQ", signed_on=signed,
-                                    signer_name="Trần Văn Ký", signer_title="Chi cục trưởng",
-                                    team_leader="Lê Văn Đoàn", team_members="Nguyễn Thị A, Phạm Văn B",
-                                    start_on=calendar.add_working_days(signed, 8), duration_working_days=10)
-        return p, case
-    except Exception:  # noqa: BLE001 — the audits app is optional for these screenshots
-        return None, None
+    today = timezone.localdate()
+    search_record(actor=org.officer1, query=ent.tax_code, matched_count=1, matched_tax_codes=[ent.tax_code])
+    with transaction.atomic():
+        p = audits.proposal_create(
+            actor=org.officer1, unit=org.kv01pt, enterprise=ent, mode="field", ground="78.2",
+            risk_areas=list(RiskArea.objects.filter(code="VALUATION")),
+            period_from=today - timedelta(days=700), period_to=today - timedelta(days=30),
+            reason="Trị giá khai báo thấp hơn giá tham chiếu.", planned_start=today + timedelta(days=30),
+            planned_team="Đội KTSTQ")
+        p = audits.proposal_act(actor=org.officer1, proposal=p, action="submit")
+        p = audits.proposal_act(actor=org.approver1, proposal=p, action="approve")
+        signed = calendar.add_working_days(today, -2)
+        case = audits.case_open(actor=org.officer1, proposal=p, number="45/QĐ-KTSTQ", signed_on=signed,
+                                signer_name="Trần Văn Ký", signer_title="Chi cục trưởng",
+                                team_leader="Lê Văn Đoàn", team_members="Nguyễn Thị A, Phạm Văn B",
+                                start_on=calendar.add_working_days(signed, 8), duration_working_days=10)
+    return p, case
 
 
 def test_help_screenshots_and_a_change_request_in_the_browser(org, live_server, page):
@@ -137,8 +132,8 @@ def test_help_screenshots_and_a_change_request_in_the_browser(org, live_server, 
         taken += ["home", "collection-detail", "enterprise-list", "enterprise-detail", "focus-list",
                   "declarations-list"]
         for name, obj in (("audit-proposal", proposal_obj), ("audit-case", audit_case)):
-            if optional_shot(page, live_server, obj.get_absolute_url() if obj else None, name, lang):
-                taken.append(name)
+            screen_shot(page, live_server, obj.get_absolute_url(), name, lang)
+            taken.append(name)
 
         as_user(page, live_server, "lanhdao_ktstq", lang)
         page.goto(f"{live_server.url}{reverse('feedback:list')}")
@@ -152,14 +147,12 @@ def test_help_screenshots_and_a_change_request_in_the_browser(org, live_server, 
         shot(page, "admin-grants", lang)
         taken.append("admin-grants")
 
+        as_user(page, live_server, "lanhdao_ktstq", lang)
+        screen_shot(page, live_server, reverse("reports:index"), "reports-index", lang)
+        taken.append("reports-index")
         as_user(page, live_server, "risk_manager", lang)
-        for name, url_name in (("risk-index", "risk:index"), ("reports-index", "reports:index")):
-            try:
-                url = reverse(url_name)
-            except NoReverseMatch:
-                continue
-            if optional_shot(page, live_server, url, name, lang):
-                taken.append(name)
+        screen_shot(page, live_server, reverse("risk:index"), "risk-index", lang)
+        taken.append("risk-index")
         page.goto(f"{live_server.url}{reverse('legacy:index')}")
         page.set_input_files("input[type=file]", files=[{
             "name": "stq01.csv", "mimeType": "text/csv",

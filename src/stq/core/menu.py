@@ -24,7 +24,7 @@ MENU = [
     MenuEntry("declarations", _("Declarations"), "declarations:list", "☰"),
     MenuEntry("risk", _("Risk"), "risk:index", "⚠"),
     MenuEntry("reports", _("Reports"), "reports:index", "▤"),
-    MenuEntry("legacy", _("STQ01 records"), "legacy:index", "⌛"),
+    MenuEntry("legacy", _("STQ01 records"), "legacy:index", "▣"),
     MenuEntry("administration", _("Administration"), "org:admin_home", "⚙"),
     MenuEntry("feedback", _("Change requests"), "feedback:list", "✉"),
     MenuEntry("help", _("Help"), "help:index", "?"),
