@@ -478,7 +478,8 @@ class CasePaymentView(APIView):
 class CaseComplaintView(APIView):
     @extend_schema(request=ComplaintInSerializer, responses={201: ComplaintSerializer, **ERRORS})
     def post(self, request, pk: int):
+        case = _case(request, pk)  # access first: another unit's case is a 404 whatever the body
         values = _valid(ComplaintInSerializer, request)
         values["instance"] = int(values["instance"])
-        row = services.complaint_record(actor=request.user, case=_case(request, pk), **values)
+        row = services.complaint_record(actor=request.user, case=case, **values)
         return Response(ComplaintSerializer(row).data, status=status.HTTP_201_CREATED)
