@@ -52,3 +52,19 @@ def sign_in(page, live_server, username, password="pw-Stq-2026"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def switch_user(page, live_server, username):
+    page.context.clear_cookies()
+    sign_in(page, live_server, username)
+
+
+def act(page, action, note="", ok=True, **dates):
+    """Take a workflow action from its form on a case page (dates by input name), and wait for the outcome."""
+    form = page.locator(f"[data-testid=action-{action}]")
+    for name, value in dates.items():
+        form.locator(f"input[name={name}]").fill(str(value))
+    if note:
+        form.locator("textarea").fill(note)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=Đã thực hiện" if ok else "[data-testid=action-error]")

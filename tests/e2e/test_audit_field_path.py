@@ -11,25 +11,30 @@ import pytest
 from stq.audits.models import AuditCase, AuditProposal, CaseDocument
 from stq.core import calendar
 from tests.audits.factories import areas, enterprise, past_working_day, today
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import act, screenshot, sign_in, switch_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def switch_user(page, live_server, username):
-    page.context.clear_cookies()
-    sign_in(page, live_server, username)
 
-
-def act(page, action, note="", ok=True, **dates):
-    form = page.locator(f"[data-testid=action-{action}]")
-    for name, value in dates.items():
-        form.locator(f"input[name={name}]").fill(str(value))
-    if note:
-        form.locator("textarea").fill(note)
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=Đã thực hiện" if ok else "[data-testid=action-error]")
-
+def record_conclusion(page, end, valuation, origin):
+    """Record conclusion 45/KL-KTSTQ (signed 12 days after `end`): a valuation violation of 132,000,000 tax and
+    3,000,000 interest, origin accepted."""
+    page.click("[data-testid=record-conclusion]")
+    page.fill("#id_number", "45/KL-KTSTQ")
+    page.fill("#id_signed_on", str(end + timedelta(days=12)))
+    page.fill("#id_signer_name", "Trần Văn Ký")
+    page.fill("#id_declarations_concerned", "10")
+    page.fill("#id_declarations_accepted", "7")
+    page.fill("#id_declarations_adjusted", "3")
+    page.fill(f"#id_finding_{valuation.pk}", "Khai thấp trị giá giao dịch")
+    page.check(f"#id_violation_{valuation.pk}")
+    page.fill(f"#id_import_duty_{valuation.pk}", "120000000")
+    page.fill(f"#id_vat_{valuation.pk}", "12000000")
+    page.fill(f"#id_late_interest_{valuation.pk}", "3000000")
+    page.fill(f"#id_finding_{origin.pk}", "C/O hợp lệ, chấp nhận")
+    page.click("[data-testid=save]")
+    page.wait_for_selector("text=Đã cập nhật kết luận")
 
 def test_field_audit_from_proposal_to_closed_case(org, live_server, page, tmp_path):
     valuation, origin = areas("VALUATION", "ORIGIN")
@@ -110,21 +115,7 @@ def test_field_audit_from_proposal_to_closed_case(org, live_server, page, tmp_pa
     assert CaseDocument.objects.get().sha256 in page.inner_text("[data-testid=documents]")
 
     # 8. the conclusion with amounts per risk area
-    page.click("[data-testid=record-conclusion]")
-    page.fill("#id_number", "45/KL-KTSTQ")
-    page.fill("#id_signed_on", str(end + timedelta(days=12)))
-    page.fill("#id_signer_name", "Trần Văn Ký")
-    page.fill("#id_declarations_concerned", "10")
-    page.fill("#id_declarations_accepted", "7")
-    page.fill("#id_declarations_adjusted", "3")
-    page.fill(f"#id_finding_{valuation.pk}", "Khai thấp trị giá giao dịch")
-    page.check(f"#id_violation_{valuation.pk}")
-    page.fill(f"#id_import_duty_{valuation.pk}", "120000000")
-    page.fill(f"#id_vat_{valuation.pk}", "12000000")
-    page.fill(f"#id_late_interest_{valuation.pk}", "3000000")
-    page.fill(f"#id_finding_{origin.pk}", "C/O hợp lệ, chấp nhận")
-    page.click("[data-testid=save]")
-    page.wait_for_selector("text=Đã cập nhật kết luận")
+    record_conclusion(page, end, valuation, origin)
     assert page.inner_text("[data-testid=state]") == "Đã kết luận"
     assert page.inner_text("[data-testid=fig-assessed]").startswith("0")  # not approved yet
 

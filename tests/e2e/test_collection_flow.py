@@ -6,23 +6,22 @@ import pytest
 from stq.collection.models import InfoCollection
 from stq.collection.reference import ensure_risk_areas
 from tests.collection.factories import enterprise
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import act, screenshot, sign_in, switch_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def switch_user(page, live_server, username):
-    page.context.clear_cookies()
-    sign_in(page, live_server, username)
 
-
-def act(page, action, note=""):
-    form = page.locator(f"[data-testid=action-{action}]")
-    if note:
-        form.locator("textarea").fill(note)
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=Đã thực hiện")
-
+def fill_results(page):
+    """Record a result for the VALUATION and ORIGIN risk areas on the collection page and save them."""
+    page.click("[data-testid=record-results]")
+    for code in ("VALUATION", "ORIGIN"):
+        block = page.locator(f"[data-testid=result-{code}]")
+        block.locator("textarea").fill(f"Chênh lệch về {code.lower()} trên 12 tờ khai.")
+        block.locator("input[type=number]").fill("150000000")
+        block.locator("select").select_option("desk_audit")
+    page.click("button:has-text('Lưu kết quả')")
+    page.wait_for_selector("text=Đã lưu kết quả")
 
 def test_officer_proposes_approver_approves_officer_reports_approver_closes(org, live_server, page):
     ensure_risk_areas()
@@ -59,14 +58,7 @@ def test_officer_proposes_approver_approves_officer_reports_approver_closes(org,
 
     switch_user(page, live_server, "officer1")
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
-    page.click("[data-testid=record-results]")
-    for code in ("VALUATION", "ORIGIN"):
-        block = page.locator(f"[data-testid=result-{code}]")
-        block.locator("textarea").fill(f"Chênh lệch về {code.lower()} trên 12 tờ khai.")
-        block.locator("input[type=number]").fill("150000000")
-        block.locator("select").select_option("desk_audit")
-    page.click("button:has-text('Lưu kết quả')")
-    page.wait_for_selector("text=Đã lưu kết quả")
+    fill_results(page)
     assert "150.000.000 ₫" in page.inner_text("[data-testid=results]")
     act(page, "record_results")
     act(page, "submit_report")

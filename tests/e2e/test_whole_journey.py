@@ -15,8 +15,9 @@ from stq.collection.models import InfoCollection
 from stq.core import calendar
 from tests.audits.factories import areas, enterprise, past_working_day, today
 from tests.collection import factories as collection
-from tests.e2e.conftest import screenshot, sign_in
-from tests.e2e.test_audit_field_path import act, switch_user
+from tests.e2e.conftest import act, screenshot, sign_in, switch_user
+from tests.e2e.test_audit_field_path import record_conclusion
+from tests.e2e.test_collection_flow import fill_results
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -68,14 +69,7 @@ def information_collection(page, live_server, org):
 
     switch_user(page, live_server, "officer1")
     page.goto(f"{url}{case.get_absolute_url()}")
-    page.click("[data-testid=record-results]")
-    for code in ("VALUATION", "ORIGIN"):
-        block = page.locator(f"[data-testid=result-{code}]")
-        block.locator("textarea").fill(f"Chênh lệch về {code.lower()} trên 12 tờ khai.")
-        block.locator("input[type=number]").fill("150000000")
-        block.locator("select").select_option("desk_audit")
-    page.click("button:has-text('Lưu kết quả')")
-    page.wait_for_selector("text=Đã lưu kết quả")
+    fill_results(page)
     act(page, "record_results")
     act(page, "submit_report")
     assert page.inner_text("[data-testid=state]") == "Đã trình báo cáo"
@@ -149,21 +143,7 @@ def field_audit_case(page, live_server, proposal, valuation, origin):
     act(page, "send_draft", draft_sent_on=end + timedelta(days=4))
     act(page, "receive_explanation", explanation_on=end + timedelta(days=8))
 
-    page.click("[data-testid=record-conclusion]")
-    page.fill("#id_number", "45/KL-KTSTQ")
-    page.fill("#id_signed_on", str(end + timedelta(days=12)))
-    page.fill("#id_signer_name", "Trần Văn Ký")
-    page.fill("#id_declarations_concerned", "10")
-    page.fill("#id_declarations_accepted", "7")
-    page.fill("#id_declarations_adjusted", "3")
-    page.fill(f"#id_finding_{valuation.pk}", "Khai thấp trị giá giao dịch")
-    page.check(f"#id_violation_{valuation.pk}")
-    page.fill(f"#id_import_duty_{valuation.pk}", "120000000")
-    page.fill(f"#id_vat_{valuation.pk}", "12000000")
-    page.fill(f"#id_late_interest_{valuation.pk}", "3000000")
-    page.fill(f"#id_finding_{origin.pk}", "C/O hợp lệ, chấp nhận")
-    page.click("[data-testid=save]")
-    page.wait_for_selector("text=Đã cập nhật kết luận")
+    record_conclusion(page, end, valuation, origin)
     assert page.inner_text("[data-testid=state]") == "Đã kết luận"
     case = AuditCase.objects.get()
 

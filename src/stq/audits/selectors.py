@@ -174,8 +174,8 @@ def _enterprise_filter(qs, enterprise):
     return qs if q is None else qs.filter(enterprise__in=Enterprise.objects.filter(q))
 
 
-def filter_proposals(qs, *, state=None, unit=None, enterprise=None, mode=None, ground=None, year=None,
-                     overdue=False):
+def _filter_common(qs, *, state, unit, enterprise, mode, ground, overdue):
+    """The filters proposals and cases share (lists, exports and the API use the same ones)."""
     if state:
         qs = qs.filter(state=state)
     if unit:
@@ -186,33 +186,26 @@ def filter_proposals(qs, *, state=None, unit=None, enterprise=None, mode=None, g
         qs = qs.filter(mode=mode)
     if ground:
         qs = qs.filter(ground=ground)
-    if year:
-        qs = qs.filter(year=year)
     if overdue:
         qs = qs.filter(due_on__lt=timezone.localdate())
     return qs
 
 
+def filter_proposals(qs, *, state=None, unit=None, enterprise=None, mode=None, ground=None, year=None,
+                     overdue=False):
+    qs = _filter_common(qs, state=state, unit=unit, enterprise=enterprise, mode=mode, ground=ground, overdue=overdue)
+    return qs.filter(year=year) if year else qs
+
+
 def filter_cases(qs, *, state=None, unit=None, enterprise=None, mode=None, ground=None, risk_area=None,
                  signed_from=None, signed_to=None, overdue=False):
-    if state:
-        qs = qs.filter(state=state)
-    if unit:
-        qs = qs.filter(unit__path__startswith=unit.path)
-    if enterprise:
-        qs = _enterprise_filter(qs, enterprise)
-    if mode:
-        qs = qs.filter(mode=mode)
-    if ground:
-        qs = qs.filter(ground=ground)
+    qs = _filter_common(qs, state=state, unit=unit, enterprise=enterprise, mode=mode, ground=ground, overdue=overdue)
     if risk_area:
         qs = qs.filter(risk_areas=risk_area)
     if signed_from:
         qs = qs.filter(decision_signed_on__gte=signed_from)
     if signed_to:
         qs = qs.filter(decision_signed_on__lte=signed_to)
-    if overdue:
-        qs = qs.filter(due_on__lt=timezone.localdate())
     return qs
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from stq.enterprises.models import Enterprise
 from stq.enterprises.taxcode import clean_digits
 from stq.org import policy
+from stq.org.forms import offer_units
 from stq.org.models import Unit
 
 from .models import CollectionForm, InfoCollection, Recommendation, RiskArea
@@ -56,12 +57,7 @@ class ProposalForm(forms.Form):
         if instance is not None:
             del self.fields["unit"]
         else:
-            units = units_where(user, "info_collection.create")
-            self.fields["unit"].queryset = units
-            if user.unit_id and units.filter(pk=user.unit_id).exists():
-                self.fields["unit"].initial = user.unit_id
-            elif units.count() == 1:
-                self.fields["unit"].initial = units.first().pk
+            offer_units(self.fields["unit"], user, units_where(user, "info_collection.create"))
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-control")

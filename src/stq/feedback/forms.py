@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from stq.org.forms import offer_units
 from stq.org.models import Unit
 from stq.org.policy import active_grants
 
@@ -31,12 +32,7 @@ class ChangeRequestForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        units = units_of(user)
-        self.fields["unit"].queryset = units
-        if user.unit_id and units.filter(pk=user.unit_id).exists():
-            self.fields["unit"].initial = user.unit_id
-        elif units.count() == 1:
-            self.fields["unit"].initial = units.first().pk
+        offer_units(self.fields["unit"], user, units_of(user))
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
 

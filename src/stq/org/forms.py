@@ -19,3 +19,12 @@ class GrantForm(forms.Form):
             else:
                 widget.attrs["class"] = "form-select"
         self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.username})"
+
+
+def offer_units(field: forms.ModelChoiceField, user, units) -> None:
+    """Limit a unit field to `units`, preselecting the user's own unit (or the only one offered)."""
+    field.queryset = units
+    if user.unit_id and units.filter(pk=user.unit_id).exists():
+        field.initial = user.unit_id
+    elif units.count() == 1:
+        field.initial = units.first().pk

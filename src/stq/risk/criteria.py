@@ -129,6 +129,13 @@ def _scope(scope_job: int | None, alias: str = "d") -> tuple[str, list]:
     return (f" AND {alias}.import_job_id = %s", [scope_job]) if scope_job else ("", [])
 
 
+def _tax_code_scope(scope_job: int | None, column: str = "t.tax_code") -> tuple[str, list]:
+    """For enterprise-level criteria: only the enterprises that declared in the import job."""
+    if not scope_job:
+        return "", []
+    return f" AND {column} IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)", [scope_job]
+
+
 def _months_back(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 - months
     return dt.date(index // 12, index % 12 + 1, 1)
@@ -241,11 +248,7 @@ def _value_growth_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[s
     last_month = as_of.replace(day=1)
     recent_from = _months_back(last_month, recent - 1)
     history_from = _months_back(recent_from, int(p["history_months"]))
-    scope = ""
-    scope_args: list = []
-    if scope_job:
-        scope = f" AND t.tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)"
-        scope_args = [scope_job]
+    scope, scope_args = _tax_code_scope(scope_job)
     sql = f"""
         WITH monthly AS (
             SELECT tax_code, month, SUM(value) AS value, MAX(last_on) AS last_on
@@ -289,11 +292,7 @@ register_kind(Kind(
 
 def _new_large_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
     first_after = as_of - dt.timedelta(days=int(p["max_age_days"]))
-    scope = ""
-    scope_args: list = []
-    if scope_job:
-        scope = f" AND tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)"
-        scope_args = [scope_job]
+    scope, scope_args = _tax_code_scope(scope_job, "tax_code")
     sql = f"""
         SELECT CAST(NULL AS BIGINT) AS declaration_id, tax_code AS tax_code, MAX(last_on) AS registered_on,
                CAST(SUM(value) AS {FLOAT}) AS value, CAST(%s AS {FLOAT}) AS reference
@@ -320,11 +319,7 @@ def _processing_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str
     since = _months_back(as_of.replace(day=1), int(p["months"]))
     imports, imports_args = _in(p["import_procedures"])
     exports, exports_args = _in(p["export_procedures"])
-    scope = ""
-    scope_args: list = []
-    if scope_job:
-        scope = f" AND t.tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)"
-        scope_args = [scope_job]
+    scope, scope_args = _tax_code_scope(scope_job)
     sql = f"""
         WITH t AS (
             SELECT importer_exporter_tax_code AS tax_code,
