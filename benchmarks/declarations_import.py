@@ -45,12 +45,11 @@ if __name__ == "__main__":
     setup()
     from django.core.files import File
     from django.db import connection
-    from django.db.models.signals import post_save
 
-    from stq.declarations.models import ImportJob
+    from stq.declarations.signals import import_succeeded
 
     # the risk app's alert scan of a finished import runs afterwards in a background task: not part of the import
-    post_save.disconnect(sender=ImportJob, dispatch_uid="stq.risk.import_finished")
+    import_succeeded.disconnect(dispatch_uid="stq.risk.import_finished")
 
     from stq.declarations.demo import demo_tax_codes, write_csv
     from stq.declarations.importer import run_import

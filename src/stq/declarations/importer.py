@@ -38,6 +38,7 @@ from django.utils import timezone
 from . import activity, sql_validation
 from .layouts import COLUMNS, MESSAGES, READERS, STAGE_COLUMNS
 from .models import Declaration, DeclarationLine, DeclarationRevision, ImportFormat, ImportJob, ImportStatus
+from .signals import import_succeeded
 
 CHUNK = 20_000
 MAX_ERROR_ROWS = 100_000  # rows written to the errors CSV (all are counted)
@@ -286,6 +287,8 @@ def run_import(job: ImportJob, *, progress: Callable | None = None) -> ImportJob
         _session_work_mem(None)
     job.finished_at = timezone.now()
     job.save()
+    if job.status == ImportStatus.SUCCEEDED:
+        import_succeeded.send(sender=ImportJob, job=job)
     return job
 
 

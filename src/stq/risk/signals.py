@@ -1,8 +1,8 @@
 """The import hook: when a declaration import succeeds, scan it for unusual transactions.
 
-The declarations app has no "import finished" signal, so we listen to the save of its ``ImportJob`` (the final
-save after a run sets ``status = succeeded``). The scan runs in a background task after the commit; a failing
-scan never fails the import (it is logged). ``AlertScan`` makes the scan idempotent per import.
+The declarations app sends ``import_succeeded`` after a real import has been merged. The scan runs in a background
+task after the commit; a failing scan never fails the import (it is logged). ``AlertScan`` makes the scan
+idempotent per import.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from stq.declarations.models import ImportJob, ImportStatus
+from stq.declarations.signals import import_succeeded
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +27,6 @@ def import_finished(job_id: int) -> None:
         log.exception("alert scan of import %s failed", job_id)
 
 
-@receiver(post_save, sender=ImportJob, dispatch_uid="stq.risk.import_finished")
-def _on_import_saved(sender, instance: ImportJob, created: bool, update_fields=None, **kwargs) -> None:
-    if created or update_fields is not None or instance.status != ImportStatus.SUCCEEDED or instance.dry_run:
-        return
-    transaction.on_commit(lambda: import_finished(instance.pk))
+@receiver(import_succeeded, dispatch_uid="stq.risk.import_finished")
+def _on_import_succeeded(sender, job, **kwargs) -> None:
+    transaction.on_commit(lambda: import_finished(job.pk))
