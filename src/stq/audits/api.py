@@ -16,8 +16,7 @@ from stq.collection.models import RiskArea
 from stq.core.api import ErrorSerializer
 from stq.core.api_schema import page_of
 from stq.core.errors import AppError
-from stq.enterprises.models import Enterprise
-from stq.enterprises.taxcode import clean_digits
+from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.org import policy
 from stq.org.models import Unit
 
@@ -191,7 +190,7 @@ class CaseDetailSerializer(CaseSerializer):
 # --- in -------------------------------------------------------------------------------------------------------
 class AuditProposalInSerializer(serializers.Serializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
-    enterprise = serializers.CharField(help_text="tax code, 10 or 13 digits")
+    enterprise = EnterpriseByTaxCodeField()
     mode = serializers.ChoiceField(choices=AuditMode.choices)
     ground = serializers.ChoiceField(choices=AuditGround.choices)
     risk_areas = serializers.SlugRelatedField(slug_field="code", many=True, queryset=RiskArea.objects.all())
@@ -204,12 +203,6 @@ class AuditProposalInSerializer(serializers.Serializer):
     planned_start = serializers.DateField()
     info_collection = serializers.IntegerField(required=False, allow_null=True, default=None)
     department_scope = serializers.BooleanField(default=False)
-
-    def validate_enterprise(self, value):
-        enterprise = Enterprise.objects.filter(tax_code=clean_digits(value)).first()
-        if enterprise is None:
-            raise serializers.ValidationError(_("No enterprise with this tax code in the directory."))
-        return enterprise
 
 
 class DecisionInSerializer(serializers.Serializer):

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 from stq.core.api import ErrorSerializer
 from stq.core.api_schema import page_of
 from stq.core.errors import AppError, Forbidden
-from stq.enterprises.models import Enterprise
-from stq.enterprises.taxcode import clean_digits, normalize_tax_code
+from stq.enterprises.api import EnterpriseByTaxCodeField
+from stq.enterprises.taxcode import normalize_tax_code
 from stq.org import policy
 from stq.org.models import Unit
 
@@ -70,7 +70,7 @@ class InfoCollectionSerializer(serializers.ModelSerializer):
 
 class ProposalInSerializer(serializers.Serializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
-    enterprise = serializers.CharField(help_text="tax code, 10 or 13 digits")
+    enterprise = EnterpriseByTaxCodeField()
     signs = serializers.CharField()
     risk_areas = serializers.SlugRelatedField(slug_field="code", many=True, queryset=RiskArea.objects.all())
     collection_form = serializers.ChoiceField(choices=CollectionForm.choices)
@@ -78,12 +78,6 @@ class ProposalInSerializer(serializers.Serializer):
     planned_start = serializers.DateField()
     planned_end = serializers.DateField()
     department_scope = serializers.BooleanField(default=False)
-
-    def validate_enterprise(self, value):
-        enterprise = Enterprise.objects.filter(tax_code=clean_digits(value)).first()
-        if enterprise is None:
-            raise serializers.ValidationError(_("No enterprise with this tax code in the directory."))
-        return enterprise
 
 
 class ProposalPatchSerializer(ProposalInSerializer):

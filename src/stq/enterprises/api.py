@@ -19,8 +19,23 @@ from stq.org.models import Unit
 from . import importer, selectors, services
 from .models import Enterprise, FocusListEntry, ProfileSubmission, RiskArea, SubmissionSource
 from .services import PROFILE_FIELDS, RISK_FIELDS
+from .taxcode import clean_digits
 
 PAGE_SIZE = 50
+
+
+class EnterpriseByTaxCodeField(serializers.CharField):
+    """An enterprise of the directory, given by its tax code (10 or 13 digits) in API input."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "tax code, 10 or 13 digits")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        enterprise = Enterprise.objects.filter(tax_code=clean_digits(super().to_internal_value(data))).first()
+        if enterprise is None:
+            raise serializers.ValidationError(_("No enterprise with this tax code in the directory."))
+        return enterprise
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
