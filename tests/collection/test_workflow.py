@@ -48,7 +48,8 @@ def test_create_numbers_per_unit_and_year_and_starts_in_draft(org):
     assert events(a) == ["create"]
 
 
-@pytest.mark.parametrize("who", ["analyst", "risk_manager", "nobody", "officer2", "admin_kv01pt"])
+# A risk manager (granted over the department) may open a draft: tests/risk/test_alerts.py::test_inbox_actions.
+@pytest.mark.parametrize("who", ["analyst", "nobody", "officer2", "admin_kv01pt"])
 def test_create_refused_outside_role_or_unit(org, who):
     with pytest.raises(Forbidden):
         proposal(getattr(org, who), org.kv01pt)

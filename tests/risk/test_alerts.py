@@ -4,16 +4,14 @@ import datetime as dt
 
 import pytest
 
+from stq.collection.workflow import INFO_COLLECTION_WORKFLOW
 from stq.core.errors import AppError, Conflict, Forbidden
 from stq.enterprises.models import Enterprise
-from stq.org.models import Role
-from stq.org.policy import forget_grants
 from stq.risk import services
 from stq.risk.alerts import scan_import
 from stq.risk.models import Alert, AlertKind, AlertScan, AlertState
 from tests.collection.factories import areas
 from tests.declarations.helpers import do_import
-from tests.factories import GrantFactory
 from tests.risk import helpers as h
 
 pytestmark = pytest.mark.django_db
@@ -78,11 +76,13 @@ def test_inbox_actions(org, django_capture_on_commit_callbacks):
     assert (price.state, price.handled_by) == (AlertState.DISMISSED, org.risk_manager)
     with pytest.raises(Conflict):
         services.alert_dismiss(actor=org.risk_manager, alert=price, reason="again")
-    with pytest.raises(Forbidden):  # the collection's own policy: only officers and leaders of the unit propose
-        services.alert_to_info_collection(actor=org.risk_manager, alert=origin, unit=org.kv01pt)
-    GrantFactory(user=org.risk_manager, role=Role.OFFICER, unit=org.kv01pt, include_units_below=False)
-    forget_grants(org.risk_manager)
+    with pytest.raises(Forbidden):  # an officer handles no alert, even of their own unit's enterprise
+        services.alert_to_info_collection(actor=org.officer1, alert=origin, unit=org.kv01pt)
     case = services.alert_to_info_collection(actor=org.risk_manager, alert=origin, unit=org.kv01pt)
     origin.refresh_from_db()
     assert origin.state == AlertState.CONVERTED and origin.info_collection == case
+    assert (case.state, case.unit, case.created_by) == ("draft", org.kv01pt, org.risk_manager)
     assert case.enterprise.tax_code == origin.tax_code and origin.declaration_numbers[0] in case.signs
+    # the draft is the unit's from here: its officer submits it, the risk manager cannot
+    assert [t.action for t in INFO_COLLECTION_WORKFLOW.available(org.officer1, case)] == ["submit"]
+    assert INFO_COLLECTION_WORKFLOW.available(org.risk_manager, case) == []

@@ -79,7 +79,9 @@ INFO_COLLECTION_WORKFLOW = Workflow(
     label=_("Information collection"),
     initial=S.DRAFT,
     states=S,
-    create_roles=WORKERS,
+    # A risk manager opens drafts too (from a risk alert or a target-list pick, issue #7); the unit's officers
+    # and leaders take them from there: submitting and everything after is theirs.
+    create_roles=WORKERS | {Role.RISK_MANAGER},
     transitions=[
         Transition("submit", _("Submit for approval"), (S.DRAFT, S.RETURNED), S.SUBMITTED, WORKERS,
                    effect=_on_submit, deadline=Deadline("approve_by", _("Approve the proposal"), working_days=0)),
