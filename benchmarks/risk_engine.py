@@ -45,6 +45,9 @@ def main():
     parser.add_argument("--skip-model", action="store_true")
     parser.add_argument("--scoring-only", action="store_true",
                         help="only score the stored declarations with the model in use (trained if there is none)")
+    parser.add_argument("--declarations", type=int, default=0,
+                        help="with --scoring-only: first load goods lines (3 per declaration on average) until at "
+                             "least this many declarations are stored")
     args = parser.parse_args()
     _decl_bench.setup()
     if args.scoring_only:
@@ -144,12 +147,38 @@ def main():
         Path(args.json).write_text(json.dumps(results, indent=1))
 
 
+def load_declarations(wanted: int) -> None:
+    """Import generated 2025 goods lines (the declarations app's generator and importer) until `wanted`
+    declarations are stored."""
+    from django.core.files import File
+
+    from stq.declarations.demo import demo_tax_codes, write_csv
+    from stq.declarations.importer import run_import
+    from stq.declarations.models import Declaration
+    from stq.declarations.services import import_job_create
+
+    missing = wanted - Declaration.objects.count()
+    if missing <= 0:
+        return
+    path = tempfile.mktemp(suffix=".csv")
+    write_csv(path, missing * 3, tax_codes=demo_tax_codes(20_000), year=2025, seed=3, start_number=500_000_000)
+    with open(path, "rb") as fh:
+        job = import_job_create(actor=None, file=File(fh, name="bench-scoring.csv"), enqueue=False)
+    t = time.monotonic()
+    status = run_import(job).status
+    os.unlink(path)
+    print(f"loaded {missing * 3:,} lines: {status} in {time.monotonic() - t:.1f}s; "
+          f"{Declaration.objects.count():,} declarations stored", flush=True)
+
+
 def scoring_only(args):
     """Score every stored declaration with the active model version: time per stage, rate, peak RSS, load."""
     from stq.risk import training
     from stq.risk.management.commands.evaluate_risk import DEFAULT_TRAIN, shared_data_dir
     from stq.risk.models import ModelVersion
 
+    if args.declarations:
+        load_declarations(args.declarations)
     version = ModelVersion.objects.filter(is_active=True).first()
     if version is None:
         version = training.train_from_files([shared_data_dir() / DEFAULT_TRAIN])

@@ -129,3 +129,29 @@ def test_compiled_trees_give_lightgbms_scores_and_are_cached_per_model(org, smal
     again = compile_classifier(other, tmp_path / "compiled")  # a different model never reuses an object file
     np.testing.assert_allclose(again.raw_score(values), other.classifier.raw_score(values), rtol=0, atol=1e-9)
     assert len(list((tmp_path / "compiled").glob("*-raw.o"))) == 3
+
+
+@pytest.mark.skipif(not TRAIN_FILE.is_file(), reason="shared data not found")
+@pytest.mark.django_db(transaction=True)
+def test_pipelined_scoring_stores_what_the_one_by_one_path_stores(org, small_csv, tmp_path, settings):  # noqa: F811
+    """Outside a transaction the batches are read, computed and written by three threads on their own connections;
+    the stored rows must be those of the sequential path (which runs inside a transaction)."""
+    from django.db import transaction
+
+    settings.MEDIA_ROOT = tmp_path
+    h.load_fixture(org.kv01pt)
+    version = training.train_from_files([small_csv], config=FAST)
+    fields = ("declaration_id", "tax_code", "registered_on", "probability", "duty_at_stake", "score", "explanations")
+
+    def stored():
+        return sorted(DeclarationScore.objects.values_list(*fields))
+
+    first = training.score_declarations(model_version=version, batch_days=2)
+    assert first["pipelined"] and first["declarations"] == Declaration.objects.count() > 0
+    pipelined = stored()
+    assert sum(1 for row in pipelined if row[-1]) > 2  # explanations from more than one batch
+    DeclarationScore.objects.all().delete()
+    with transaction.atomic():
+        again = training.score_declarations(model_version=version, batch_days=2)
+    assert not again["pipelined"] and again["declarations"] == first["declarations"]
+    assert stored() == pipelined

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -232,6 +233,17 @@ def score_frame(model, frame: pl.DataFrame, model_version: ModelVersion, explain
     accumulates the seconds spent per stage."""
     if frame.height == 0:
         return 0
+    scores = frame_scores(model, frame, explain_top, stages, classifier)
+    t = time.monotonic()
+    _write_scores(scores, model_version.pk, timezone.now())
+    _add_time(stages, "write", t)
+    return scores.height
+
+
+def frame_scores(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, stages: dict | None = None,
+                 classifier=None) -> pl.DataFrame:
+    """One row per declaration of `frame` (``STAGE_COLUMNS``): its riskiest line's probability and score, the duty
+    at stake of all its lines, and the explanations of the `explain_top` riskiest declarations."""
     t = time.monotonic()
     features = frame.drop("pk")
     p, revenue = predict_parts(model, features, classifier)
@@ -252,14 +264,11 @@ def score_frame(model, frame: pl.DataFrame, model_version: ModelVersion, explain
         for pk, contributions in zip(top["pk"].to_list(), model.explain(features[rows]), strict=True):
             explanations[pk] = json.dumps([{"feature": c.feature, "contribution": round(c.contribution, 3),
                                             "sentence": c.sentence} for c in contributions], ensure_ascii=False)
-    t = _add_time(stages, "explanations", t)
-    scores = per.select(
+    _add_time(stages, "explanations", t)
+    return per.select(
         pl.col("pk").alias("declaration_id"), "tax_code", "registered_on", pl.col("p").alias("probability"),
         pl.col("duty").cast(pl.Int64).alias("duty_at_stake"), "score",
         pl.col("pk").replace_strict(explanations, default="[]", return_dtype=pl.Utf8).alias("explanations"))
-    _write_scores(scores, model_version.pk, timezone.now())
-    _add_time(stages, "write", t)
-    return scores.height
 
 
 def _write_scores(scores: pl.DataFrame, model_id: int, scored_at: dt.datetime) -> None:
@@ -291,7 +300,14 @@ def _write_scores(scores: pl.DataFrame, model_id: int, scored_at: dt.datetime) -
 
 def score_declarations(*, model_version: ModelVersion | None = None, since: dt.date | None = None,
                        batch_days: int = 31, compiled: bool = True) -> dict:
-    """Score the stored declarations (registered on or after `since`) with the active model, month by month."""
+    """Score the stored declarations (registered on or after `since`) with the active model, in batches of
+    `batch_days` days of registration.
+
+    On PostgreSQL, outside a caller's transaction, the batches run as a pipeline over the two cores: a reader
+    thread fetches the next batch and a writer thread stores the previous one's scores (each on its own database
+    connection, each write its own transaction, as before) while this thread computes the current one. Inside a
+    transaction (tests, or a caller's `atomic`) other connections could not see its rows, and SQLite has one
+    writer: there the batches run one by one."""
     model_version = model_version or ModelVersion.objects.filter(is_active=True).first()
     if model_version is None:
         raise ValueError("no model version in use: train one with `manage.py train_risk_model`")
@@ -304,19 +320,64 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
     if span["first"] is None:
         return {"declarations": 0, "seconds": 0.0}
     first = since or Declaration.objects.order_by("registered_on").values_list("registered_on", flat=True).first()
-    last = span["first"]
-    total = lines = 0
+    windows = []
+    while first <= span["first"]:
+        windows.append((first, first + dt.timedelta(days=batch_days)))
+        first = windows[-1][1]
     stages: dict[str, float] = {}
-    day = first
-    while day <= last:
-        end = day + dt.timedelta(days=batch_days)
+    scored_at = timezone.now()
+
+    def read(window):
         t = time.monotonic()
-        frame = declarations_frame("WHERE d.registered_on >= %s AND d.registered_on < %s", [day, end])
+        frame = declarations_frame("WHERE d.registered_on >= %s AND d.registered_on < %s", list(window))
         _add_time(stages, "read", t)
-        total += score_frame(model, frame, model_version, stages=stages, classifier=classifier)
-        lines += frame.height
-        day = end
+        return frame
+
+    def write(scores):
+        t = time.monotonic()
+        _write_scores(scores, model_version.pk, scored_at)
+        _add_time(stages, "write", t)
+
+    def compute(frame):
+        return frame_scores(model, frame, stages=stages, classifier=classifier) if frame.height else None
+
+    pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
+    total = lines = 0
+    if pipelined:
+        with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
+            upcoming = reader.submit(_closing_connection, read, windows[0])
+            pending = None
+            for i in range(len(windows)):
+                frame = upcoming.result()
+                if i + 1 < len(windows):
+                    upcoming = reader.submit(_closing_connection, read, windows[i + 1])
+                scores = compute(frame)
+                lines += frame.height
+                if pending is not None:
+                    pending.result()
+                    pending = None
+                if scores is not None:
+                    total += scores.height
+                    pending = writer.submit(_closing_connection, write, scores)
+            if pending is not None:
+                pending.result()
+    else:
+        for window in windows:
+            frame = read(window)
+            scores = compute(frame)
+            lines += frame.height
+            if scores is not None:
+                write(scores)
+                total += scores.height
     return {"declarations": total, "lines": lines, "seconds": round(time.monotonic() - started, 2),
-            "predictor": "compiled (lleaves)" if classifier else "LightGBM",
+            "predictor": "compiled (lleaves)" if classifier else "LightGBM", "pipelined": pipelined,
             "stages": {"compile model": round(compile_seconds, 2),
                        **{k: round(v, 2) for k, v in stages.items()}}}
+
+
+def _closing_connection(fn, *args):
+    """Run `fn` in a worker thread and close that thread's database connection afterwards."""
+    try:
+        return fn(*args)
+    finally:
+        connection.close()
