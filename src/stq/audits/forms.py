@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stq.collection.forms import units_where
 from stq.collection.models import InfoCollection, RiskArea
+from stq.org.forms import offer_units
 from stq.org.models import Unit
 
 from .models import (
@@ -85,10 +86,7 @@ class ProposalForm(forms.Form):
         if instance is not None:
             del self.fields["unit"]
         else:
-            units = units_where(user, "audit_proposal.create")
-            self.fields["unit"].queryset = units
-            if user.unit_id and units.filter(pk=user.unit_id).exists():
-                self.fields["unit"].initial = user.unit_id
+            offer_units(self.fields["unit"], user, units_where(user, "audit_proposal.create"))
         if enterprise is not None:
             from stq.collection.selectors import info_collections_visible_to
             from stq.enterprises.selectors import enterprise_family_codes
