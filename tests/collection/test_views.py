@@ -61,10 +61,16 @@ def test_case_page_actions_error_beside_note_and_timeline(org, client):
     assert r.status_code == 400 and 'data-testid="action-error"' in r.content.decode()
     case.refresh_from_db()
     assert case.state == "submitted"
+    r = client.post(f"/collection/{case.pk}/action/", {"action": "approve", "version": case.version - 1})
+    assert r.status_code == 409 and 'data-testid="action-error"' in r.content.decode()  # someone changed it since
+    assert client.post(f"/collection/{case.pk}/action/", {"action": "approve", "version": "x"}).status_code == 404
+    case.refresh_from_db()
+    assert case.state == "submitted"
     r = client.post(f"/collection/{case.pk}/action/", {"action": "approve", "version": case.version})
     assert r.status_code == 302
     page = client.get(case.get_absolute_url()).content.decode()
     assert 'data-testid="timeline"' in page and page.count("list-group-item") == 3
+    assert "Đã thực hiện: Phê duyệt." in page  # the shared action view's message, in Vietnamese
 
 
 def test_enterprise_page_lists_its_collections(org, client):

@@ -110,7 +110,7 @@ def test_help_screenshots_and_a_change_request_in_the_browser(org, live_server, 
     page.click("[data-testid=comment-form] button")
     page.locator("[data-testid=action-accept] textarea").fill("Đưa vào đợt nâng cấp quý tới.")
     page.locator("[data-testid=action-accept] button").click()
-    page.wait_for_selector("text=Đã cập nhật trạng thái")
+    page.wait_for_selector("text=Đã thực hiện: Chấp nhận")
     assert page.inner_text("[data-testid=state]") == "Chấp nhận"
     assert "Chấp nhận" in page.inner_text("[data-testid=timeline]")
 

@@ -99,11 +99,6 @@ class ProposalForm(forms.Form):
         return self.cleaned_data["declaration_numbers"].replace(",", " ").split()
 
 
-class ActionForm(forms.Form):
-    action = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note / reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 # the data each step of the case asks for: (field, label, required)
 STEP_FIELDS = {
     "deliver": [("delivered_on", _("Delivered on"), True)],

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from stq.collection.selectors import open_cases_for_enterprise
+from stq.core.actions import workflow_action
 from stq.core.errors import AppError, NotFound
 from stq.core.forms import apply_app_error
 from stq.core.work import my_work
@@ -210,22 +211,8 @@ def proposal_detail(request, pk: int):
 @require_POST
 def proposal_action(request, pk: int):
     p = _proposal(request.user, pk)
-    form = forms.ActionForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    name, note = form.cleaned_data["action"], form.cleaned_data["note"]
-    try:
-        p = services.proposal_act(actor=request.user, proposal=p, action=name, note=note,
-                                  expected_version=int(request.POST["version"]) if request.POST.get("version")
-                                  else None)
-    except AppError as error:
-        p.refresh_from_db()
-        return render(request, "audits/proposal_detail.html",
-                      _proposal_context(request, p, action_error={name: str(error.message)}, action_note=note),
-                      status=error.status if error.status != 404 else 400)
-    messages.success(request, _("Done: %(action)s. State: %(state)s.") % {
-        "action": PWF.transition(name).label, "state": PWF.state_label(p.state)})
-    return redirect(p)
+    return workflow_action(request, p, workflow=PWF, template="audits/proposal_detail.html", context=_proposal_context,
+                           act=lambda **kw: services.proposal_act(actor=request.user, proposal=p, **kw))
 
 
 @login_required
@@ -293,27 +280,13 @@ def case_detail(request, pk: int):
 @require_POST
 def case_action(request, pk: int):
     case = _case(request.user, pk)
-    form = forms.ActionForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    name, note = form.cleaned_data["action"], form.cleaned_data["note"]
+    name = request.POST.get("action")
     data = {f: request.POST.get(f) for f, _label, _req in forms.STEP_FIELDS.get(name, []) if request.POST.get(f)}
-    if request.POST.get("delivery_method"):
-        data["delivery_method"] = request.POST["delivery_method"]
-    if request.POST.get("body"):
-        data["body"] = request.POST["body"]
-    try:
-        case = services.case_act(actor=request.user, case=case, action=name, note=note, data=data,
-                                 expected_version=int(request.POST["version"]) if request.POST.get("version")
-                                 else None)
-    except AppError as error:
-        case.refresh_from_db()
-        return render(request, "audits/case_detail.html",
-                      _case_context(request, case, action_error={name: str(error.message)}, action_note=note),
-                      status=error.status if error.status != 404 else 400)
-    messages.success(request, _("Done: %(action)s. State: %(state)s.") % {
-        "action": CWF.transition(name).label, "state": CWF.state_label(case.state)})
-    return redirect(case)
+    for field in ("delivery_method", "body"):
+        if request.POST.get(field):
+            data[field] = request.POST[field]
+    return workflow_action(request, case, workflow=CWF, template="audits/case_detail.html", context=_case_context,
+                           act=lambda **kw: services.case_act(actor=request.user, case=case, **kw), data=data)
 
 
 @login_required

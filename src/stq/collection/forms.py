@@ -71,11 +71,6 @@ class ProposalForm(forms.Form):
         return enterprise
 
 
-class ActionForm(forms.Form):
-    action = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note / reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class ResultsForm(forms.Form):
     """One findings / amount / recommendation triple per risk area of the proposal."""
 

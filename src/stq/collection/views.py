@@ -8,7 +8,6 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from stq.core.actions import workflow_action
 from stq.core.errors import AppError, NotFound
 from stq.core.forms import apply_app_error
 from stq.org import policy
 
 from . import selectors, services
-from .forms import ActionForm, ListFilterForm, ProposalForm, ResultsForm
+from .forms import ListFilterForm, ProposalForm, ResultsForm
 from .models import InfoCollection
 
 WF = InfoCollection.workflow
@@ -142,22 +142,9 @@ def detail(request, pk: int):
 @require_POST
 def action(request, pk: int):
     case = _case(request.user, pk)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    name, note = form.cleaned_data["action"], form.cleaned_data["note"]
-    try:
-        with transaction.atomic():
-            case = services.info_collection_act(
-                actor=request.user, info_collection=case, action=name, note=note,
-                expected_version=int(request.POST["version"]) if request.POST.get("version") else None)
-    except AppError as error:
-        return render(request, "collection/detail.html",
-                      _detail_context(request, case, action_error={name: str(error.message)}, action_note=note),
-                      status=error.status if error.status != 404 else 400)
-    messages.success(request, _("Done: %(action)s. State: %(state)s.") % {
-        "action": WF.transition(name).label, "state": WF.state_label(case.state)})
-    return redirect(case)
+    return workflow_action(request, case, workflow=WF, template="collection/detail.html", context=_detail_context,
+                           act=lambda **kw: services.info_collection_act(actor=request.user, info_collection=case,
+                                                                         **kw))
 
 
 @login_required

@@ -37,11 +37,6 @@ class ChangeRequestForm(forms.Form):
             field.widget.attrs.setdefault("class", "form-control")
 
 
-class ActionForm(forms.Form):
-    action = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note / reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
 

@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from stq.core.actions import workflow_action
 from stq.core.errors import AppError, NotFound
 from stq.core.forms import apply_app_error
 
 from . import selectors, services
 from .export import change_requests_xlsx
-from .forms import ActionForm, ChangeRequestForm, CommentForm, ListFilterForm, units_of
+from .forms import ChangeRequestForm, CommentForm, ListFilterForm, units_of
 from .models import ChangeRequest
 from .policy import handles_change_requests
 
@@ -102,20 +103,9 @@ def detail(request, pk: int):
 @require_POST
 def action(request, pk: int):
     case = _request(request.user, pk)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    name, note = form.cleaned_data["action"], form.cleaned_data["note"]
-    try:
-        case = services.change_request_act(
-            actor=request.user, change_request=case, action=name, note=note,
-            expected_version=int(request.POST["version"]) if request.POST.get("version") else None)
-    except AppError as error:
-        return render(request, "feedback/detail.html",
-                      _detail_context(request, case, action_error={name: str(error.message)}, action_note=note),
-                      status=error.status if error.status != 404 else 400)
-    messages.success(request, _("Status set: %(state)s.") % {"state": WF.state_label(case.state)})
-    return redirect(case)
+    return workflow_action(request, case, workflow=WF, template="feedback/detail.html", context=_detail_context,
+                           act=lambda **kw: services.change_request_act(actor=request.user, change_request=case,
+                                                                        **kw))
 
 
 @login_required
