@@ -46,7 +46,8 @@ def main(po_path: str, json_path: str) -> None:
             if msgid in table:
                 entries[i] = entry[: sm.start()] + "msgstr " + quote(table[msgid])
                 entries[i] = entries[i].replace("#, fuzzy\n", "")
-            else:
+            else:  # never keep a guess without its fuzzy flag: it would be shown as the translation
+                entries[i] = entry[: sm.start()] + 'msgstr ""'
                 missing.append(msgid)
     open(po_path, "w", encoding="utf-8").write("\n\n".join(entries))
     for msgid in missing:

@@ -55,3 +55,36 @@ def test_pages_render(org, client):
     assert client.get("/declarations/dormant/").status_code == 200
     page = client.get(f"/declarations/profile/{TAX_A}/")
     assert b"stq-activity-data" in page.content and b"<script>" not in page.content
+
+
+def test_search_counts_stop_at_the_cap(org, client, monkeypatch):
+    """Broad searches over tens of millions of declarations count at most COUNT_CAP rows (page and API)."""
+    from stq.core import paging
+    from stq.declarations.selectors import declaration_search
+
+    do_import([row(number=f"1000000000{i}0", registered_on=f"2025-01-0{i}") for i in range(1, 6)]
+              + [row(number="100000000060", line_no="1", hs_code="03031100"),
+                 row(number="100000000060", line_no="2", hs_code="85423100")])
+    everything = declaration_search(org.officer2)
+    assert everything.count() == 6
+    exact = paging.CappedPaginator(everything, 2, cap=10)
+    assert (exact.count, exact.more, exact.num_pages) == (6, False, 3)
+    capped = paging.CappedPaginator(everything, 2, cap=4)
+    assert (capped.count, capped.more, capped.num_pages) == (4, True, 2)
+    assert [d.number for d in capped.page(1)] == [d.number for d in everything[:2]]  # newest first, same order
+    # an HS search matches a declaration once, whatever the number of its lines that match
+    assert [d.number for d in declaration_search(org.officer2, hs="0303")] == ["100000000060"]
+    assert declaration_search(org.officer2, hs="8542").count() == 6
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 4)
+    c = client_for(org.officer2)
+    body = c.get("/api/v1/declarations/", {"limit": 2}).json()
+    assert body["count"] == 4 and len(body["results"]) == 2 and body["next"]
+    assert c.get("/api/v1/declarations/", {"limit": 2, "offset": 6}).json()["results"] == []
+    assert c.get("/api/v1/declarations/", {"hs": "0303"}).json()["count"] == 1
+    client.force_login(org.officer2)
+    page = client.get("/declarations/").content.decode()
+    assert 'data-testid="more-than-cap"' in page and "Trang 1 / 1" in page  # 4 counted, 50 a page
+    monkeypatch.setattr(paging, "COUNT_CAP", 10_000)
+    page = client.get("/declarations/").content.decode()
+    assert 'data-testid="more-than-cap"' not in page and "100000000060" in page

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 from stq.core.api import ErrorSerializer
 from stq.core.api_schema import page_of
 from stq.core.errors import AppError, NotFound
+from stq.core.paging import COUNT_CAP, CappedLimitOffsetPagination
 
 from . import selectors, services
 from .models import Declaration, DeclarationLine, ImportFormat, ImportJob
@@ -64,6 +64,8 @@ class ImportInSerializer(serializers.Serializer):
 class DeclarationListView(APIView):
     @extend_schema(parameters=[OpenApiParameter(n, str, required=False) for n in
                                ("tax_code", "from", "to", "hs", "office", "number")],
+                   description=f"Newest first. `count` is exact up to {COUNT_CAP:,}; {COUNT_CAP:,} means that many or "
+                               "more, and offsets past it give an empty page: narrow the search.",
                    responses={200: page_of(DeclarationSerializer), 400: ErrorSerializer})
     def get(self, request):
         p = request.query_params
@@ -77,8 +79,7 @@ class DeclarationListView(APIView):
         qs = selectors.declaration_search(request.user, number=p.get("number", ""), tax_code=p.get("tax_code", ""),
                                           date_from=dates.get("from"), date_to=dates.get("to"),
                                           hs=p.get("hs", ""), office=p.get("office", ""))
-        paginator = LimitOffsetPagination()
-        paginator.default_limit = 50
+        paginator = CappedLimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(DeclarationSerializer(page, many=True).data)
 

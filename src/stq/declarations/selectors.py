@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import Max, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import NotFound
 
-from .models import ActivityMonth, Declaration, ImportJob
+from .models import ActivityMonth, Declaration, DeclarationLine, ImportJob
 from .policy import may
 
 
@@ -36,7 +36,7 @@ def declaration_search(user, *, number: str = "", tax_code: str = "", date_from:
         qs = qs.filter(registered_on__lte=date_to)
     hs = "".join(ch for ch in hs if ch.isdigit())
     if hs:
-        qs = qs.filter(lines__hs_code__startswith=hs).distinct()
+        qs = qs.filter(Exists(DeclarationLine.objects.filter(declaration=OuterRef("pk"), hs_code__startswith=hs)))
     if office:
         qs = qs.filter(customs_office=office.strip().upper())
     return qs.order_by("-registered_on", "-base_number")

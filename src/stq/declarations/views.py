@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from stq.core.errors import AppError
 from stq.core.forms import apply_app_error
+from stq.core.paging import CappedPaginator
 
 from . import selectors, services
 from .forms import ImportForm, SearchForm
@@ -28,9 +29,9 @@ def declaration_list(request):
         qs = selectors.declaration_search(request.user, number=d["number"], tax_code=d["tax_code"],
                                           date_from=d["date_from"], date_to=d["date_to"], hs=d["hs"],
                                           office=d["office"])
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
     elif not request.GET:
-        page = Paginator(selectors.declaration_search(request.user), 50).get_page(1)
+        page = CappedPaginator(selectors.declaration_search(request.user), 50).get_page(1)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "declarations/list.html", {"form": form, "page": page, "query": query.urlencode(),
