@@ -3,6 +3,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 
 from stq.core.errors import Forbidden
 from stq.declarations.models import (
@@ -15,7 +16,7 @@ from stq.declarations.models import (
 )
 from stq.declarations.services import import_job_create
 
-from .helpers import TAX_B, TAX_BRANCH, do_import, row
+from .helpers import TAX_B, TAX_BRANCH, csv_bytes, do_import, row
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "customs-declarations"
@@ -128,3 +129,22 @@ def test_kcs_adapter_loads_a_slice_of_the_public_dataset():
     assert d.registered_on.isoformat() == first["Date"]
     assert line.inspection_result == first["Critical Fraud"]
     assert len(d.importer_exporter_tax_code) == 10 and d.importer_exporter_tax_code != TAX_B
+
+
+def test_duplicate_line_in_a_lower_revision_is_reported():
+    """The duplicate check reads the header table's flag, which covers every revision of the file."""
+    rows = [row(number="100000000010"), row(number="100000000010", line_no="2"),
+            row(number="100000000010", line_no="2", hs_code="54075200"),
+            row(number="100000000011")]
+    job = do_import(rows)
+    assert job.status == ImportStatus.FAILED and job.errors_count == 1
+    listed = job.errors_file.open("rb").read().decode().splitlines()
+    assert listed[1].startswith("4,100000000010,2,line_no,duplicate_line,")  # in revision 0, which 1 replaces
+    assert not Declaration.objects.exists()
+
+
+def test_rows_are_counted_with_the_checksum_at_creation():
+    data = csv_bytes([row(), row(line_no="2"), row(number="100000000020")])
+    for content in (data, data.rstrip(b"\r\n")):  # with and without a final newline
+        job = import_job_create(actor=None, file=ContentFile(content, name="f.csv"), enqueue=False, dry_run=True)
+        assert job.rows_total == 3

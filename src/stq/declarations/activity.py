@@ -3,11 +3,14 @@
 The chapter, origin and procedure-type columns hold **full maps** (``{"85": value, …}``, ``{"A11": count, …}``),
 not a top-N, so that they can be summed.
 
-On PostgreSQL the refresh after an import is **additive, in SQL** (``refresh_merged``): the declarations this import
-merged are aggregated per (tax code, month, flow) and added to the existing rows with ``INSERT … ON CONFLICT DO
-UPDATE SET declarations = a.declarations + excluded.declarations, …``; the maps are summed key-wise by the SQL
-function ``decl_jsonb_sum`` (migration 0002). Only the (tax code, month) pairs of a declaration whose revision was
-replaced (old and new tax code/month: the old contribution must go) are recomputed exactly from the declarations.
+On PostgreSQL the refresh after an import is **additive, in SQL**: the declarations an import merges are aggregated
+per (tax code, month, flow) from its staging tables (``staged_aggregates_sql``; on another connection while the
+merge writes, see ``importer.StagedAggregates``) and added to the existing rows in the merge transaction
+(``apply_staged``: ``INSERT … ON CONFLICT DO UPDATE SET declarations = a.declarations + excluded.declarations, …``;
+the maps are summed key-wise by the SQL function ``decl_jsonb_sum``, migration 0002). Only the (tax code, month)
+pairs of a declaration whose revision was replaced (old and new tax code/month: the old contribution must go) are
+recomputed exactly from the declarations (``note_replaced_pairs`` before the writes, ``recompute_replaced_pairs``
+after).
 
 On SQLite (demo, tests) the touched (tax code, month) pairs are recomputed with the ORM (``refresh``).
 """
@@ -122,16 +125,13 @@ _SUMMED = ["declarations", "lines", "value", "taxes", "channel_green", "channel_
 _MAPS = ["procedure_types", "top_hs_chapters", "top_origins"]
 
 
-def _insert_sql(decls_sql: str, additive: bool = False) -> str:
-    """INSERT the aggregates of the declarations selected by ``decls_sql`` (columns ``_DECL_COLS``) into the
-    profile; ``additive``: add them to existing rows, else the rows must not exist."""
-    conflict = ""
-    if additive:
-        sets = [f"{c} = {A}.{c} + excluded.{c}" for c in _SUMMED]
-        sets += [f"{c} = decl_jsonb_sum({A}.{c}, excluded.{c})" for c in _MAPS]
-        sets += [f"first_on = LEAST({A}.first_on, excluded.first_on)",
-                 f"last_on = GREATEST({A}.last_on, excluded.last_on)"]
-        conflict = f"ON CONFLICT (tax_code, month, flow) DO UPDATE SET {', '.join(sets)}"
+def _aggregate_sql(decls_sql: str, lines_sql: str | None = None) -> str:
+    """``WITH … SELECT`` the profile aggregates (columns ``_AGG_COLS``) of the declarations selected by ``decls_sql``
+    (alias ``d``: tc, m, flow, line_count, customs_value, total_tax, channel, procedure_type, registered_on, and the
+    key ``lines_sql`` joins on; ``_DECL_COLS`` for stored declarations). ``lines_sql``: their goods lines (columns
+    tc, m, flow, hs_code, origin_country, customs_value), by default joined from the lines table by declaration id."""
+    lines_sql = lines_sql or f"""SELECT d.tc, d.m, d.flow, l.hs_code, l.origin_country, l.customs_value
+                                 FROM d JOIN {L} l ON l.declaration_id = d.id"""
     return f"""
         WITH d AS MATERIALIZED ({decls_sql}),
         base AS (SELECT tc, m, flow, COUNT(*) AS n, SUM(line_count) AS lines, SUM(customs_value) AS value,
@@ -142,8 +142,7 @@ def _insert_sql(decls_sql: str, additive: bool = False) -> str:
         pt AS (SELECT tc, m, flow, jsonb_object_agg(k, v) AS j FROM (
                  SELECT tc, m, flow, procedure_type AS k, COUNT(*) AS v FROM d GROUP BY 1, 2, 3, 4) x
                GROUP BY tc, m, flow),
-        ln AS MATERIALIZED (SELECT d.tc, d.m, d.flow, l.hs_code, l.origin_country, l.customs_value
-                            FROM d JOIN {L} l ON l.declaration_id = d.id),
+        ln AS MATERIALIZED ({lines_sql}),
         hs AS (SELECT tc, m, flow, jsonb_object_agg(k, v) AS j FROM (
                  SELECT tc, m, flow, SUBSTR(hs_code, 1, 2) AS k, SUM(customs_value) AS v FROM ln GROUP BY 1, 2, 3, 4) x
                GROUP BY tc, m, flow),
@@ -151,11 +150,56 @@ def _insert_sql(decls_sql: str, additive: bool = False) -> str:
                  SELECT tc, m, flow, SUBSTR(origin_country, 1, 2) AS k, SUM(customs_value) AS v FROM ln
                  GROUP BY 1, 2, 3, 4) x
                GROUP BY tc, m, flow)
-        INSERT INTO {A} (tax_code, month, flow, {", ".join(_SUMMED)}, {", ".join(_MAPS)}, first_on, last_on)
-        SELECT base.tc, base.m, base.flow, n, COALESCE(lines, 0), COALESCE(value, 0), COALESCE(taxes, 0), g, y, r,
-               COALESCE(pt.j, '{{}}'::jsonb), COALESCE(hs.j, '{{}}'::jsonb), COALESCE(og.j, '{{}}'::jsonb), f, l
-        FROM base LEFT JOIN pt USING (tc, m, flow) LEFT JOIN hs USING (tc, m, flow) LEFT JOIN og USING (tc, m, flow)
-        {conflict}"""
+        SELECT base.tc, base.m, base.flow, n, COALESCE(lines, 0) AS lines, COALESCE(value, 0) AS value,
+               COALESCE(taxes, 0) AS taxes, g, y, r, COALESCE(pt.j, '{{}}'::jsonb) AS pt,
+               COALESCE(hs.j, '{{}}'::jsonb) AS hs, COALESCE(og.j, '{{}}'::jsonb) AS og, f, l
+        FROM base LEFT JOIN pt USING (tc, m, flow) LEFT JOIN hs USING (tc, m, flow) LEFT JOIN og USING (tc, m, flow)"""
+
+
+_AGG_COLS = "tc, m, flow, n, lines, value, taxes, g, y, r, pt, hs, og, f, l"
+_INSERT_COLS = f"tax_code, month, flow, {', '.join(_SUMMED)}, {', '.join(_MAPS)}, first_on, last_on"
+
+
+def _additive_conflict() -> str:
+    sets = [f"{c} = {A}.{c} + excluded.{c}" for c in _SUMMED]
+    sets += [f"{c} = decl_jsonb_sum({A}.{c}, excluded.{c})" for c in _MAPS]
+    sets += [f"first_on = LEAST({A}.first_on, excluded.first_on)",
+             f"last_on = GREATEST({A}.last_on, excluded.last_on)"]
+    return f"ON CONFLICT (tax_code, month, flow) DO UPDATE SET {', '.join(sets)}"
+
+
+def _insert_sql(decls_sql: str, additive: bool = False) -> str:
+    """INSERT the aggregates of the declarations selected by ``decls_sql`` (columns ``_DECL_COLS``) into the
+    profile; ``additive``: add them to existing rows, else the rows must not exist."""
+    return f"INSERT INTO {A} ({_INSERT_COLS}) {_aggregate_sql(decls_sql)} {_additive_conflict() if additive else ''}"
+
+
+def staged_aggregates_sql(agg_table: str, merged_table: str, stage_table: str) -> str:
+    """``CREATE TABLE agg_table AS`` the profile aggregates of the declarations an import is about to merge, read
+    from its staging tables only: ``merged_table`` (one row per declaration the merge writes: header fields, total
+    tax, line count, at the revision it brings) and the staged goods lines of that revision. The importer runs it on
+    another connection while its merge transaction writes, or in that transaction before the writes."""
+    m, s = merged_table, stage_table
+    decls = f"""
+        SELECT m.base_number, m.revision, m.importer_exporter_tax_code COLLATE "C" AS tc,
+               (m.registered_on - (EXTRACT(DAY FROM m.registered_on)::int - 1)) AS m, m.flow, m.line_count,
+               m.customs_value, m.total_tax, m.channel, m.procedure_type, m.registered_on
+        FROM {m} m"""
+    lines = f"""SELECT d.tc, d.m, d.flow, s.hs_code, s.origin_country, s.line_customs_value AS customs_value
+                FROM d JOIN {s} s ON s.base_number = d.base_number AND s.revision = d.revision"""
+    # tax codes are digits: byte order, not the database collation's strcoll, for the sorts of the aggregation
+    return f"CREATE UNLOGGED TABLE {agg_table} AS {_aggregate_sql(decls, lines)}"
+
+
+def apply_staged(cursor, agg_table: str) -> int:
+    """Add the staged aggregates (``staged_aggregates_sql``) to the profile, except in the replaced pairs noted by
+    ``note_replaced_pairs`` (recomputed exactly by ``recompute_replaced_pairs``). Inside the merge transaction."""
+    p = REPLACED_PAIRS
+    cursor.execute(f"""
+        INSERT INTO {A} ({_INSERT_COLS}) SELECT {_AGG_COLS} FROM {agg_table} a
+        WHERE NOT EXISTS (SELECT 1 FROM {p} WHERE {p}.tc = a.tc AND {p}.m = a.m)
+        {_additive_conflict()}""")
+    return cursor.rowcount
 
 
 REPLACED_PAIRS = "decl_replaced_pairs"
@@ -177,21 +221,13 @@ def note_replaced_pairs(cursor, hdr_table: str) -> None:
     cursor.execute(f"ALTER TABLE {REPLACED_PAIRS} ADD PRIMARY KEY (tc, m)")
 
 
-def refresh_merged(cursor, job_id: int, hdr_table: str) -> int:
-    """After the merge: add the declarations this job merged (``import_job_id``) to the profile, except in the
-    replaced pairs, which are recomputed exactly. Returns the number of profile rows written."""
+def recompute_replaced_pairs(cursor) -> int:
+    """After the merge: recompute exactly the profile rows of the pairs noted by ``note_replaced_pairs``."""
     p = REPLACED_PAIRS
-    h = hdr_table
-    cursor.execute(f"ANALYZE {p}")
-    cursor.execute(_insert_sql(f"""
-        SELECT {_DECL_COLS} FROM {h} JOIN {D} d ON d.base_number = {h}.base_number AND d.import_job_id = {int(job_id)}
-        WHERE NOT EXISTS (SELECT 1 FROM {p} WHERE {p}.tc = d.importer_exporter_tax_code AND {p}.m = {MONTH_SQL})""",
-                                additive=True))
-    written = cursor.rowcount
     cursor.execute(f"DELETE FROM {A} a USING {p} WHERE a.tax_code = {p}.tc AND a.month = {p}.m")
     cursor.execute(_insert_sql(f"""
         SELECT {_DECL_COLS} FROM {p} JOIN {D} d ON d.importer_exporter_tax_code = {p}.tc
           AND d.registered_on >= {p}.m AND d.registered_on < ({p}.m + INTERVAL '1 month')::date"""))
-    written += cursor.rowcount
+    written = cursor.rowcount
     cursor.execute(f"DROP TABLE {p}")
     return written

@@ -12,12 +12,13 @@
    a declaration number + revision is one document; a change must come as an amendment, a higher revision).
 3. If any row is in error, or on a dry run, stop: nothing is merged. Otherwise **merge in one transaction**,
    holding a PostgreSQL advisory lock (``MERGE_LOCK``) so that concurrent imports merge one after the other:
-   keep the highest revision of each declaration found in the file; archive the revisions it replaces into
-   ``DeclarationRevision`` (header + lines as JSON); delete their lines; upsert the headers
-   (``INSERT … SELECT … ON CONFLICT (base_number) DO UPDATE … WHERE revision < excluded.revision``, so the same
-   or an older revision is a no-op); insert the lines of the declarations this job inserted or replaced (plain
-   ``INSERT``: they have none yet, and the lock keeps other imports out); refresh the activity profile
-   (on PostgreSQL additively in SQL, see ``activity.refresh_merged``; on SQLite the touched pairs are recomputed).
+   keep the highest revision of each declaration found in the file (the header table, built before); archive the
+   revisions it replaces into ``DeclarationRevision`` (header + lines as JSON); delete their lines; write the
+   headers (a new declaration, or a higher revision of a stored one; the same or an older revision is a no-op);
+   insert the goods lines of the declarations written; refresh the activity profile. On PostgreSQL the ids are
+   assigned up front, the goods lines arrive as binary COPY streamed from a second connection and the profile
+   aggregates are computed on a third, both reading only committed staging tables (``_merge_postgres``); on
+   SQLite, an upsert and the ORM recompute of the touched profile months (``_merge_generic``).
 Re-importing a file with the same SHA-256 is refused earlier (see ``services``), and re-importing the same content
 under another checksum changes nothing, by the rules above.
 """
@@ -28,6 +29,7 @@ import csv
 import io
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 
@@ -45,6 +47,7 @@ MAX_ERROR_ROWS = 100_000  # rows written to the errors CSV (all are counted)
 SQL_VALIDATION = True  # PostgreSQL + STQ layout: COPY the raw CSV and validate in SQL (tests switch it off)
 WORK_MEM = "256MB"  # PostgreSQL work_mem during an import (see _session_work_mem)
 MERGE_LOCK = 0x5354_5144_4543  # pg_advisory_xact_lock key held by the conflict check + merge ("STQDEC")
+PARALLEL_MERGE = True  # PostgreSQL: the merge streams the lines from a 2nd connection, aggregates on a 3rd
 
 _PG_TYPES = {
     "row_no": "integer", "base_number": "varchar(11)", "revision": "smallint", "registered_on": "date",
@@ -111,7 +114,9 @@ class Stage:
 
     def __init__(self, job_id: int):
         self.name = f"declarations_stage_{job_id}"
-        self.hdr = f"{self.name}_h"
+        self.hdr = f"{self.name}_h"  # one row per declaration: its highest revision in the file (build_header)
+        self.merged = f"{self.name}_m"  # the header rows the merge writes, with their declaration ids (PostgreSQL)
+        self.agg = f"{self.name}_a"  # their activity-profile aggregates (PostgreSQL, activity.staged_aggregates_sql)
         cols = ", ".join(f"{c} {_PG_TYPES.get(c, 'text')}" for c in STAGE_COLUMNS)
         unlogged = "UNLOGGED " if is_postgres() else ""
         with connection.cursor() as c:
@@ -120,8 +125,8 @@ class Stage:
 
     def drop(self, cursor=None):
         def run(c):
-            c.execute(f"DROP TABLE IF EXISTS {self.hdr}")
-            c.execute(f"DROP TABLE IF EXISTS {self.name}")
+            for table in (self.agg, self.merged, self.hdr, self.name):
+                c.execute(f"DROP TABLE IF EXISTS {table}")
         if cursor is not None:
             run(cursor)
         else:
@@ -140,10 +145,43 @@ class Stage:
                 marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
                 c.executemany(f"INSERT INTO {self.name} VALUES ({marks})", rows)
 
-    def duplicates(self):
+    def build_header(self):
+        """The header table: per declaration (base number), the header fields of the lowest line of its highest
+        revision in the file, that revision's total tax and line count, and whether any of its revisions repeats a
+        line number (``dup``, for ``duplicates``). One sort of the staged lines (narrow: the header columns only),
+        read by window functions that share it. Built outside the merge transaction (committed, so that a second
+        connection can read it during the merge)."""
+        unlogged = "UNLOGGED " if is_postgres() else ""
+        hcols = ", ".join(HEADER_FIELDS)
+        taxes = "import_duty + vat + excise + environmental_tax + trade_remedy_tax"
+        # numbers are digits: byte order sorts them as the database collation does, without its cost (C.UTF-8 is not
+        # "C" for PostgreSQL 15: every comparison would go through strcoll)
+        key = 'base_number COLLATE "C"' if is_postgres() else "base_number"
+        w = f"PARTITION BY {key} ORDER BY revision DESC, line_no"
         with connection.cursor() as c:
-            c.execute(f"SELECT 1 FROM {self.name} GROUP BY base_number, revision, line_no HAVING COUNT(*) > 1 "
-                      "LIMIT 1")  # a cheap (parallel) look first: most files have none
+            c.execute(f"""
+                CREATE {unlogged}TABLE {self.hdr} AS
+                SELECT base_number, revision, {hcols}, total_tax, line_count, dup FROM (
+                  SELECT y.*,
+                         SUM(CASE WHEN revision = top THEN tax ELSE 0 END) OVER (PARTITION BY {key}) AS total_tax,
+                         SUM(CASE WHEN revision = top THEN 1 ELSE 0 END) OVER (PARTITION BY {key}) AS line_count,
+                         MAX(same) OVER (PARTITION BY {key}) AS dup
+                  FROM (
+                    SELECT base_number, revision, line_no, {hcols}, {taxes} AS tax,
+                           ROW_NUMBER() OVER ({w}) AS rn, FIRST_VALUE(revision) OVER ({w}) AS top,
+                           CASE WHEN LAG(revision) OVER ({w}) = revision AND LAG(line_no) OVER ({w}) = line_no
+                                THEN 1 ELSE 0 END AS same
+                    FROM {self.name}) y) x
+                WHERE rn = 1""")
+            c.execute(f"CREATE UNIQUE INDEX {self.hdr}_bn ON {self.hdr} (base_number)")
+            if is_postgres():
+                c.execute(f"ANALYZE {self.hdr}")
+
+    def duplicates(self):
+        """(row, base number, revision, line number) of every goods line that repeats an earlier one (needs the
+        header table: its ``dup`` flag says whether there is any)."""
+        with connection.cursor() as c:
+            c.execute(f"SELECT 1 FROM {self.hdr} WHERE dup = 1 LIMIT 1")
             if c.fetchone() is None:
                 return
             c.execute(f"""
@@ -246,8 +284,9 @@ def run_import(job: ImportJob, *, progress: Callable | None = None) -> ImportJob
     """Run one import job to its end (called by the background task and by the management command)."""
     job.status = ImportStatus.RUNNING
     job.started_at = timezone.now()
-    with job.file.open("rb") as raw:
-        job.rows_total = count_rows(raw)
+    if not job.rows_total:  # counted with the checksum when the job was created (services.import_job_create)
+        with job.file.open("rb") as raw:
+            job.rows_total = count_rows(raw)
     job.save(update_fields=["status", "started_at", "rows_total"])
     errors = ErrorSink()
     stage = Stage(job.pk)
@@ -258,9 +297,11 @@ def run_import(job: ImportJob, *, progress: Callable | None = None) -> ImportJob
             done = copy_and_validate_sql(job, stage, errors, progress)
         else:
             done = stream_and_stage(job, stage, errors, progress)
+        stage.build_header()
         for row_no, base, revision, line_no in stage.duplicates():
             errors.add(row_no, f"{base}{revision}", line_no, "line_no", "duplicate_line")
         job.rows_done = job.rows_total = done
+        parallel = PARALLEL_MERGE and not connection.in_atomic_block  # else the stage is not committed
         with transaction.atomic():
             merge_lock()
             for row_no, base, revision in stage.revision_conflicts():
@@ -270,7 +311,7 @@ def run_import(job: ImportJob, *, progress: Callable | None = None) -> ImportJob
             elif job.dry_run:
                 job.status = ImportStatus.VALIDATED
             else:
-                merge(job, stage)
+                merge(job, stage, parallel)
                 job.status = ImportStatus.SUCCEEDED
         job.errors_count = errors.count
         errors.attach(job)
@@ -309,48 +350,181 @@ def merge_lock() -> None:
             c.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK])
 
 
-def merge(job: ImportJob, stage: Stage) -> None:
+def merge(job: ImportJob, stage: Stage, parallel: bool = False) -> None:
+    """Merge the staged file (inside the merge transaction, the lock held). ``parallel``: the staging tables are
+    committed, so a second connection may read them (PostgreSQL)."""
+    if is_postgres():
+        _merge_postgres(job, stage, parallel)
+    else:
+        _merge_generic(job, stage)
+
+
+def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
+    """Declaration ids are assigned up front (``stage.merged``: the header rows this merge writes, with the existing
+    id for a replaced revision, the identity sequence's next value for a new declaration), so each table is written
+    by one plain statement and the goods lines come from the staging tables only (no join with the growing
+    declarations table).
+
+    ``parallel`` (the staging tables are committed): the work that needs no uncommitted row of this transaction runs
+    on other connections, on the machine's other core, while this one writes. A second connection
+    (``SideConnection``) builds ``stage.merged`` and then streams the goods lines to this connection as binary
+    ``COPY`` (which inserts in batches, unlike ``INSERT … SELECT``); a third (``StagedAggregates``) computes the
+    activity-profile aggregates of the merged declarations, which this transaction then adds to the profile. Both
+    start after this transaction took the merge lock, so they see the declarations as they were before this merge
+    (nothing of it is committed, and no other merge can commit meanwhile), and both only write staging tables:
+    nothing of the file is visible before this transaction commits, and if either fails, it rolls back."""
     D = Declaration._meta.db_table
     L = DeclarationLine._meta.db_table
     R = DeclarationRevision._meta.db_table
-    s, h = stage.name, stage.hdr
-    unlogged = "UNLOGGED " if is_postgres() else ""
+    s, h, m = stage.name, stage.hdr, stage.merged
     hcols = ", ".join(HEADER_FIELDS)
-    with connection.cursor() as c:
-        c.execute(f"""
-            CREATE {unlogged}TABLE {h} AS
-            SELECT base_number, revision, {hcols}, total_tax, line_count FROM (
-              SELECT s.*, ROW_NUMBER() OVER (PARTITION BY base_number ORDER BY revision DESC, line_no) AS rn,
-                     SUM(import_duty + vat + excise + environmental_tax + trade_remedy_tax)
-                       OVER (PARTITION BY base_number, revision) AS total_tax,
-                     COUNT(*) OVER (PARTITION BY base_number, revision) AS line_count
-              FROM {s} s) x
-            WHERE rn = 1""")
-        c.execute(f"CREATE UNIQUE INDEX {h}_bn ON {h} (base_number)")
-        if is_postgres():  # the profile is refreshed additively; note the pairs whose old revision goes away
-            activity.note_replaced_pairs(c, h)
-        else:  # (tax code, date) of every declaration touched, before and after: the profile months to refresh
-            c.execute(f"""SELECT DISTINCT importer_exporter_tax_code, registered_on FROM {h}
-                          UNION SELECT d.importer_exporter_tax_code, d.registered_on FROM {D} d
-                          JOIN {h} ON {h}.base_number = d.base_number WHERE d.revision < {h}.revision""")
-            touched = activity.months_of(c.fetchall())
-        c.execute(f"SELECT COUNT(*) FROM {h} LEFT JOIN {D} d ON d.base_number = {h}.base_number WHERE d.id IS NULL")
-        job.declarations_new = c.fetchone()[0]
-        replaced_sql = (f"SELECT d.id FROM {D} d JOIN {h} ON {h}.base_number = d.base_number "
-                        f"WHERE d.revision < {h}.revision")
-        if is_postgres():
+    side = SideConnection() if parallel else None
+    aggregates = None
+    try:
+        with connection.cursor() as c:
+            c.execute("SELECT pg_get_serial_sequence(%s, 'id')", [D])
+            sequence = c.fetchone()[0]
+            merged_sql = f"""
+                CREATE UNLOGGED TABLE {m} AS
+                SELECT h.*, CASE WHEN d.id IS NULL THEN nextval('{sequence}') ELSE d.id END AS id, d.id IS NULL AS new
+                FROM {h} h LEFT JOIN {D} d ON d.base_number = h.base_number
+                WHERE d.id IS NULL OR d.revision < h.revision"""
+            for sql in (merged_sql, f"ANALYZE {m}"):
+                (side or c).execute(sql)
+            aggregates = StagedAggregates(stage, parallel)
+            activity.note_replaced_pairs(c, h)  # the profile pairs whose old revision goes away, before the writes
+            c.execute(f"SELECT COUNT(*) FILTER (WHERE new) FROM {m}")
+            job.declarations_new = c.fetchone()[0]
             c.execute(f"""
                 INSERT INTO {R} (base_number, revision, header, lines, replaced_at, replaced_by_job_id)
                 SELECT d.base_number, d.revision, to_jsonb(d),
                        COALESCE((SELECT jsonb_agg(to_jsonb(l) ORDER BY l.line_no) FROM {L} l
                                  WHERE l.declaration_id = d.id), '[]'::jsonb), now(), %s
-                FROM {D} d WHERE d.id IN ({replaced_sql})""", [job.pk])
+                FROM {D} d WHERE d.id IN (SELECT id FROM {m} WHERE NOT new)""", [job.pk])
             job.declarations_replaced = c.rowcount
-        else:
-            c.execute(replaced_sql)
-            ids = [r[0] for r in c.fetchall()]
-            job.declarations_replaced = len(ids)
-            _archive_with_orm(ids, job)
+            if job.declarations_replaced:
+                c.execute(f"DELETE FROM {L} WHERE declaration_id IN (SELECT id FROM {m} WHERE NOT new)")
+                updates = ", ".join(f"{f} = m.{f}" for f in ["revision", *HEADER_FIELDS, "total_tax", "line_count"])
+                c.execute(f"UPDATE {D} d SET {updates}, import_job_id = %s FROM {m} m WHERE d.id = m.id AND NOT m.new",
+                          [job.pk])
+            dcols = f"id, base_number, revision, {hcols}, total_tax, line_count, import_job_id"
+            new = (f"SELECT id, base_number, revision, {hcols}, total_tax::bigint, line_count::integer, "
+                   f"{int(job.pk)}::bigint FROM {m} WHERE new")
+            c.execute(f"INSERT INTO {D} ({dcols}) {new}")  # (as binary COPY from the side connection: no faster)
+            lcols = f"declaration_id, customs_value, {', '.join(LINE_FIELDS)}"
+            lines = f"""SELECT m.id, s.line_customs_value, {", ".join("s." + f for f in LINE_FIELDS)}
+                        FROM {s} s JOIN {m} m ON m.base_number = s.base_number AND m.revision = s.revision"""
+            if side is not None:
+                job.lines_written = side.copy_into(c, lines, f"{L} ({lcols})")
+            else:
+                c.execute(f"INSERT INTO {L} ({lcols}) {lines}")
+                job.lines_written = max(c.rowcount, 0)
+            aggregates.wait()
+            c.execute(f"ANALYZE {activity.REPLACED_PAIRS}")
+            activity.apply_staged(c, stage.agg)
+            activity.recompute_replaced_pairs(c)
+    finally:
+        if aggregates is not None:
+            aggregates.stop()
+        if side is not None:
+            side.close()
+
+
+class SideConnection:
+    """A second connection to the same database (autocommit) for the merge's work that needs no uncommitted row."""
+
+    PIPE_BYTES = 1 << 20
+
+    def __init__(self):
+        self.conn = connection.Database.connect(**connection.get_connection_params(), autocommit=True)
+        self.conn.execute(f"SET work_mem = '{WORK_MEM}'")
+
+    def execute(self, sql: str):
+        self.conn.execute(sql)
+
+    def copy_into(self, cursor, select_sql: str, target: str) -> int:
+        """Stream the rows of ``select_sql`` (run here) into ``target`` (a table and its columns) on ``cursor``'s
+        connection, as binary COPY; memory stays bounded (``PIPE_BYTES`` buffered). Returns the rows copied."""
+        raw = cursor.cursor
+        with self.conn.cursor() as sc, sc.copy(f"COPY ({select_sql}) TO STDOUT (FORMAT binary)") as src, \
+                raw.copy(f"COPY {target} FROM STDIN (FORMAT binary)") as dst:
+            buf = bytearray()
+            for data in src:
+                buf += data
+                if len(buf) >= self.PIPE_BYTES:
+                    dst.write(buf)
+                    buf = bytearray()
+            if buf:
+                dst.write(buf)
+        return max(raw.rowcount, 0)
+
+    def close(self):
+        self.conn.close()
+
+
+class StagedAggregates:
+    """``activity.staged_aggregates_sql`` into ``stage.agg``: on its own connection, in a thread, while the merge
+    writes (``parallel``), or at once on this connection (inside an outer transaction — a test, a caller's
+    ``atomic`` — the staging tables are not committed, so another connection cannot see them). Its result is a
+    staging table: nothing of the file becomes visible through it. If it fails, ``wait`` raises and the merge
+    transaction rolls back; if the merge fails first, ``stop`` cancels it."""
+
+    def __init__(self, stage: Stage, parallel: bool):
+        self.sql = activity.staged_aggregates_sql(stage.agg, stage.merged, stage.name)
+        self.error: BaseException | None = None
+        self._conn = self._thread = None
+        if not parallel:
+            with connection.cursor() as c:
+                c.execute(self.sql)
+            return
+        self._conn = connection.Database.connect(**connection.get_connection_params(), autocommit=True)
+        self._thread = threading.Thread(target=self._run, name="stq-import-aggregates", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        try:
+            with self._conn.cursor() as c:
+                c.execute(f"SET work_mem = '{WORK_MEM}'")
+                c.execute("SET enable_mergejoin = off")  # its own connection: hash joins, not sorts of 2 M lines
+                c.execute(self.sql)
+        except BaseException as exc:  # re-raised by wait() in the importing thread
+            self.error = exc
+
+    def wait(self):
+        if self._thread is not None:
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self):
+        if self._thread is not None and self._thread.is_alive():
+            self._conn.cancel()
+            self._thread.join()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _merge_generic(job: ImportJob, stage: Stage) -> None:
+    """SQLite (demo, tests): the same rules with an upsert, and the ORM recompute of the profile."""
+    D = Declaration._meta.db_table
+    L = DeclarationLine._meta.db_table
+    s, h = stage.name, stage.hdr
+    hcols = ", ".join(HEADER_FIELDS)
+    with connection.cursor() as c:
+        # (tax code, date) of every declaration touched, before and after: the profile months to refresh
+        c.execute(f"""SELECT DISTINCT importer_exporter_tax_code, registered_on FROM {h}
+                      UNION SELECT d.importer_exporter_tax_code, d.registered_on FROM {D} d
+                      JOIN {h} ON {h}.base_number = d.base_number WHERE d.revision < {h}.revision""")
+        touched = activity.months_of(c.fetchall())
+        c.execute(f"SELECT COUNT(*) FROM {h} LEFT JOIN {D} d ON d.base_number = {h}.base_number WHERE d.id IS NULL")
+        job.declarations_new = c.fetchone()[0]
+        replaced_sql = (f"SELECT d.id FROM {D} d JOIN {h} ON {h}.base_number = d.base_number "
+                        f"WHERE d.revision < {h}.revision")
+        c.execute(replaced_sql)
+        ids = [r[0] for r in c.fetchall()]
+        job.declarations_replaced = len(ids)
+        _archive_with_orm(ids, job)
         c.execute(f"DELETE FROM {L} WHERE declaration_id IN ({replaced_sql})")
         updates = ", ".join(f"{f} = excluded.{f}" for f in
                             ["revision", *HEADER_FIELDS, "total_tax", "line_count", "import_job_id"])
@@ -365,10 +539,7 @@ def merge(job: ImportJob, stage: Stage) -> None:
             FROM {s} s JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision
                                    AND d.import_job_id = %s""", [job.pk])  # new or replaced just now: no lines yet
         job.lines_written = max(c.rowcount, 0)
-        if is_postgres():
-            activity.refresh_merged(c, job.pk, h)
-    if not is_postgres():
-        activity.refresh(touched)
+    activity.refresh(touched)
 
 
 def _archive_with_orm(ids: list[int], job: ImportJob) -> None:

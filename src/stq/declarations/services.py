@@ -14,13 +14,19 @@ from .models import ImportFormat, ImportJob, ImportStatus
 from .policy import may
 
 
-def _sha256(fileobj) -> str:
+def _sha256_and_rows(fileobj) -> tuple[str, int]:
+    """The SHA-256 and the number of data rows (newlines minus the header, as ``importer.count_rows``), in one
+    pass over the file."""
     digest = hashlib.sha256()
+    newlines = 0
+    last = b"\n"
     fileobj.seek(0)
     for block in iter(lambda: fileobj.read(1 << 20), b""):
         digest.update(block)
+        newlines += block.count(b"\n")
+        last = block[-1:]
     fileobj.seek(0)
-    return digest.hexdigest()
+    return digest.hexdigest(), max(0, newlines - 1 + (last != b"\n"))
 
 
 def import_job_create(*, actor, file, fmt: str = ImportFormat.STQ, dry_run: bool = False,
@@ -36,10 +42,10 @@ def import_job_create(*, actor, file, fmt: str = ImportFormat.STQ, dry_run: bool
     if file is None or not getattr(file, "size", 1):
         raise AppError("empty_file", _("Choose a non-empty CSV file."), field="file")
     uploads.require(file, uploads.IMPORTS)
-    checksum = _sha256(file)
+    checksum, rows = _sha256_and_rows(file)
     with transaction.atomic():
         earlier = ImportJob.objects.filter(sha256=checksum, dry_run=False, status=ImportStatus.SUCCEEDED).first()
-        job = ImportJob(sha256=checksum, format=fmt, dry_run=dry_run, created_by=actor,
+        job = ImportJob(sha256=checksum, format=fmt, dry_run=dry_run, created_by=actor, rows_total=rows,
                         original_name=(getattr(file, "name", "") or "")[:255].rsplit("/", 1)[-1])
         if earlier is not None and not dry_run:
             job.status = ImportStatus.SKIPPED
