@@ -15,6 +15,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
 
+# the test suite also drives the load script (tests/load): locust comes with the "load" extra
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e ".[dev,load]"
+	touch $@
+
 install: $(VENV)/.installed
 
 demo: install
@@ -25,7 +30,7 @@ demo: install
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: $(VENV)/.installed-test
 	scripts/run-tests.sh
 
 lint: install

@@ -83,8 +83,8 @@ class ProposalSerializer(serializers.ModelSerializer):
         return _overdue(obj)
 
     def get_case_id(self, obj) -> int | None:
-        case = AuditCase.objects.filter(proposal=obj).values_list("pk", flat=True).first()
-        return case
+        case = getattr(obj, "case", None)  # the list selects it with the proposal: no query per row
+        return case.pk if case is not None else None
 
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")
@@ -337,7 +337,7 @@ class ProposalListView(APIView):
             enterprise=p.get("enterprise"), mode=p.get("mode"), ground=p.get("ground"),
             year=int(p["year"]) if (p.get("year") or "").isdigit() else None,
             overdue=p.get("overdue") in ("1", "true", "True"),
-        ).order_by("-created_at", "-pk").prefetch_related("risk_areas")
+        ).order_by("-created_at", "-pk").prefetch_related("risk_areas").select_related("case")
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(ProposalSerializer(page, many=True, context={"request": request}).data)

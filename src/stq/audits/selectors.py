@@ -34,12 +34,14 @@ def proposals_visible_to(user) -> QuerySet[AuditProposal]:
     """Proposals of the units the user may see, and those their unit must approve."""
     qs = AuditProposal.objects.select_related("unit", "approval_unit", "enterprise", "proposed_by")
     q = policy.scope_q(user, "view") | policy.scope_q(user, "view", unit_field="approval_unit")
-    return qs.filter(q).distinct()
+    # no DISTINCT: the scope follows foreign keys only (one row per proposal); a DISTINCT over the wide selected
+    # rows cost more to plan and sort than the rest of the list query (load test, benchmarks/LOAD.md)
+    return qs.filter(q)
 
 
 def cases_visible_to(user) -> QuerySet[AuditCase]:
     qs = AuditCase.objects.select_related("unit", "enterprise", "proposal")
-    return policy.visible(qs, user).distinct()
+    return policy.visible(qs, user)  # no DISTINCT: see proposals_visible_to
 
 
 # --- the duplicate search (A1.2, A2): every unit, no content ----------------------------------------------------
@@ -201,7 +203,7 @@ def filter_cases(qs, *, state=None, unit=None, enterprise=None, mode=None, groun
                  signed_from=None, signed_to=None, overdue=False):
     qs = _filter_common(qs, state=state, unit=unit, enterprise=enterprise, mode=mode, ground=ground, overdue=overdue)
     if risk_area:
-        qs = qs.filter(risk_areas=risk_area)
+        qs = qs.filter(risk_areas=risk_area).distinct()  # the one multi-valued filter
     if signed_from:
         qs = qs.filter(decision_signed_on__gte=signed_from)
     if signed_to:

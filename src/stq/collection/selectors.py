@@ -81,7 +81,8 @@ def open_cases_for_enterprise(tax_code: str, *, exclude=None) -> list[dict]:
 # --- lists ----------------------------------------------------------------------------------------------------
 def info_collections_visible_to(user) -> QuerySet[InfoCollection]:
     qs = InfoCollection.objects.select_related("unit", "enterprise", "proposed_by", "approval_unit")
-    return policy.visible(qs, user).distinct()
+    # no DISTINCT: the scope follows foreign keys only (one row per collection); the risk-area filter adds it
+    return policy.visible(qs, user)
 
 
 def filter_info_collections(qs: QuerySet[InfoCollection], *, state=None, unit=None, enterprise=None,
@@ -97,7 +98,7 @@ def filter_info_collections(qs: QuerySet[InfoCollection], *, state=None, unit=No
         if q is not None:
             qs = qs.filter(**{"enterprise__in": Enterprise.objects.filter(q)})
     if risk_area:
-        qs = qs.filter(risk_areas=risk_area)
+        qs = qs.filter(risk_areas=risk_area).distinct()  # the one multi-valued filter
     if overdue:
         qs = qs.filter(due_on__lt=timezone.localdate())
     return qs

@@ -33,7 +33,11 @@ def my_work(user, *, limit: int = 200) -> list[WorkItem]:
             continue
         qs = wf.model.objects.filter(wf.actionable_q(user)).order_by("due_on", "pk")[:limit]
         for case in qs:
-            overdue = calendar.working_days_between(case.due_on, today) if case.due_on and case.due_on < today else 0
-            items.append(WorkItem(case, wf.label, wf.state_label(case.state), case.due_on, case.due_kind, overdue))
+            items.append(WorkItem(case, wf.label, wf.state_label(case.state), case.due_on, case.due_kind, 0))
+    late = [i for i in items if i.due_on and i.due_on < today]
+    if late:  # one calendar (one query) for every overdue item, not one per item
+        days = calendar.calendar_for(min(i.due_on for i in late), today)
+        for item in late:
+            item.overdue_days = days.working_days_between(item.due_on, today)
     items.sort(key=lambda i: (i.due_on is None, i.due_on or date.max))
     return items[:limit]

@@ -82,7 +82,10 @@ def sections() -> list[Section]:
 
 
 def render_sections(request, enterprise) -> list[dict]:
-    return [{"section": s, "html": s.render(request, enterprise)} for s in sections()]
+    from .selectors import family_codes_memo
+
+    with family_codes_memo():
+        return [{"section": s, "html": s.render(request, enterprise)} for s in sections()]
 
 
 register_placeholder(

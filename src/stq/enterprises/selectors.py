@@ -9,6 +9,8 @@ Contract used by other apps (keep stable):
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
@@ -56,9 +58,33 @@ def get_enterprise(tax_code: str) -> Enterprise | None:
     return Enterprise.objects.select_related("managing_unit", "head").filter(tax_code=digits).first()
 
 
+_family_memo: ContextVar[dict | None] = ContextVar("stq_enterprise_family_memo", default=None)
+
+
+@contextmanager
+def family_codes_memo():
+    """Within the block, `enterprise_family_codes` answers each tax code once (the enterprise page's sections each
+    ask for the same family: 4 queries x 6 sections otherwise)."""
+    token = _family_memo.set({})
+    try:
+        yield
+    finally:
+        _family_memo.reset(token)
+
+
 def enterprise_family_codes(tax_code: str) -> list[str]:
     """The enterprise, its head and all branches sharing the 10-digit root (sorted; the given code included even
     when the enterprise is not in the directory)."""
+    memo = _family_memo.get()
+    if memo is None:
+        return _family_codes(tax_code)
+    key = clean_digits(tax_code)
+    if key not in memo:
+        memo[key] = _family_codes(tax_code)
+    return list(memo[key])
+
+
+def _family_codes(tax_code: str) -> list[str]:
     digits = clean_digits(tax_code)
     root = digits[:10]
     codes = set(Enterprise.objects.filter(tax_code__startswith=root).values_list("tax_code", flat=True))
