@@ -168,10 +168,10 @@ def _additive_conflict() -> str:
     return f"ON CONFLICT (tax_code, month, flow) DO UPDATE SET {', '.join(sets)}"
 
 
-def _insert_sql(decls_sql: str, additive: bool = False) -> str:
+def _insert_sql(decls_sql: str) -> str:
     """INSERT the aggregates of the declarations selected by ``decls_sql`` (columns ``_DECL_COLS``) into the
-    profile; ``additive``: add them to existing rows, else the rows must not exist."""
-    return f"INSERT INTO {A} ({_INSERT_COLS}) {_aggregate_sql(decls_sql)} {_additive_conflict() if additive else ''}"
+    profile; the rows must not exist (full rebuild, or pairs deleted first)."""
+    return f"INSERT INTO {A} ({_INSERT_COLS}) {_aggregate_sql(decls_sql)}"
 
 
 def staged_aggregates_sql(agg_table: str, merged_table: str, stage_table: str) -> str:

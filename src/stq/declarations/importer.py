@@ -70,11 +70,14 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def count_rows(fileobj) -> int:
-    """Data rows (newlines minus the header), counted in binary blocks."""
+def count_rows(fileobj, digest=None) -> int:
+    """Data rows (newlines minus the header), counted in binary blocks from the current position; `digest` (a
+    ``hashlib`` object) is fed the same blocks, so the checksum costs no second read."""
     n = 0
     last = b"\n"
     while block := fileobj.read(1 << 20):
+        if digest is not None:
+            digest.update(block)
         n += block.count(b"\n")
         last = block[-1:]
     return max(0, n - 1 + (last != b"\n"))

@@ -10,23 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from stq.core import uploads
 from stq.core.errors import AppError, Forbidden
 
+from .importer import count_rows
 from .models import ImportFormat, ImportJob, ImportStatus
 from .policy import may
 
 
 def _sha256_and_rows(fileobj) -> tuple[str, int]:
-    """The SHA-256 and the number of data rows (newlines minus the header, as ``importer.count_rows``), in one
-    pass over the file."""
+    """The SHA-256 and the number of data rows, in one pass over the file."""
     digest = hashlib.sha256()
-    newlines = 0
-    last = b"\n"
     fileobj.seek(0)
-    for block in iter(lambda: fileobj.read(1 << 20), b""):
-        digest.update(block)
-        newlines += block.count(b"\n")
-        last = block[-1:]
+    rows = count_rows(fileobj, digest)
     fileobj.seek(0)
-    return digest.hexdigest(), max(0, newlines - 1 + (last != b"\n"))
+    return digest.hexdigest(), rows
 
 
 def import_job_create(*, actor, file, fmt: str = ImportFormat.STQ, dry_run: bool = False,
