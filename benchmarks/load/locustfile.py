@@ -143,6 +143,20 @@ class StqUser(HttpUser):
             r.failure(f"{action} on {path} {pk}: {r.status_code} {r.text[:200]}")
             return False
 
+    def waiting(self, path: str, state: str) -> list[dict]:
+        """The team's records of an API list (``path``) waiting in ``state``."""
+        body = self.api(f"/api/v1/{path}/", f"/api/v1/{path}/?unit=&state=", params={"unit": self.team, "state": state})
+        return body.get("results") or []
+
+    def take(self, kind: str, path: str, rows: list[dict], action: str, *, page: str = "", note: str = ""):
+        """Take ``action`` on one of ``rows``, after opening its page when ``page`` (with ``{id}``) is given."""
+        if not rows:
+            return
+        row = random.choice(rows)
+        if page:
+            self.page(page.format(id=row["id"]), page.replace("{id}", "[id]"))
+        self.act(kind, path, row["id"], action, version=row["version"], note=note)
+
 
 class Officer(StqUser):
     """Most users: an officer of one team."""
@@ -234,23 +248,13 @@ class Officer(StqUser):
 
     @task(1)
     def submit_proposal(self):
-        body = self.api("/api/v1/audit-proposals/", "/api/v1/audit-proposals/?unit=&state=",
-                        params={"unit": self.team, "state": "draft"})
-        rows = self.mine(body.get("results") or [])
-        if rows:
-            p = random.choice(rows)
-            self.page(f"/audits/proposals/{p['id']}/", "/audits/proposals/[id]/")
-            self.act("audit_proposal", "audit-proposals", p["id"], "submit", version=p["version"])
+        self.take("audit_proposal", "audit-proposals", self.mine(self.waiting("audit-proposals", "draft")), "submit",
+                  page="/audits/proposals/{id}/")
 
     @task(1)
     def submit_collection(self):
-        body = self.api("/api/v1/info-collections/", "/api/v1/info-collections/?unit=&state=",
-                        params={"unit": self.team, "state": "draft"})
-        rows = self.mine(body.get("results") or [])
-        if rows:
-            ic = random.choice(rows)
-            self.page(f"/collection/{ic['id']}/", "/collection/[id]/")
-            self.act("info_collection", "info-collections", ic["id"], "submit", version=ic["version"])
+        self.take("info_collection", "info-collections", self.mine(self.waiting("info-collections", "draft")),
+                  "submit", page="/collection/{id}/")
 
 
 class Leader(StqUser):
@@ -263,11 +267,6 @@ class Leader(StqUser):
         self.team = TEAMS[next(_leader_seq) % len(TEAMS)]
         return f"load.l.{self.team.lower()}"
 
-    def pending(self, path: str, state: str, **extra):
-        body = self.api(f"/api/v1/{path}/", f"/api/v1/{path}/?unit=&state=",
-                        params={"unit": self.team, "state": state, **extra})
-        return body.get("results") or []
-
     @task(2)
     def my_work(self):
         self.page("/", "/ (my work)")
@@ -275,45 +274,28 @@ class Leader(StqUser):
 
     @task(3)
     def approve_proposal(self):
-        rows = self.pending("audit-proposals", "submitted")
-        if rows:
-            p = random.choice(rows)
-            self.page(f"/audits/proposals/{p['id']}/", "/audits/proposals/[id]/")
-            self.act("audit_proposal", "audit-proposals", p["id"], "approve", version=p["version"],
-                     note="Đồng ý đề xuất (thử tải).")
+        self.take("audit_proposal", "audit-proposals", self.waiting("audit-proposals", "submitted"), "approve",
+                  page="/audits/proposals/{id}/", note="Đồng ý đề xuất (thử tải).")
 
     @task(2)
     def approve_collection(self):
-        rows = self.pending("info-collections", "submitted")
-        if rows:
-            ic = random.choice(rows)
-            self.page(f"/collection/{ic['id']}/", "/collection/[id]/")
-            self.act("info_collection", "info-collections", ic["id"], "approve", version=ic["version"],
-                     note="Đồng ý thu thập thông tin (thử tải).")
+        self.take("info_collection", "info-collections", self.waiting("info-collections", "submitted"), "approve",
+                  page="/collection/{id}/", note="Đồng ý thu thập thông tin (thử tải).")
 
     @task(1)
     def close_collection(self):
-        rows = self.pending("info-collections", "report_submitted")
-        if rows:
-            ic = random.choice(rows)
-            self.act("info_collection", "info-collections", ic["id"], "close", version=ic["version"],
-                     note="Đồng ý với kết quả (thử tải).")
+        self.take("info_collection", "info-collections", self.waiting("info-collections", "report_submitted"),
+                  "close", note="Đồng ý với kết quả (thử tải).")
 
     @task(2)
     def approve_conclusion(self):
-        rows = self.pending("audit-cases", "concluded")
-        if rows:
-            c = random.choice(rows)
-            self.page(f"/audits/{c['id']}/", "/audits/[id]/")
-            self.act("audit_case", "audit-cases", c["id"], "approve_conclusion", version=c["version"])
+        self.take("audit_case", "audit-cases", self.waiting("audit-cases", "concluded"), "approve_conclusion",
+                  page="/audits/{id}/")
 
     @task(1)
     def close_case(self):
-        rows = self.pending("audit-cases", "handling")
-        if rows:
-            c = random.choice(rows)
-            self.act("audit_case", "audit-cases", c["id"], "close", version=c["version"],
-                     note="Đã xử lý xong kết quả kiểm tra (thử tải).")
+        self.take("audit_case", "audit-cases", self.waiting("audit-cases", "handling"), "close",
+                  note="Đã xử lý xong kết quả kiểm tra (thử tải).")
 
 
 class Analyst(StqUser):
