@@ -30,7 +30,7 @@ def test_locustfile_runs_clean_and_loses_no_write(tmp_path):
 
     result = run.run(db_url, tmp_path, env, users=8, spawn_rate=8, duration="12s", workers=1, threads=4,
                      port=_free_port(), locust_env={"LOAD_OFFICERS_PER_TEAM": "2", "LOAD_LEADERS": "2",
-                                                    "LOAD_THINK": "0.1", "LOAD_SETTLE": "1"}, collectstatic=False)
+                                                    "LOAD_THINK": "0.05", "LOAD_SETTLE": "1"}, collectstatic=False)
 
     assert result["ramp_rows"], "the steady state never started (ramp.json missing)"
     names = {r["name"] for r in result["rows"] + result["ramp_rows"]}  # sign-ins are in the ramp-up
