@@ -201,15 +201,15 @@ def test_field_steps_and_their_deadlines(org):
     case = step(org.officer1, case, "end", ended_on=end)
     assert (case.due_kind, case.due_on) == ("minutes_by", calendar.add_working_days(end, 5))
     case = step(org.officer1, case, "sign_minutes", minutes_signed_on=end + timedelta(days=1))
-    assert (case.due_kind, case.due_on) == ("draft_by", end + timedelta(days=6))
+    assert (case.due_kind, case.due_on) == ("draft_by", calendar.add_days(end + timedelta(days=1), 5))
     case = step(org.officer1, case, "send_draft", draft_sent_on=end + timedelta(days=3))
-    assert (case.due_kind, case.due_on) == ("explanation_by", end + timedelta(days=10))
+    assert (case.due_kind, case.due_on) == ("explanation_by", calendar.add_days(end, 10))
     case = step(org.officer1, case, "receive_explanation")  # silence = waiver
-    assert (case.due_kind, case.due_on) == ("conclusion_by", end + timedelta(days=15))
+    assert (case.due_kind, case.due_on) == ("conclusion_by", calendar.add_days(end, 15))
     case = step(org.officer1, case, "request_expert", expert_requested_on=end + timedelta(days=11))
-    assert (case.due_kind, case.due_on) == ("expert_answer_by", end + timedelta(days=41))
+    assert (case.due_kind, case.due_on) == ("expert_answer_by", calendar.add_days(end + timedelta(days=11), 30))
     case = step(org.officer1, case, "expert_answered", expert_received_on=end + timedelta(days=20))
-    assert (case.due_kind, case.due_on) == ("conclusion_by", end + timedelta(days=35))
+    assert (case.due_kind, case.due_on) == ("conclusion_by", calendar.add_days(end + timedelta(days=20), 15))
 
 
 def test_desk_audit_skips_the_field_steps(org):
@@ -317,14 +317,21 @@ def test_legacy_case_is_read_only(org):
     assert AuditDecision.objects.filter(case=case).count() == 1
 
 
-def test_desk_audit_signed_by_a_sub_department_head_covers_60_days_only(org):
-    """B9.2 (TT38-39 142.1.a): a Chi cục head's desk audit covers dossiers cleared ≤ 60 days before the decision."""
+def test_desk_audit_signed_by_a_clearing_office_head_covers_60_days_only(org):
+    """B9.2 (TT38-39 142.1.a): a clearing office's desk audit covers dossiers cleared ≤ 60 days before the decision;
+    the unit's kind decides, not its "Chi cục" label (KV01, a regional sub-department, may reach back 5 years)."""
+    from stq.org.models import UnitKind
+    from tests.factories import UnitFactory
+
+    office = UnitFactory(code="KV01-NB", name="Hải quan cửa khẩu Nội Bài", parent=org.kv01,
+                         kind=UnitKind.CLEARING_OFFICE, customs_office_codes=["01B1"])
     p = approved(org, mode="desk", period_from=today() - timedelta(days=200), period_to=today() - timedelta(days=30))
     signed_on = past_working_day(2)
-    values = decision_values(signed_on, duration=5, signer_unit=org.kv01)  # KV01's level label is "Chi cục"
+    values = decision_values(signed_on, duration=5, signer_unit=office)
     error = refused("desk_window", services.case_open, actor=org.officer1, proposal=p, **values)
     assert "signer_unit" in error.fields
-    # the same decision signed at department level (CHQ, "Cục") may reach back 5 years
+    # the same decision signed by the regional sub-department (labelled "Chi cục") may reach back 5 years
+    assert org.kv01.level_label == "Chi cục"
     case = services.case_open(actor=org.officer1, proposal=p, **decision_values(signed_on, duration=5,
-                                                                                 signer_unit=org.chq))
+                                                                                 signer_unit=org.kv01))
     assert case.mode == "desk"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,36 +78,47 @@ def check_period(period_from: date | None, reference: date, declaration_numbers=
                            field="declaration_numbers")
 
 
-SUBDEPARTMENT_DESK_WINDOW_DAYS = 60  # TT38-39 art 142.1.a (B9.2)
+CLEARING_OFFICE_DESK_WINDOW_DAYS = 60  # TT38-39 art 142.1.a (B9.2)
 
 
-def check_desk_by_subdepartment(mode: str, signer_unit, signed_on: date, period_from: date | None,
-                                declaration_numbers=()) -> None:
-    """LAW (B9.2, TT38-39 142.1.a): a desk audit decided at sub-department level (the signer's unit is not of
-    department level) covers only dossiers cleared at most 60 days before the decision. The registration date
-    stands for the clearance date (the declarations we store carry no clearance date). Whether the dossiers belong to
-    that sub-department needs a customs-office → unit table, which STQ does not have yet (domain B10).
-    Which units count as sub-departments is data: their level label is one of `STQ_SUBDEPARTMENT_LEVEL_LABELS`
-    (default "Chi cục"), because the post-2025 signing authority is not settled (domain B10)."""
-    labels = getattr(settings, "STQ_SUBDEPARTMENT_LEVEL_LABELS", ("Chi cục",))
-    if mode != AuditMode.DESK or signer_unit is None or signer_unit.level_label not in labels:
+def check_desk_by_clearing_office(mode: str, signer_unit, signed_on: date, period_from: date | None,
+                                  declaration_numbers=()) -> None:
+    """LAW (B9.2, TT38-39 art 142.1.a): a desk audit decided by the head of a clearing office (the unit that cleared
+    the goods: a "Chi cục Hải quan" at a border gate before 3/2025, a border or inland customs office after) covers
+    only the dossiers that office cleared, at most 60 days before the decision. Whether a unit is a clearing office
+    is its kind in the unit data (`Unit.kind`), never its label: the central audit unit and the 2025 regional
+    sub-departments (Chi cục Hải quan khu vực), decided at department level, keep the 5-year window (B9.1).
+    The registration date stands for the clearance date (the declarations we store carry no clearance date); a
+    declaration belongs to the office when its office code is one of the unit's `customs_office_codes`."""
+    if mode != AuditMode.DESK or signer_unit is None or not signer_unit.is_clearing_office:
         return
-    limit = signed_on - timedelta(days=SUBDEPARTMENT_DESK_WINDOW_DAYS)
+    limit = signed_on - timedelta(days=CLEARING_OFFICE_DESK_WINDOW_DAYS)
     if period_from and period_from < limit:
-        raise AppError("desk_window", _("A desk audit decided by a sub-department covers declarations cleared at most "
-                                        "60 days before the decision: the audited period may start no earlier than "
-                                        "%(limit)s, or the decision must be signed at department level.")
-                       % {"limit": limit.strftime("%d/%m/%Y")}, field="signer_unit")
+        raise AppError("desk_window", _("A desk audit decided by a clearing office covers the declarations it cleared "
+                                        "at most 60 days before the decision: the audited period may start no "
+                                        "earlier than %(limit)s, or the decision must be signed at department "
+                                        "level.") % {"limit": limit.strftime("%d/%m/%Y")}, field="signer_unit")
     numbers = [n[:11] for n in declaration_numbers or [] if n]
     if numbers:
         from stq.declarations.models import Declaration
 
-        old = list(Declaration.objects.filter(base_number__in=numbers, registered_on__lt=limit)
-                   .values_list("base_number", flat=True)[:5])
+        rows = Declaration.objects.filter(base_number__in=numbers).values_list("base_number", "registered_on",
+                                                                               "customs_office")
+        old = sorted({n for n, registered_on, _office in rows if registered_on < limit})[:5]
         if old:
-            raise AppError("desk_window", _("A desk audit decided by a sub-department covers declarations cleared at "
-                                            "most 60 days before the decision; these are older: %(numbers)s.")
-                           % {"numbers": ", ".join(old)}, field="signer_unit")
+            raise AppError("desk_window", _("A desk audit decided by a clearing office covers the declarations it "
+                                            "cleared at most 60 days before the decision; these are older: "
+                                            "%(numbers)s.") % {"numbers": ", ".join(old)}, field="signer_unit")
+        offices = set(signer_unit.customs_office_codes or [])
+        foreign = sorted({n for n, _day, office in rows if office not in offices})[:5]
+        if foreign:
+            raise AppError("desk_own_dossiers", _("A desk audit decided by a clearing office covers only the "
+                                                  "declarations that office cleared; these were cleared elsewhere: "
+                                                  "%(numbers)s.") % {"numbers": ", ".join(foreign)},
+                           field="signer_unit")
+
+
+check_desk_by_subdepartment = check_desk_by_clearing_office  # the old name, until services move (issue 15b split)
 
 
 def check_aeo(enterprise, mode: str, ground: str, day: date) -> None:

@@ -39,12 +39,13 @@ def notifications_read_all(request):
 from django import forms  # noqa: E402
 from django.contrib import messages  # noqa: E402
 from django.http import Http404  # noqa: E402
+from django.utils.translation import get_language  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 
 from stq.org import policy  # noqa: E402
 from stq.org.models import Unit  # noqa: E402
 
-from . import services  # noqa: E402
+from . import calendar, services  # noqa: E402
 from .errors import AppError  # noqa: E402
 from .forms import apply_app_error  # noqa: E402
 from .models import CalendarDay  # noqa: E402
@@ -79,7 +80,10 @@ def calendar_days(request):
             messages.success(request, _("Calendar updated."))
             return redirect("calendar_days")
     days = CalendarDay.objects.order_by("-date")[:200]
-    return render(request, "core/calendar.html", {"form": form, "days": days})
+    this_year = timezone.localdate().year
+    language = "vi" if (get_language() or "vi").startswith("vi") else "en_US"
+    package_days = [(year, calendar.holidays_and_swaps(year, language)) for year in (this_year, this_year + 1)]
+    return render(request, "core/calendar.html", {"form": form, "days": days, "package_days": package_days})
 
 
 @login_required

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 
-from .models import Role, RoleGrant, Unit, User
+from .models import Role, RoleGrant, Unit, UnitKind, User
 
 DEMO_PASSWORD = "Stq@2026demo"
 
@@ -57,29 +58,69 @@ FEATURED = [
 ]
 
 
-def _unit(code, name, level, parent=None, *, short="", region="", department=False) -> Unit:
+def _unit(code, name, level, parent=None, *, short="", region="", department=False, kind=UnitKind.DIVISION,
+          offices=(), valid_to=None) -> Unit:
     unit, _created = Unit.objects.update_or_create(
         code=code,
         defaults={"name": name, "short_name": short, "level_label": level, "parent": parent, "region": region,
-                  "is_department_scope": department},
+                  "is_department_scope": department, "kind": kind, "customs_office_codes": list(offices),
+                  "valid_to": valid_to},
     )
     return unit
 
 
+# The 2020 tree ended with the reorganisation of 3/2025 (Decision 382/QĐ-BTC): old cases keep these units.
+TREE_2020_END = date(2025, 2, 28)
+# Clearing offices (the only units bound by the 60-day desk-audit limit, TT38-39 art 142.1.a): (code, name, parent,
+# VNACCS office codes). The office codes are illustrative demo data, not an official table.
+CLEARING_OFFICES_2025 = [
+    ("KV01-NB", "Hải quan cửa khẩu Sân bay quốc tế Nội Bài", "KV01", ("01B1",)),
+    ("KV02-CI", "Hải quan cửa khẩu cảng Sài Gòn khu vực I", "KV02", ("02CI",)),
+]
+
+
+def build_units_2020(root: Unit) -> list[Unit]:
+    """A part of the 2020 tree under the same national department (then Tổng cục Hải quan): the central audit unit
+    (Cục KTSTQ), two provincial departments, each with a clearing office (Chi cục Hải quan cửa khẩu) and a
+    post-clearance audit sub-department (Chi cục KTSTQ) — the latter labelled "Chi cục" but clearing nothing."""
+    end = TREE_2020_END
+    units = [_unit("CKTSTQ-2020", "Cục Kiểm tra sau thông quan", "Cục", root, short="Cục KTSTQ", department=True,
+                   kind=UnitKind.CENTRAL_AUDIT, valid_to=end)]
+    for code, name, region, office_code, office_name in [
+        ("HQHN-2020", "Cục Hải quan TP. Hà Nội", "Hà Nội", "01B1", "Chi cục Hải quan cửa khẩu Sân bay quốc tế Nội Bài"),
+        ("HQHCM-2020", "Cục Hải quan TP. Hồ Chí Minh", "TP. Hồ Chí Minh", "02CI",
+         "Chi cục Hải quan cửa khẩu cảng Sài Gòn khu vực I"),
+    ]:
+        dept = _unit(code, name, "Cục", root, region=region, department=True, kind=UnitKind.DEPARTMENT, valid_to=end)
+        units += [
+            dept,
+            _unit(f"{code[:-5]}-{office_code}-2020", office_name, "Chi cục", dept, region=region,
+                  kind=UnitKind.CLEARING_OFFICE, offices=(office_code,), valid_to=end),
+            _unit(f"{code[:-5]}-KTSTQ-2020", f"Chi cục Kiểm tra sau thông quan — {name}", "Chi cục", dept,
+                  region=region, kind=UnitKind.AUDIT_SUBDEPARTMENT, valid_to=end),
+        ]
+    return units
+
+
 def build_units() -> list[Unit]:
-    root = _unit("CHQ", "Cục Hải quan", "Cục", short="Cục Hải quan", department=True)
-    pca = _unit("KTSTQ", "Chi cục Kiểm tra sau thông quan", "Chi cục", root, short="Chi cục KTSTQ", department=True)
+    root = _unit("CHQ", "Cục Hải quan", "Cục", short="Cục Hải quan", department=True, kind=UnitKind.NATIONAL)
+    pca = _unit("KTSTQ", "Chi cục Kiểm tra sau thông quan", "Chi cục", root, short="Chi cục KTSTQ", department=True,
+                kind=UnitKind.CENTRAL_AUDIT)
     units = [root, pca]
     for code, name, region in PCA_TEAMS:
         units.append(_unit(code, name, "Đội", pca, short=name.replace("Đội Kiểm tra sau thông quan", "Đội KTSTQ"),
                            region=region))
     for i, (roman, seat) in enumerate(zip(ROMAN, REGION_SEATS, strict=True), start=1):
         regional = _unit(f"KV{i:02d}", f"Chi cục Hải quan khu vực {roman}", "Chi cục", root,
-                         short=f"CCHQ KV {roman}", region=seat, department=True)
+                         short=f"CCHQ KV {roman}", region=seat, department=True, kind=UnitKind.REGIONAL_SUBDEPARTMENT)
         team = _unit(f"KV{i:02d}-PT", f"Đội Phúc tập và Kiểm tra sau thông quan — Chi cục Hải quan khu vực {roman}",
                      "Đội", regional, short=f"Đội PT&KTSTQ KV {roman}", region=seat)
         units += [regional, team]
-    return units
+    by_code = {u.code: u for u in units}
+    for code, name, parent, offices in CLEARING_OFFICES_2025:
+        units.append(_unit(code, name, "Hải quan", by_code[parent], region=by_code[parent].region,
+                           kind=UnitKind.CLEARING_OFFICE, offices=offices))
+    return units + build_units_2020(root)
 
 
 def _user(username: str, unit: Unit, index: int, title: str = "") -> User:

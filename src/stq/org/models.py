@@ -33,6 +33,22 @@ class UnitQuerySet(models.QuerySet):
         )
 
 
+class UnitKind(models.TextChoices):
+    """What a unit is, in both trees (before and after the 2025 reorganisation). Only a clearing office clears goods
+    itself — a "Chi cục Hải quan" at a border gate or inland port before 3/2025, a border or inland customs office
+    ("Hải quan cửa khẩu") after — so only it is bound by the 60-day limit of desk audits of its own dossiers
+    (TT38-39 art 142.1.a, domain B9.2). The central audit unit and the regional sub-departments (Chi cục Hải quan
+    khu vực) are not clearing offices, whatever their label."""
+
+    NATIONAL = "national", _("National department")
+    DEPARTMENT = "department", _("Provincial or regional department")
+    CENTRAL_AUDIT = "central_audit", _("Central post-clearance audit unit")
+    REGIONAL_SUBDEPARTMENT = "regional_subdepartment", _("Regional sub-department")
+    AUDIT_SUBDEPARTMENT = "audit_subdepartment", _("Post-clearance audit sub-department")
+    CLEARING_OFFICE = "clearing_office", _("Clearing office (border or inland customs office)")
+    DIVISION = "division", _("Division or team")
+
+
 class Unit(models.Model):
     """A customs unit. The tree is data: `path` is the materialised path of unit codes ("CHQ/KV01/KV01-PT/")."""
 
@@ -41,6 +57,11 @@ class Unit(models.Model):
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
     level_label = models.CharField(
         _("level"), max_length=64, help_text=_("Cục, Chi cục, Phòng, Đội… — a label, not a fixed hierarchy")
+    )
+    kind = models.CharField(_("kind of unit"), max_length=32, choices=UnitKind.choices, default=UnitKind.DIVISION)
+    customs_office_codes = models.JSONField(
+        _("customs office codes"), default=list, blank=True,
+        help_text=_("For a clearing office: the office codes its declarations carry (VNACCS), e.g. 01B1."),
     )
     parent = models.ForeignKey(
         "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -66,6 +87,11 @@ class Unit(models.Model):
         indexes = [models.Index(fields=["path"], name="org_unit_path_like", opclasses=["varchar_pattern_ops"])]
         constraints = [
             models.CheckConstraint(
+                condition=Q(kind="clearing_office") | Q(customs_office_codes=[]),
+                name="org_unit_office_codes_only_for_clearing_offices",
+                violation_error_message=_("Only a clearing office has customs office codes."),
+            ),
+            models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)
                 | Q(valid_from__isnull=True)
                 | Q(valid_to__gte=models.F("valid_from")),
@@ -84,6 +110,10 @@ class Unit(models.Model):
         self.path = self.compute_path()
         self.depth = self.path.count("/") - 1
         super().save(*args, **kwargs)
+
+    @property
+    def is_clearing_office(self) -> bool:
+        return self.kind == UnitKind.CLEARING_OFFICE
 
     def is_within(self, other: "Unit") -> bool:
         """True when this unit is `other` or below it."""
