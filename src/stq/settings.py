@@ -13,6 +13,10 @@ Environment variables (all optional for the demo):
   STQ_LOG_LEVEL        default INFO
   STQ_UPLOAD_MAX_MB    largest accepted document upload in MiB (default 50)
   STQ_IMPORT_MAX_MB    largest accepted bulk data file (declaration CSV) in MiB (default 2048)
+  STQ_BROKER_URL       the clearance system's message broker, e.g. amqp://guest:guest@127.0.0.1:5672/%2F; the whole
+                       connection (consumer, outbound results, the broker check of /readyz/) is off when unset
+  STQ_BROKER_PREFIX    prefix of the exchange and queue names (default "stq")
+  STQ_RESULTS_DIR      the file drop of the risk results export (default var/results)
   STQ_OIDC_*           central sign-in (OpenID Connect); off unless STQ_OIDC_CLIENT_ID is set — see the README
 """
 
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
     "stq.feedback",
     "stq.legacy",
     "stq.help",
+    "stq.exchange",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -292,6 +297,11 @@ STQ_OIDC_UNIT_CLAIM = os.environ.get("STQ_OIDC_UNIT_CLAIM", "stq_unit")
 STQ_OIDC_ROLES_CLAIM = os.environ.get("STQ_OIDC_ROLES_CLAIM", "stq_roles")
 # {"provider's role or group name": "STQ role"}; a trailing "+" on the STQ role covers the units below.
 STQ_OIDC_ROLE_MAP = json.loads(os.environ.get("STQ_OIDC_ROLE_MAP", "{}"))
+
+# ---- The connection to the clearance system (VNACCS/VCIS) through RabbitMQ: off unless STQ_BROKER_URL is set -------
+STQ_BROKER_URL = os.environ.get("STQ_BROKER_URL", "")
+STQ_BROKER_PREFIX = os.environ.get("STQ_BROKER_PREFIX", "stq")
+STQ_RESULTS_DIR = Path(os.environ.get("STQ_RESULTS_DIR", VAR_DIR / "results"))
 
 # ---- Logging: text for development, one JSON object per line on stdout in production -----------------------------
 LOGGING = {

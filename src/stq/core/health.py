@@ -1,7 +1,8 @@
 """Probes for the process supervisor and the load balancer.
 
 `/healthz`  the process is up and answers (liveness): no I/O at all.
-`/readyz`   the process can serve: the database answers, every migration is applied, the cache answers.
+`/readyz`   the process can serve: the database answers, every migration is applied, the cache answers, and the
+           message broker accepts a connection when the connection to the clearance system is configured.
 Both are anonymous, return JSON, and say nothing more than ok/failing per check.
 """
 
@@ -42,7 +43,19 @@ def _cache() -> bool:
     return cache.get(key) == value
 
 
+def _broker() -> bool:
+    from stq.exchange import broker
+
+    return broker.ping()
+
+
 CHECKS = {"database": _database, "migrations": _migrations, "cache": _cache}
+
+
+def _checks() -> dict:
+    from django.conf import settings
+
+    return {**CHECKS, **({"broker": _broker} if settings.STQ_BROKER_URL else {})}
 
 
 @never_cache
@@ -55,7 +68,7 @@ def healthz(request):
 @require_GET
 def readyz(request):
     results = {}
-    for name, check in CHECKS.items():
+    for name, check in _checks().items():
         if name == "migrations" and results.get("database") != "ok":
             results[name] = "unknown"
             continue

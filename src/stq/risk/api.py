@@ -230,3 +230,16 @@ class CriteriaView(APIView):
         values = dict(data.validated_data)
         criterion = services.criterion_create(actor=request.user, code=values.pop("code"), **values)
         return Response(CriterionSerializer(criterion).data, status=status.HTTP_201_CREATED)
+
+
+class ResultsExportView(APIView):
+    @extend_schema(responses={200: dict},
+                   description="The risk results for the clearance system's channel selection (layout "
+                               "stq.risk-results version 1: enterprise risk classes and compliance levels, target "
+                               "lists in force, criteria hits, with the model version and the date); the same "
+                               "records as the file drop (manage.py export_risk_results) and the broker.")
+    def get(self, request):
+        _may_view(request)
+        from .results_export import document
+
+        return Response(document())

@@ -11,4 +11,5 @@ urlpatterns = [
     path("risk/target-lists/<int:pk>/", api.TargetListView.as_view(), name="risk_target_list"),
     path("risk/alerts/", api.AlertsView.as_view(), name="risk_alerts"),
     path("risk/criteria/", api.CriteriaView.as_view(), name="risk_criteria"),
+    path("risk/results/", api.ResultsExportView.as_view(), name="risk_results"),
 ]

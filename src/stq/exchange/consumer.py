@@ -1,0 +1,306 @@
+"""The inbound consumer: declarations from the queue, stored in batches through the file import's path.
+
+One loop (``Consumer.run``): take up to ``batch_size`` messages (or what arrived within ``max_wait`` seconds of the
+first), then ``store_batch``:
+
+1. each message is read by the message layout (``messages.to_rows``: the file import's own row rules); a
+   malformed one is set aside for the dead-letter queue with its reason and never blocks the others;
+2. a ``Batch`` row is written, then the good messages become one STQ-layout CSV imported by the declarations
+   importer (``import_job_create`` + ``run_import``: the same staging, checks, merge, archive of replaced
+   revisions and activity profile as an uploaded file). A declaration refused by the import (e.g. a
+   ``revision_conflict``: the same revision already stored with other lines) is set aside too and the rest is
+   imported again;
+3. risk on arrival (``stq.risk.arrival``) for the import jobs, then the outbound results of what changed;
+4. the set-aside messages are published to the dead-letter exchange (publisher confirms), and only then is every
+   message of the batch acknowledged (one ``basic_ack`` up to the last delivery tag).
+
+At-least-once delivery, exactly-once in effect: a message redelivered after a crash either finds its content
+stored (same number and revision, same lines: the import changes nothing; a byte-identical batch is skipped by
+its checksum) or is stored now. A consumer killed after the import's commit but before step 3 leaves its batch
+unscored: ``recover`` (at every start) scores it from its import jobs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import close_old_connections
+from django.utils import timezone
+
+from stq.declarations.importer import run_import
+from stq.declarations.layouts import COLUMNS, RowValidator
+from stq.declarations.models import ImportJob, ImportStatus
+from stq.declarations.services import import_job_create
+
+from . import broker, messages
+from .models import Batch, ConsumerState, DeadLetter
+
+log = logging.getLogger("stq.exchange.consumer")
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class Delivery:
+    body: bytes
+    tag: int = 0
+    message_id: str = ""
+    published_ms: int | None = None  # the message's timestamp property, in milliseconds
+
+
+@dataclass
+class Outcome:
+    batch: Batch | None = None
+    dead: list[tuple[Delivery, str]] = field(default_factory=list)
+    changes: dict = field(default_factory=dict)
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _refused_numbers(job: ImportJob) -> dict[str, str]:
+    """{declaration number (12 chars): reason} from the errors CSV of a failed import."""
+    out: dict[str, str] = {}
+    if not job.errors_file:
+        return out
+    with job.errors_file.open("rb") as fh:
+        for row in csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8")):
+            if row.get("number"):
+                out.setdefault(row["number"], f"{row.get('field') or 'row'}:{row.get('code')}")
+    return out
+
+
+def store_batch(deliveries: list[Delivery], *, consumer: str = "default", arrival: bool = True,
+                on_changes=None) -> Outcome:
+    """Steps 1–3 of the module docstring (the caller publishes the dead letters, then acknowledges)."""
+    outcome = Outcome()
+    validator = RowValidator()
+    good: dict[str, tuple[Delivery, list[list[str]]]] = {}
+    unchanged = 0
+    for d in deliveries:
+        try:
+            rows = messages.to_rows(d.body, validator)
+        except messages.Malformed as exc:
+            outcome.dead.append((d, exc.reason))
+            continue
+        number = rows[0][0]
+        if number in good:  # the same declaration and revision twice in one batch
+            if good[number][1] == rows:
+                unchanged += 1
+            else:
+                outcome.dead.append((d, "number:revision_conflict"))
+            continue
+        good[number] = (d, rows)
+    batch = outcome.batch = Batch.objects.create(consumer=consumer, messages=len(deliveries))
+    jobs: list[int] = []
+    attempt = 0
+    while good:
+        attempt += 1
+        data = _csv([r for _, rows in good.values() for r in rows])
+        job = import_job_create(actor=None, file=ContentFile(data, name=f"broker-{batch.pk}-{attempt}.csv"),
+                                enqueue=False)
+        if job.status == ImportStatus.QUEUED:
+            job = run_import(job)
+        if job.status == ImportStatus.SKIPPED:  # byte-identical batch already stored (a redelivery)
+            unchanged += len(good)
+            break
+        if job.status == ImportStatus.SUCCEEDED:
+            jobs.append(job.pk)
+            batch.declarations = job.declarations_new + job.declarations_replaced
+            batch.lines = job.lines_written
+            unchanged += len(good) - batch.declarations
+            break
+        refused = _refused_numbers(job)
+        if not refused or attempt >= MAX_ATTEMPTS:
+            raise RuntimeError(f"import of batch {batch.pk} failed: {job.status} {job.message}")
+        for number, reason in refused.items():
+            if number in good:
+                outcome.dead.append((good.pop(number)[0], reason))
+    batch.unchanged = unchanged
+    batch.dead_lettered = len(outcome.dead)
+    batch.jobs = jobs
+    batch.stored_at = timezone.now()
+    batch.save(update_fields=["declarations", "lines", "unchanged", "dead_lettered", "jobs", "stored_at"])
+    if arrival:
+        finish(batch, deliveries, on_changes=on_changes)
+    return outcome
+
+
+def finish(batch: Batch, deliveries: list[Delivery] | None = None, *, on_changes=None) -> dict:
+    """Risk on arrival for the batch's import jobs, the outbound changes, and the batch marked scored."""
+    from stq.risk.arrival import assess_arrival
+
+    result = assess_arrival(batch.jobs) if batch.jobs else {}
+    if result and on_changes is not None:
+        on_changes(result)
+    now = timezone.now()
+    batch.scored_at = now
+    if deliveries:
+        now_ms = now.timestamp() * 1000
+        batch.latency_ms = [int(now_ms - d.published_ms) for d in deliveries if d.published_ms]
+    batch.risk = {k: (len(v) if isinstance(v, list) else v) for k, v in result.items()}
+    batch.save(update_fields=["scored_at", "latency_ms", "risk"])
+    return result
+
+
+def recover(consumer: str, *, on_changes=None) -> int:
+    """Score the batches of `consumer` stored but not scored (a crash between the import and the scoring)."""
+    n = 0
+    for batch in Batch.objects.filter(consumer=consumer, scored_at__isnull=True).order_by("pk"):
+        names = [f"broker-{batch.pk}-{i}.csv" for i in range(1, MAX_ATTEMPTS + 1)]
+        batch.jobs = list(ImportJob.objects.filter(original_name__in=names, status=ImportStatus.SUCCEEDED)
+                          .values_list("pk", flat=True))
+        batch.save(update_fields=["jobs"])
+        finish(batch, on_changes=on_changes)
+        n += 1
+    return n
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Consumer:
+    """The consumer loop over the broker (pika, blocking connection), with reconnection."""
+
+    def __init__(self, *, name: str | None = None, prefix: str | None = None, url: str | None = None,
+                 batch_size: int = 2000, max_wait: float = 0.25, publish_results: bool = True):
+        self.name = name or "consumer"
+        self.names = broker.names(prefix)
+        self.url = url
+        self.batch_size = batch_size
+        self.max_wait = max_wait
+        self.publish_results = publish_results
+        self.stop = False
+        self.state, _ = ConsumerState.objects.update_or_create(
+            name=self.name, defaults={"queue": self.names.declarations, "started_at": timezone.now(),
+                                      "seen_at": timezone.now()})
+
+    # -- bookkeeping -----------------------------------------------------------------------------------------------
+    def _error(self, message: str) -> None:
+        self.state.last_error = message[:4000]
+        self.state.last_error_at = timezone.now()
+        self.state.save(update_fields=["last_error", "last_error_at"])
+        log.error("consumer error", extra={"consumer": self.name, "error": message[:4000]})
+
+    def _report(self, outcome: Outcome, seconds: float, waiting: int | None) -> None:
+        batch = outcome.batch
+        s = self.state
+        s.seen_at = timezone.now()
+        s.batches += 1
+        s.messages += batch.messages
+        s.declarations += batch.declarations
+        s.dead_lettered += len(outcome.dead)
+        s.waiting = waiting
+        s.rate = round(batch.messages / seconds, 1) if seconds > 0 else 0
+        s.lag_seconds = round(max(batch.latency_ms) / 1000, 3) if batch.latency_ms else None
+        s.save()
+        log.info("batch stored", extra={
+            "consumer": self.name, "batch": batch.pk, "messages": batch.messages, "declarations": batch.declarations,
+            "lines": batch.lines, "unchanged": batch.unchanged, "dead_lettered": len(outcome.dead),
+            "seconds": round(seconds, 3), "rate": s.rate, "waiting": waiting, "lag_seconds": s.lag_seconds,
+            "risk": batch.risk})
+
+    # -- the loop --------------------------------------------------------------------------------------------------
+    def _dead_letter(self, channel, outcome: Outcome) -> None:
+        import pika
+
+        for d, reason in outcome.dead:
+            channel.basic_publish(
+                self.names.dead_exchange, "", d.body,
+                pika.BasicProperties(delivery_mode=2, message_id=d.message_id or None,
+                                     content_type="application/json",
+                                     headers={"x-stq-reason": reason, "x-stq-consumer": self.name,
+                                              "x-stq-batch": outcome.batch.pk if outcome.batch else 0}),
+                mandatory=False)
+        if outcome.dead:
+            DeadLetter.objects.bulk_create([
+                DeadLetter(consumer=self.name, message_id=(d.message_id or "")[:100], reason=reason[:200],
+                           excerpt=d.body[:200].decode("utf-8", "replace")) for d, reason in outcome.dead])
+
+    def _changes(self, channel):
+        if not self.publish_results:
+            return None
+        from .outbound import publish_changes
+
+        return lambda result: publish_changes(channel, result, self.names)
+
+    def run_once(self, connection, idle_exit: float | None = None) -> None:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        broker.declare(channel, self.names)
+        channel.basic_qos(prefetch_count=self.batch_size)
+        recover(self.name, on_changes=self._changes(channel))
+        idle_since = time.monotonic()
+        buffer: list = []
+        first_at = None
+        for method, props, body in channel.consume(self.names.declarations, inactivity_timeout=0.05):
+            now = time.monotonic()
+            if method is not None:
+                buffer.append((method, props, body))
+                first_at = first_at or now
+            if buffer and (len(buffer) >= self.batch_size or now - first_at >= self.max_wait):
+                self._process(channel, buffer)
+                buffer, first_at = [], None
+                idle_since = time.monotonic()
+            elif not buffer:
+                if idle_exit is not None and now - idle_since >= idle_exit:
+                    break
+                if now - idle_since > 10:
+                    close_old_connections()
+                    ConsumerState.objects.filter(pk=self.state.pk).update(seen_at=timezone.now(), waiting=0)
+                    idle_since = now
+            if self.stop:
+                break
+        if buffer:
+            self._process(channel, buffer)
+        channel.cancel()
+
+    def _process(self, channel, buffer) -> None:
+        started = time.monotonic()
+        deliveries = [Delivery(body=body, tag=m.delivery_tag, message_id=p.message_id or "",
+                               published_ms=_published_ms(p)) for m, p, body in buffer]
+        outcome = store_batch(deliveries, consumer=self.name, on_changes=self._changes(channel))
+        self._dead_letter(channel, outcome)
+        channel.basic_ack(delivery_tag=buffer[-1][0].delivery_tag, multiple=True)
+        try:
+            waiting = broker.queue_depth(channel, self.names.declarations)
+        except Exception:
+            waiting = None
+        self._report(outcome, time.monotonic() - started, waiting)
+
+    def run(self, *, idle_exit: float | None = None, retry_seconds: float = 2.0) -> None:
+        """Consume until stopped (or idle for `idle_exit` seconds); reconnect after a broker failure."""
+        import pika
+
+        while not self.stop:
+            try:
+                with broker.connect(self.url) as connection:
+                    self.run_once(connection, idle_exit)
+                    if idle_exit is not None:
+                        return
+            except (pika.exceptions.AMQPError, OSError) as exc:
+                self._error(f"broker: {type(exc).__name__}: {exc}")
+                time.sleep(retry_seconds)
+            except Exception as exc:  # a batch failed: its messages stay unacknowledged and come back
+                self._error(f"{type(exc).__name__}: {exc}")
+                close_old_connections()
+                time.sleep(retry_seconds)
+
+
+def _published_ms(props) -> int | None:
+    headers = props.headers or {}
+    if "x-stq-published-ms" in headers:
+        return int(headers["x-stq-published-ms"])
+    return int(props.timestamp) * 1000 if props.timestamp else None

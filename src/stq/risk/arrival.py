@@ -1,0 +1,165 @@
+"""Risk on arrival: what the risk engine does with each batch of declarations as soon as it is stored.
+
+``assess_arrival(job_ids)`` — for the declarations written by those import jobs:
+  1. raise the unusual-transaction alerts of the imports (``alerts.scan_import``, idempotent per import) and put
+     each in the inbox (notification bell, once per user by a dedupe key) of the officers, approvers and risk
+     managers of the enterprise's managing unit, besides the national alert list — first, as officers wait for it;
+  2. score the declarations with the active model version (``training.score_frame``; the model is loaded and
+     compiled once per process and version);
+  3. evaluate every criterion in force on them (the criterion's SQL restricted to the import, ``scope_job``),
+     replacing their earlier hits;
+  4. recompute the risk of their enterprises (``scoring.assess`` for those tax codes) and note which enterprise's
+     risk class, compliance level or classification changed.
+Every step is idempotent: running it again for the same jobs changes nothing more (the broker consumer re-runs it
+after a crash). Returns the counts and what changed, for the outbound results (``results_export``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from stq.declarations.models import Declaration
+from stq.enterprises.models import Enterprise
+
+from .alerts import scan_import
+from .criteria import get_kind
+from .models import Alert, CriteriaRun, Criterion, CriterionHit, EnterpriseRisk, ModelVersion
+from .runner import criteria_in_force, data_as_of
+
+log = logging.getLogger(__name__)
+H = CriterionHit._meta.db_table
+D = Declaration._meta.db_table
+_models: dict[int, tuple] = {}  # model version id → (model, compiled classifier or None)
+CLASS_FIELDS = ("risk_class", "compliance_level", "classification")
+
+
+def _model(version: ModelVersion):
+    cached = _models.get(version.pk)
+    if cached is None:
+        from .compiled import compile_classifier
+        from .ml.model import load_model
+        from .training import artefact_root
+
+        model = load_model(version.artefact_path)
+        try:
+            classifier = compile_classifier(model, artefact_root().parent / "compiled")
+        except Exception:  # the compiled predictor is an optimisation: LightGBM gives the same scores
+            log.exception("compiling model v%s failed; scoring with LightGBM", version.number)
+            classifier = None
+        _models.clear()
+        cached = _models[version.pk] = (model, classifier)
+    return cached
+
+
+def score_jobs(job_ids: list[int]) -> tuple[int, int | None]:
+    """Score the declarations of the jobs with the active model: (declarations scored, model version number)."""
+    version = ModelVersion.objects.filter(is_active=True).first()
+    if version is None or not job_ids:
+        return 0, None
+    from .training import declarations_frame, score_frame
+
+    model, classifier = _model(version)
+    marks = ", ".join(["%s"] * len(job_ids))
+    frame = declarations_frame(f"WHERE d.import_job_id IN ({marks})", list(job_ids))
+    return score_frame(model, frame, version, classifier=classifier), version.number
+
+
+def criteria_on_jobs(job_ids: list[int], as_of: dt.date | None = None) -> list[int]:
+    """Evaluate the criteria in force on the declarations of the jobs; returns the ids of the hits written."""
+    criteria = criteria_in_force()
+    if not criteria or not job_ids:
+        return []
+    as_of = as_of or data_as_of()
+    run = CriteriaRun.objects.create(as_of=as_of, trigger="arrival", criteria=len(criteria))
+    started = time.monotonic()
+    written: list[int] = []
+    for criterion in criteria:
+        kind = get_kind(criterion.kind)
+        params = kind.validate(criterion.params)
+        for job in job_ids:
+            sql, args = kind.sql(params, as_of, job)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {H} WHERE criterion_id = %s AND ("
+                    f"declaration_id IN (SELECT id FROM {D} WHERE import_job_id = %s) OR (declaration_id IS NULL "
+                    f"AND tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)))",
+                    [criterion.pk, job, job])
+                cursor.execute(
+                    f"INSERT INTO {H} (criterion_id, run_id, tax_code, declaration_id, registered_on, value, "
+                    f"reference) SELECT %s, %s, q.tax_code, q.declaration_id, q.registered_on, q.value, q.reference "
+                    f"FROM ({sql}) q RETURNING id", [criterion.pk, run.pk, *args])
+                written += [r[0] for r in cursor.fetchall()]
+        Criterion.objects.filter(pk=criterion.pk).update(last_run_at=timezone.now())
+    run.hits = len(written)
+    run.finished_at = timezone.now()
+    run.seconds = time.monotonic() - started
+    run.save(update_fields=["hits", "finished_at", "seconds"])
+    return written
+
+
+def _classes(tax_codes: list[str]) -> dict[str, tuple]:
+    return {r[0]: r[1:] for r in EnterpriseRisk.objects.filter(tax_code__in=tax_codes)
+            .values_list("tax_code", *CLASS_FIELDS)}
+
+
+def notify_managing_units(alerts: list[Alert]) -> int:
+    """Each alert in the bell of its enterprise's managing unit (officers, approvers, risk managers there)."""
+    from stq.core.notifications import notify
+    from stq.org.models import Role
+    from stq.org.selectors import users_with_roles
+
+    from .selectors import alert_text
+
+    sent = 0
+    units = dict(Enterprise.objects.filter(tax_code__in={a.tax_code for a in alerts}, managing_unit__isnull=False)
+                 .values_list("tax_code", "managing_unit"))
+    if not units:
+        return 0
+    from stq.org.models import Unit
+
+    unit_objects = Unit.objects.in_bulk(set(units.values()))
+    roles = (Role.OFFICER, Role.APPROVER, Role.RISK_MANAGER)
+    recipients = {pk: list(users_with_roles(roles, unit)) for pk, unit in unit_objects.items()}
+    for alert in alerts:
+        unit_id = units.get(alert.tax_code)
+        users = recipients.get(unit_id) or []
+        if not users:
+            continue
+        with override("vi"):
+            title = _("Unusual transaction: %(tax_code)s") % {"tax_code": alert.tax_code}
+            body = alert_text(alert)
+        notify(users, title=title, body=body, url=f"/enterprises/{alert.tax_code}/", level="warning",
+               dedupe_key=f"risk-alert-{alert.pk}")
+        sent += 1
+    return sent
+
+
+def assess_arrival(job_ids: list[int]) -> dict:
+    """The steps of the module docstring for the declarations of `job_ids` (committed imports)."""
+    started = time.monotonic()
+    job_ids = sorted(set(job_ids))
+    tax_codes = sorted(set(Declaration.objects.filter(import_job_id__in=job_ids)
+                           .values_list("importer_exporter_tax_code", flat=True)))
+    for job in job_ids:  # first: the alerts are what an officer waits for
+        scan_import(job)  # idempotent; the import hook's task may have run it already
+    alerts = list(Alert.objects.filter(scan__import_job_id__in=job_ids))
+    notified = notify_managing_units(alerts) if alerts else 0
+    scored, model_number = score_jobs(job_ids)
+    hits = criteria_on_jobs(job_ids)
+    before = _classes(tax_codes)
+    if tax_codes:
+        from .scoring import assess
+
+        assess(tax_codes=tax_codes)
+    after = _classes(tax_codes)
+    changed = [code for code, value in after.items() if before.get(code) != value]
+    return {"scored": scored, "model_version": model_number, "criteria_hits": hits, "enterprises": len(tax_codes),
+            "changed_enterprises": changed, "alerts": [a.pk for a in alerts], "notified": notified,
+            "seconds": round(time.monotonic() - started, 3)}

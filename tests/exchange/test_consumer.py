@@ -1,0 +1,132 @@
+"""The consumer against the real RabbitMQ: batches stored through the file import's path, acknowledged only after
+the commit, redeliveries changing nothing, malformed messages dead-lettered with their reason."""
+
+import json
+
+import pytest
+
+from stq.declarations.layouts import COLUMNS
+from stq.declarations.models import Declaration, DeclarationLine, DeclarationRevision, ImportJob
+from stq.exchange import broker, consumer, messages, simulator
+from stq.exchange.consumer import Consumer, Delivery, store_batch
+from stq.exchange.models import Batch, ConsumerState, DeadLetter
+from tests.declarations.helpers import TAX_A, row
+from tests.exchange.conftest import URL, drain
+
+pytestmark = pytest.mark.django_db
+
+
+def decl(seq: int, revision: int = 0, *, lines: int = 2, value: int = 1000):
+    number = f"10{seq:09d}{revision}"
+    return [[row(number=number, line_no=str(i), line_customs_value=str(value * i),
+                 customs_value=str(value * lines))[c] for c in COLUMNS] for i in range(1, lines + 1)]
+
+
+def publish(bodies, prefix):
+    return simulator.publish(((f"m{i}", b) for i, b in enumerate(bodies)), prefix=prefix, url=URL)
+
+
+def consume(prefix, **kwargs):
+    c = Consumer(name=f"test-{prefix}", prefix=prefix, url=URL, batch_size=kwargs.pop("batch_size", 50),
+                 max_wait=0.1, **kwargs)
+    c.run(idle_exit=0.5)
+    return c
+
+
+def test_a_batch_is_stored_through_the_import_and_a_malformed_message_is_dead_lettered(rabbit):
+    bodies = [messages.from_rows(decl(i)) for i in range(1, 31)]
+    bodies.insert(7, b'{"schema": "stq.declaration", "version": 1, "number": "1"')
+    bodies.insert(20, messages.from_rows(decl(99))[:-2] + b"x}")
+    publish(bodies, rabbit.prefix)
+    c = consume(rabbit.prefix)
+    assert Declaration.objects.count() == 30 and DeclarationLine.objects.count() == 60
+    # through the declarations importer: an import job per batch, with its activity profile
+    assert set(ImportJob.objects.values_list("status", flat=True)) == {"succeeded"}
+    assert ImportJob.objects.filter(original_name__startswith="broker-").count() == Batch.objects.count()
+    dead = drain(rabbit.channel, rabbit.names.dead_queue)
+    assert sorted(p.headers["x-stq-reason"] for p, _ in dead) == ["bad_json", "bad_json"]
+    assert {b for _, b in dead} == {bodies[7], bodies[20]}
+    assert DeadLetter.objects.count() == 2
+    # everything acknowledged: nothing waits, nothing unacknowledged comes back
+    assert broker.queue_depth(rabbit.channel, rabbit.names.declarations) == 0
+    state = ConsumerState.objects.get(name=c.name)
+    assert (state.messages, state.declarations, state.dead_lettered) == (32, 30, 2)
+    assert state.last_error == ""
+
+
+def test_a_redelivered_message_changes_nothing(rabbit):
+    bodies = [messages.from_rows(decl(i)) for i in range(1, 6)]
+    first = store_batch([Delivery(body=b) for b in bodies])
+    ids = dict(Declaration.objects.values_list("base_number", "id"))
+    again = store_batch([Delivery(body=b) for b in bodies])  # the same batch: same checksum, skipped
+    mixed = store_batch([Delivery(body=b) for b in bodies[:3]] + [Delivery(body=messages.from_rows(decl(6)))])
+    assert (first.batch.declarations, again.batch.declarations, mixed.batch.declarations) == (5, 0, 1)
+    assert (again.batch.unchanged, mixed.batch.unchanged) == (5, 3)
+    assert Declaration.objects.count() == 6 and DeclarationRevision.objects.count() == 0
+    assert {k: v for k, v in Declaration.objects.values_list("base_number", "id") if k in ids} == ids
+    assert not first.dead and not again.dead and not mixed.dead
+
+
+def test_an_amendment_replaces_the_declaration_and_archives_the_earlier_revision(rabbit):
+    publish([messages.from_rows(decl(1)), messages.from_rows(decl(2))], rabbit.prefix)
+    consume(rabbit.prefix)
+    publish([messages.from_rows(decl(1, revision=1, lines=3, value=2000))], rabbit.prefix)
+    consume(rabbit.prefix)
+    d = Declaration.objects.get(base_number="10000000001")
+    assert (d.revision, d.line_count, d.customs_value) == (1, 3, 6000)
+    archived = DeclarationRevision.objects.get()
+    assert (archived.base_number, archived.revision, len(archived.lines)) == ("10000000001", 0, 2)
+
+
+def test_a_revision_conflict_is_dead_lettered_and_the_rest_of_the_batch_is_stored(rabbit):
+    store_batch([Delivery(body=messages.from_rows(decl(1)))])
+    conflicting = messages.from_rows(decl(1, lines=3))  # same number and revision, other lines
+    publish([conflicting, messages.from_rows(decl(2)), messages.from_rows(decl(3))], rabbit.prefix)
+    consume(rabbit.prefix)
+    assert Declaration.objects.count() == 3 and Declaration.objects.get(base_number="10000000001").line_count == 2
+    dead = drain(rabbit.channel, rabbit.names.dead_queue)
+    assert [(p.headers["x-stq-reason"], b) for p, b in dead] == [("number:revision_conflict", conflicting)]
+
+
+def test_messages_are_acknowledged_only_after_the_batch_is_committed(rabbit, monkeypatch):
+    publish([messages.from_rows(decl(i)) for i in range(1, 11)], rabbit.prefix)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(consumer, "run_import", crash)
+    c = Consumer(name="crashing", prefix=rabbit.prefix, url=URL, batch_size=50, max_wait=0.1)
+    with broker.connect(URL) as conn, pytest.raises(RuntimeError):
+        c.run_once(conn, idle_exit=0.5)
+    # the connection is gone, nothing was acknowledged: all ten are back in the queue, nothing stored
+    assert broker.queue_depth(rabbit.channel, rabbit.names.declarations) == 10
+    assert Declaration.objects.count() == 0
+    monkeypatch.undo()
+    consume(rabbit.prefix)
+    assert Declaration.objects.count() == 10
+    assert broker.queue_depth(rabbit.channel, rabbit.names.declarations) == 0
+
+
+def test_a_batch_stored_but_not_scored_is_scored_at_the_next_start(rabbit):
+    outcome = store_batch([Delivery(body=messages.from_rows(decl(i))) for i in range(1, 4)], consumer="c1",
+                          arrival=False)  # as if killed between the import's commit and the scoring
+    assert outcome.batch.scored_at is None
+    assert consumer.recover("c1") == 1
+    outcome.batch.refresh_from_db()
+    assert outcome.batch.scored_at is not None and outcome.batch.jobs
+    assert consumer.recover("c1") == 0
+
+
+def test_the_simulator_publishes_a_day_with_amendments_and_the_generators_enterprises(rabbit):
+    items = list(simulator.day_messages(200, seed=3, amend_share=0.1, malformed=2))
+    docs = [json.loads(b) for _, b in items if not _.startswith("broken")]
+    numbers = [d["number"] for d in docs]
+    assert len({n[:11] for n in numbers}) == 200 and len(numbers) > 210  # amendments: revision 1 of some
+    assert {n[11] for n in numbers} == {"0", "1"} and len({d["registered_on"] for d in docs}) == 1
+    assert sum(1 for i, _ in items if i.startswith("broken")) == 2
+    assert 2.5 < sum(len(d["lines"]) for d in docs) / len(docs) < 3.5  # about three goods lines each
+    publish([b for _, b in items], rabbit.prefix)
+    consume(rabbit.prefix, batch_size=100)
+    assert Declaration.objects.count() == 200
+    assert Declaration.objects.filter(revision=1).count() == len(numbers) - 200
+    assert DeadLetter.objects.count() == 2
