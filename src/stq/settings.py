@@ -319,6 +319,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("STQ_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "pika": {"level": "WARNING"}},
 }
 FORMAT_MODULE_PATH = ["stq.formats"]

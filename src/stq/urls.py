@@ -46,6 +46,7 @@ urlpatterns = [
     path("collection/", include("stq.collection.urls")),
     path("declarations/", include("stq.declarations.urls")),
     path("risk/", include("stq.risk.urls")),
+    path("exchange/", include("stq.exchange.urls")),
     path("audits/", include("stq.audits.urls")),
     path("reports/", include("stq.reports.urls")),
     path("feedback/", include("stq.feedback.urls")),
