@@ -10,7 +10,7 @@ from stq.declarations.models import Declaration, DeclarationLine, DeclarationRev
 from stq.exchange import broker, consumer, messages, simulator
 from stq.exchange.consumer import Consumer, Delivery, store_batch
 from stq.exchange.models import Batch, ConsumerState, DeadLetter
-from tests.declarations.helpers import TAX_A, row
+from tests.declarations.helpers import row
 from tests.exchange.conftest import URL, drain
 
 pytestmark = pytest.mark.django_db
