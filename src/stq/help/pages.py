@@ -57,6 +57,7 @@ NAMESPACES = {
     "audits": "audits",
     "declarations": "declarations",
     "risk": "risk",
+    "exchange": "declarations",
     "reports": "reports",
     "feedback": "feedback",
     "legacy": "legacy",
