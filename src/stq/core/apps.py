@@ -8,4 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import services  # noqa: F401  (registers the calendar policy action)
+        from . import dates, services  # noqa: F401  (services registers the calendar policy action)
+
+        dates.install()  # every date field, form or API, refuses dates outside 1900–2099

@@ -9,9 +9,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.core.api import ErrorSerializer
+from stq.core.api import ErrorSerializer, date_param, query_date
 from stq.core.api_schema import page_of
-from stq.core.errors import AppError, NotFound
+from stq.core.errors import NotFound
 from stq.core.paging import COUNT_CAP, CappedLimitOffsetPagination
 
 from . import selectors, services
@@ -62,20 +62,14 @@ class ImportInSerializer(serializers.Serializer):
 
 
 class DeclarationListView(APIView):
-    @extend_schema(parameters=[OpenApiParameter(n, str, required=False) for n in
-                               ("tax_code", "from", "to", "hs", "office", "number")],
+    @extend_schema(parameters=[OpenApiParameter(n, str, required=False) for n in ("tax_code", "hs", "office", "number")]
+                   + [date_param("from"), date_param("to")],
                    description=f"Newest first. `count` is exact up to {COUNT_CAP:,}; {COUNT_CAP:,} means that many or "
                                "more, and offsets past it give an empty page: narrow the search.",
                    responses={200: page_of(DeclarationSerializer), 400: ErrorSerializer})
     def get(self, request):
         p = request.query_params
-        dates = {}
-        for key in ("from", "to"):
-            if p.get(key):
-                try:
-                    dates[key] = serializers.DateField().to_internal_value(p[key])
-                except serializers.ValidationError:
-                    raise AppError("invalid_date", _("The date must be written YYYY-MM-DD."), field=key) from None
+        dates = {key: query_date(p, key) for key in ("from", "to")}
         qs = selectors.declaration_search(request.user, number=p.get("number", ""), tax_code=p.get("tax_code", ""),
                                           date_from=dates.get("from"), date_to=dates.get("to"),
                                           hs=p.get("hs", ""), office=p.get("office", ""))

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.core import uploads
-from stq.core.api import ErrorSerializer
+from stq.core.api import ErrorSerializer, date_param, query_date
 from stq.core.errors import AppError, NotFound
 from stq.org.models import Unit
 
@@ -178,14 +178,13 @@ class SubmissionListView(APIView):
 
 class FocusListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("on", str, description="in force on this date (YYYY-MM-DD)"),
+        parameters=[date_param("on", description="in force on this date (YYYY-MM-DD)"),
                     OpenApiParameter("risk_area", str, enum=RiskArea.values), OpenApiParameter("q", str),
                     OpenApiParameter("page", int)],
         responses={200: _paged("FocusEntryPage", FocusEntrySerializer)},
     )
     def get(self, request):
-        on = serializers.DateField(allow_null=True).to_internal_value(request.query_params["on"]) \
-            if request.query_params.get("on") else None
+        on = query_date(request.query_params, "on")
         qs = selectors.focus_list(day=on, risk_area=request.query_params.get("risk_area") or None,
                                   query=request.query_params.get("q") or None)
         return Response(_page(request, qs, FocusEntrySerializer))

@@ -9,7 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.core.api import ErrorSerializer
+from stq.core.api import ErrorSerializer, date_param, query_date
 from stq.core.api_schema import page_of
 from stq.org.models import Unit
 
@@ -85,19 +85,17 @@ class ChangeRequestListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("state", str), OpenApiParameter("unit", str, description="unit code"),
                     OpenApiParameter("q", str, description="words in the function, change, reason or number"),
-                    OpenApiParameter("date_from", str), OpenApiParameter("date_to", str),
+                    date_param("date_from"), date_param("date_to"),
                     OpenApiParameter("page", int)],
         responses={200: page_of(ChangeRequestSerializer)},
         description="The central PCA unit's handlers see every unit's requests; others their units' and their own.",
     )
     def get(self, request):
         p = request.query_params
-        dates = serializers.DateField(required=False, allow_null=True)
         qs = selectors.filter_change_requests(
             selectors.change_requests_visible_to(request.user), state=p.get("state"),
             unit=Unit.objects.filter(code=p.get("unit")).first() if p.get("unit") else None, query=p.get("q"),
-            date_from=dates.run_validation(p.get("date_from")) if p.get("date_from") else None,
-            date_to=dates.run_validation(p.get("date_to")) if p.get("date_to") else None,
+            date_from=query_date(p, "date_from"), date_to=query_date(p, "date_to"),
         ).order_by("-proposed_on", "-pk").prefetch_related("comments__author")
         if p.get("unit") and not Unit.objects.filter(code=p.get("unit")).exists():
             qs = qs.none()

@@ -12,6 +12,7 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 
 from stq.core import calendar
+from stq.core.dates import date_range_message, in_range
 from stq.core.errors import AppError
 
 RECONCILE_WORKING_DAYS_BEFORE_DUE = 2
@@ -64,18 +65,22 @@ def named_period(text: str) -> Period:
 
 
 def _date(value, name: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise AppError("invalid_date", _("Give dates as YYYY-MM-DD."), field=name) from None
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except ValueError:
+            raise AppError("invalid_date", _("Give dates as YYYY-MM-DD."), field=name) from None
+    if not in_range(value):
+        raise AppError("date_out_of_range", date_range_message(), field=name)
+    return value
 
 
 def parse_period(*, period: str | None = None, date_from=None, date_to=None, cumulative: bool = False) -> Period:
     """A period from a name or a date range; `cumulative`: from 1 January of the end date's year."""
     if period:
         result = named_period(period)
+        if not (in_range(result.date_from) and in_range(result.date_to)):
+            raise AppError("date_out_of_range", date_range_message(), field="period")
     elif date_from and date_to:
         result = Period(_date(date_from, "from"), _date(date_to, "to"))
         if result.date_to < result.date_from:
