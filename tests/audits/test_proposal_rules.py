@@ -43,12 +43,15 @@ def test_search_first_is_required(org):
     assert proposal(org.officer1, org.kv01pt, ent, search=False).pk
 
 
-def test_focus_list_enterprise_cannot_be_proposed_for_that_area(org):
+def test_focus_list_enterprise_cannot_be_proposed_whatever_the_area(org):
+    """Seed letter 7301 §2.2: "Không được đề xuất KTSTQ các doanh nghiệp mà doanh nghiệp đó thuộc danh sách doanh
+    nghiệp trọng điểm" — listed for valuation, refused for origin too (it was accepted per area before)."""
     ent = enterprise()
     FocusListEntry.objects.create(enterprise=ent, risk_area="VALUATION", valid_from=today() - timedelta(days=10),
                                   reason="Rủi ro cao", designating_unit=org.chq, created_by=org.risk_manager)
     refused("focus_list", proposal, org.officer1, org.kv01pt, ent)
-    assert proposal(org.officer1, org.kv01pt, ent, risk_areas=areas("ORIGIN")).pk  # another area is fine
+    refused("focus_list", proposal, org.officer1, org.kv01pt, ent, risk_areas=areas("ORIGIN"))
+    assert not AuditProposal.objects.exists()
 
 
 def test_focus_list_is_checked_again_on_submit(org):

@@ -37,26 +37,37 @@ def years_before(day: date, years: int) -> date:
 
 
 def check_searched(user, enterprise, now: datetime | None = None) -> None:
-    """SEED (B9.12): the proposing officer searched the enterprise in STQ before proposing."""
+    """SEED (B9.12, letter 7301 §2.2 "phải thực hiện tra cứu trước khi đề xuất"): the proposing officer made a search
+    that identified the enterprise (its full tax code, or a search that found it and nothing beyond its own head
+    office and branches — `enterprises.selectors.search_identified`) within the last 30 days."""
     from stq.enterprises.selectors import has_searched
 
     now = now or timezone.now()
     if not has_searched(user, enterprise.tax_code, now - timedelta(days=SEARCH_VALID_DAYS)):
-        raise AppError("search_required", _("Search the enterprise in STQ first and look at the cases found, then "
-                                            "propose the audit."), field="enterprise")
+        raise AppError("search_required", _("Search the enterprise in STQ first — by its tax code, or by a name that "
+                                            "finds only it — and look at the cases found, then propose the audit."),
+                       field="enterprise")
 
 
-def check_focus_list(enterprise, risk_area_codes, days) -> None:
-    """SEED (B9.12): an enterprise on the focus list for a proposed risk area, on the filing day or the planned
-    start, cannot be proposed."""
-    from stq.enterprises.selectors import is_on_focus_list
+def check_focus_list(enterprise, *legacy_args, days=None) -> None:
+    """SEED (B9.12, letter 7301 §2.2 "không được đề xuất KTSTQ các doanh nghiệp mà doanh nghiệp đó thuộc danh sách
+    doanh nghiệp trọng điểm"): an enterprise on the focus list — whatever the entry's field, also through its head
+    office or a branch — on the filing day or the planned start cannot be proposed at all.
+    (`legacy_args`: the old (risk areas, days) call, until the services move in the issue-15b split.)"""
+    from stq.enterprises.selectors import family_focus_entries
 
-    for code in risk_area_codes:
-        for day in days:
-            if day and is_on_focus_list(enterprise, day, code):
-                raise AppError("focus_list", _("The enterprise is on the focus list for the risk area %(area)s on "
-                                               "%(day)s and cannot be proposed for an audit.")
-                               % {"area": code, "day": day.strftime("%d/%m/%Y")}, field="risk_areas")
+    if days is None:
+        days = legacy_args[-1] if legacy_args else [timezone.localdate()]
+    for day in days:
+        entries = family_focus_entries(enterprise, day) if day else []
+        if entries:
+            entry = entries[0]
+            raise AppError("focus_list", _("%(code)s %(name)s is on the focus list (%(area)s, from %(start)s) on "
+                                           "%(day)s: the enterprise, its head office and its branches cannot be "
+                                           "proposed for an audit.")
+                           % {"code": entry.enterprise.tax_code_display, "name": entry.enterprise.name,
+                              "area": entry.get_risk_area_display(), "start": entry.valid_from.strftime("%d/%m/%Y"),
+                              "day": day.strftime("%d/%m/%Y")}, field="enterprise")
 
 
 def check_period(period_from: date | None, reference: date, declaration_numbers=(), *, field="period_from") -> None:

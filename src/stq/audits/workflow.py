@@ -66,7 +66,7 @@ def _proposal_rules(p, actor, data):
     areas = list(p.risk_areas.values_list("code", flat=True))
     if not areas:
         raise AppError("invalid", _("Choose at least one risk area."), field="risk_areas")
-    rules.check_focus_list(p.enterprise, areas, [timezone.localdate(), p.planned_start])
+    rules.check_focus_list(p.enterprise, days=[timezone.localdate(), p.planned_start])
     rules.check_period(p.period_from, p.planned_start, p.declaration_numbers)
     rules.check_aeo(p.enterprise, p.mode, p.ground, p.planned_start)
 

@@ -2,8 +2,10 @@
 
 Contract used by other apps (keep stable):
 - `enterprise_family_codes(tax_code) -> list[str]`: the enterprise, its head and every branch sharing the root.
-- `is_on_focus_list(enterprise, day, risk_area=None) -> bool` and `focus_entries_on(...)`.
-- `has_searched(user, tax_code, since) -> bool`: the user searched and the enterprise was among the results.
+- `is_on_focus_list(enterprise, day, risk_area=None) -> bool` and `focus_entries_on(...)`: the enterprise's own entries.
+- `family_focus_entries(enterprise, day)` and `focus_marks(enterprises, day)`: entries in force on the enterprise,
+  its head office or its branches, whatever the field (the audit-proposal rule).
+- `has_searched(user, tax_code, since) -> bool`: the user made a search that identified the enterprise.
 - `search_enterprises(query)`: accent- and case-insensitive search by tax-code prefix or name fragment.
 """
 
@@ -115,6 +117,42 @@ def is_on_focus_list(enterprise, day: date, risk_area: str | None = None) -> boo
     return focus_entries_on(enterprise, day, risk_area).exists()
 
 
+def _family_keys(enterprise: Enterprise) -> set[str]:
+    """The 10-digit roots that tie an enterprise to its family: its own root and its head office's root."""
+    keys = {enterprise.tax_code[:10]}
+    if enterprise.head_id:
+        keys.add(enterprise.head.tax_code[:10])
+    return keys
+
+
+def focus_marks(enterprises, day: date) -> dict[str, list[FocusListEntry]]:
+    """For each enterprise (tax code → entries): the focus-list entries in force on `day` on the enterprise, its head
+    office or any of its branches, whatever their field. One query for a page of search results."""
+    enterprises = list(enterprises)
+    keys = {e.tax_code: _family_keys(e) for e in enterprises}
+    roots = set().union(*keys.values()) if keys else set()
+    if not roots:
+        return {}
+    q = Q()
+    for root in roots:
+        q |= Q(enterprise__tax_code__startswith=root) | Q(enterprise__head__tax_code__startswith=root)
+    entries = list(FocusListEntry.objects.filter(q).filter(valid_from__lte=day)
+                   .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+                   .select_related("enterprise__head", "designating_unit").order_by("valid_from", "pk"))
+    marks: dict[str, list[FocusListEntry]] = {}
+    for code, own in keys.items():
+        found = [e for e in entries if _family_keys(e.enterprise) & own]
+        if found:
+            marks[code] = found
+    return marks
+
+
+def family_focus_entries(enterprise: Enterprise, day: date) -> list[FocusListEntry]:
+    """Entries in force on `day` on the enterprise, its head office or its branches (any field): the seed forbids
+    proposing such an enterprise at all (letter 7301 §2.2, domain A1.3)."""
+    return focus_marks([enterprise], day).get(enterprise.tax_code, [])
+
+
 def focus_list(*, day: date | None = None, risk_area: str | None = None, query: str | None = None):
     qs = FocusListEntry.objects.select_related("enterprise", "designating_unit", "created_by")
     if day:
@@ -128,16 +166,33 @@ def focus_list(*, day: date | None = None, risk_area: str | None = None, query: 
     return qs
 
 
+def search_identified(query: str, matched_count: int, matched_codes, tax_code: str, family) -> bool:
+    """Did a search identify the enterprise `tax_code` (seed letter 7301 §2.2 "phải thực hiện tra cứu trước khi đề
+    xuất")? Yes when
+    (a) the query is the enterprise's full tax code (10 digits, or the 13 digits of a branch), or
+    (b) the search found the enterprise and nothing beyond its own head office and branches (`family`): every match
+        is on the recorded page and belongs to the family.
+    A search whose results merely contained the enterprise among others — a tax-code prefix such as "2", a common
+    name — does not identify it."""
+    if query and query.isdigit():
+        return query == tax_code
+    codes = list(matched_codes or [])
+    return (tax_code in codes and matched_count == len(codes)
+            and all(code in family for code in codes))
+
+
 def has_searched(user, tax_code: str, since: datetime) -> bool:
-    """Did `user` search the directory since `since` with the enterprise among the results (its tax code in the
-    recorded first page of matches, or the query being a prefix of its tax code)?"""
+    """Did `user` make, since `since`, a search that identified the enterprise (`search_identified`)?"""
     digits = clean_digits(tax_code)
-    for query, codes in EnterpriseSearch.objects.filter(user=user, searched_at__gte=since).values_list(
-        "normalized_query", "matched_tax_codes"
+    family = None
+    for query, count, codes in EnterpriseSearch.objects.filter(user=user, searched_at__gte=since).values_list(
+        "normalized_query", "matched_count", "matched_tax_codes"
     ):
-        if digits in (codes or []):
-            return True
-        if query and query.isdigit() and digits.startswith(query):
+        if digits not in (codes or []) and query != digits:
+            continue
+        if family is None:
+            family = set(enterprise_family_codes(digits))
+        if search_identified(query, count, codes, digits, family):
             return True
     return False
 

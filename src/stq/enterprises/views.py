@@ -51,6 +51,7 @@ def enterprise_list(request):
             return redirect("enterprises:detail", tax_code=ent.tax_code)
     return render(request, "enterprises/list.html", {
         "query": query, "page": page, "form": form, "may_edit": may_edit,
+        "focus_marks": selectors.focus_marks(page.object_list, timezone.localdate()),
         "may_import": can_anywhere(request.user, "enterprise.import"),
     })
 
@@ -100,7 +101,7 @@ def enterprise_detail(request, tax_code: str):
         "may_edit_risk": org_policy.can(request.user, "enterprise.edit_risk", ent),
         "branches": ent.branches.order_by("tax_code")[:50],
         "focus_entries": ent.focus_entries.select_related("designating_unit").order_by("-valid_from"),
-        "on_focus_today": selectors.is_on_focus_list(ent, today),
+        "on_focus_today": selectors.family_focus_entries(ent, today),
         "submissions": _submissions(ent),
         "history": _history(ent),
         "sections": render_sections(request, ent),
