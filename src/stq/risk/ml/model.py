@@ -243,10 +243,14 @@ def train_model(train: pl.DataFrame, config: ModelConfig | None = None) -> DualM
 
 
 def fit_heads(
-    train: pl.DataFrame, config: ModelConfig
+    train: pl.DataFrame, config: ModelConfig, matrix: F.FeatureMatrix | None = None
 ) -> tuple[BaggedClassifier, lgb.Booster | None, F.FeatureMatrix]:
-    """Fit the classifier (and the learned revenue regressor, if configured) on expanding-window features."""
-    matrix = F.build_train_matrix(train, config.groups)
+    """Fit the classifier (and the learned revenue regressor, if configured) on expanding-window features.
+
+    ``matrix``: the features of ``train`` already built by :func:`features.build_train_matrix` (the
+    backtest caches them per fold); built here when not given."""
+    if matrix is None:
+        matrix = F.build_train_matrix(train, config.groups)
     y = train[FRAUD].to_numpy().astype(float)
     cat_idx = [matrix.columns.index(c) for c in matrix.categorical]
     data = lgb.Dataset(matrix.values, y, feature_name=_lgb_names(matrix.columns), categorical_feature=cat_idx)

@@ -3,17 +3,25 @@
 Without arguments: train on ``df_syn_train_eng.csv`` and test on ``df_syn_valid_eng.csv`` from
 ``$STQ_SHARED_DATA`` (default: ``<parent of the repository>/shared/data/customs-declarations``). A test file
 without label columns is scored (``--scores-out``) and no metrics are printed.
+
+``--backtest``: the rolling-origin backtest (``stq.risk.ml.backtest``) over both files: for each month
+2020-07 … 2021-01, train on everything before it, score it and the next two months; prints the table per
+fold, the mean, the lowest of each column and the worst fold. Features and predictions are cached per fold
+under ``--cache-dir`` (default ``var/backtest-cache``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stq.risk.ml.dataset import DatasetError
+from stq.risk.ml import backtest as bt
+from stq.risk.ml.dataset import DatasetError, read_many
 from stq.risk.ml.evaluate import evaluate
+from stq.risk.ml.model import ModelConfig
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[5]
 DEFAULT_TRAIN = "df_syn_train_eng.csv"
@@ -41,6 +49,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--no-ablation", action="store_true", help="skip the feature-group ablation")
         parser.add_argument("--save-model", metavar="DIR", help="write the final model's artefact to DIR")
+        parser.add_argument("--backtest", action="store_true",
+                            help="rolling-origin backtest over the train and test files (see the module doc)")
+        parser.add_argument("--blend", default="tuned", metavar="RULE",
+                            help="backtest: 'tuned' (as the model), 'fixed:<log10 c>' or 'lanes:<revenue share>'")
+        parser.add_argument("--cache-dir", default=str(REPOSITORY_ROOT / "var" / "backtest-cache"),
+                            help="backtest: cache of the per-fold features and predictions ('' for none)")
+        parser.add_argument("--threads", type=int, default=2, help="LightGBM threads")
+        parser.add_argument("--json", metavar="OUT.json", help="backtest: also write the figures here")
 
     def handle(self, *args, **options):
         data = shared_data_dir()
@@ -49,6 +65,9 @@ class Command(BaseCommand):
         for path in (*train, test):
             if not path.is_file():
                 raise CommandError(f"file not found: {path} (set STQ_SHARED_DATA or pass --train/--test)")
+        if options["backtest"]:
+            self._backtest([*train, test], options)
+            return
         try:
             evaluate(
                 train,
@@ -63,3 +82,28 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["scores_out"]:
             self.stdout.write(f"scores written to {options['scores_out']}")
+
+    def _backtest(self, files, options):
+        try:
+            frame = read_many(files)
+            blend = parse_blend(options["blend"])
+        except (DatasetError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        config = ModelConfig(seed=options["seed"], num_threads=options["threads"])
+        report = bt.run_backtest(frame, config, blend, cache_dir=options["cache_dir"] or None,
+                                 echo=self.stdout.write)
+        self.stdout.write(report.to_markdown())
+        if options["json"]:
+            Path(options["json"]).write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+
+
+def parse_blend(text: str) -> bt.Blend:
+    """``tuned`` | ``fixed:<log10 c or inf>`` | ``lanes:<share of the capacity by expected duty>``."""
+    kind, _, value = text.partition(":")
+    if kind == "tuned" and not value:
+        return bt.Blend("tuned")
+    if kind == "fixed" and value:
+        return bt.Blend("fixed", log10_offset=float(value))
+    if kind == "lanes" and value and 0 <= float(value) <= 1:
+        return bt.Blend("lanes", revenue_share=float(value))
+    raise ValueError(f"--blend {text!r}: use tuned, fixed:<log10 c> or lanes:<share 0–1>")
