@@ -1,4 +1,4 @@
-"""API under /api/v1/risk/: enterprise and declaration risk, target lists, alerts, criteria."""
+"""API under /api/v1/risk/: enterprise and declaration risk, target lists, alerts, criteria, policy backtests."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from stq.enterprises.taxcode import clean_digits
 from stq.org import policy
 from stq.org.models import Unit
 
-from . import selectors, services
+from . import policy_backtest, selectors, services
 from .criteria import KINDS
-from .models import Alert, Criterion, TargetList, TargetPick
+from .models import Alert, Criterion, ModelVersion, PolicyBacktest, TargetList, TargetPick
 from .scoring import reason_text
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
@@ -243,3 +243,61 @@ class ResultsExportView(APIView):
         from .results_export import document
 
         return Response(document())
+
+
+class BacktestSerializer(serializers.ModelSerializer):
+    criteria = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    model_version = serializers.SlugRelatedField(source="model", slug_field="number", read_only=True)
+    requested_by = serializers.SlugRelatedField(source="created_by", slug_field="username", read_only=True)
+    result = serializers.JSONField(read_only=True, help_text=(
+        "When state is 'done': months[] and total, each with the declarations, the known violations and their "
+        "duty, and per selection (policy, criteria, random = expected value) inspections, violations, duty, "
+        "audited."))
+
+    class Meta:
+        model = PolicyBacktest
+        fields = ["id", "state", "progress", "period_from", "period_to", "criteria", "model_version", "capacity",
+                  "exploration_share", "seed", "requested_by", "created_at", "finished_at", "result"]
+
+
+class BacktestInSerializer(serializers.Serializer):
+    period_from = serializers.DateField()
+    period_to = serializers.DateField()
+    criteria = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Criterion.objects.all(),
+                                            required=False, default=list)
+    model_version = serializers.SlugRelatedField(slug_field="number", queryset=ModelVersion.objects.all(),
+                                                 required=False, allow_null=True, default=None)
+    capacity = serializers.IntegerField(min_value=1, max_value=100_000, help_text="inspections per unit and month")
+    exploration_share = serializers.FloatField(min_value=0, max_value=0.5, default=0.0)
+    seed = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+
+
+class BacktestsView(APIView):
+    @extend_schema(responses={200: page_of(BacktestSerializer)})
+    def get(self, request):
+        _may_view(request)
+        qs = PolicyBacktest.objects.select_related("model", "created_by").prefetch_related("criteria")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(BacktestSerializer(page, many=True).data)
+
+    @extend_schema(request=BacktestInSerializer, responses={202: BacktestSerializer, **ERRORS},
+                   description="Backtest a targeting policy on a past period; computed in the background: poll "
+                               "the returned backtest until its state is 'done'.")
+    def post(self, request):
+        data = BacktestInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        backtest = policy_backtest.start(actor=request.user, **values)
+        backtest.refresh_from_db()
+        return Response(BacktestSerializer(backtest).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BacktestView(APIView):
+    @extend_schema(responses={200: BacktestSerializer, **ERRORS})
+    def get(self, request, pk: int):
+        _may_view(request)
+        backtest = PolicyBacktest.objects.filter(pk=pk).first()
+        if backtest is None:
+            raise NotFound("not_found", _("Not found."))
+        return Response(BacktestSerializer(backtest).data)

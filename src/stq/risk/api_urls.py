@@ -10,6 +10,8 @@ urlpatterns = [
     path("risk/target-lists/", api.TargetListsView.as_view(), name="risk_target_lists"),
     path("risk/target-lists/<int:pk>/", api.TargetListView.as_view(), name="risk_target_list"),
     path("risk/alerts/", api.AlertsView.as_view(), name="risk_alerts"),
+    path("risk/backtests/", api.BacktestsView.as_view(), name="risk_backtests"),
+    path("risk/backtests/<int:pk>/", api.BacktestView.as_view(), name="risk_backtest"),
     path("risk/criteria/", api.CriteriaView.as_view(), name="risk_criteria"),
     path("risk/results/", api.ResultsExportView.as_view(), name="risk_results"),
 ]

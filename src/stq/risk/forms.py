@@ -11,6 +11,7 @@ from stq.collection.models import RiskArea
 from stq.org.models import Unit
 
 from .criteria import kind_choices
+from .models import Criterion, ModelVersion
 
 
 class CriterionForm(forms.Form):
@@ -66,3 +67,28 @@ class TargetListForm(forms.Form):
 
 class DismissForm(forms.Form):
     reason = forms.CharField(label=_("Reason for dismissal"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BacktestForm(forms.Form):
+    """A targeting policy and a past period to backtest (``policy_backtest.start`` validates again)."""
+
+    period_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    criteria = forms.ModelMultipleChoiceField(label=_("Criteria"), required=False, queryset=Criterion.objects.none(),
+                                              widget=forms.CheckboxSelectMultiple)
+    model_version = forms.ModelChoiceField(label=_("Model version"), required=False,
+                                           queryset=ModelVersion.objects.none(), empty_label=_("No model"))
+    capacity = forms.IntegerField(label=_("Inspections per unit and month"), min_value=1, max_value=100_000)
+    exploration_share = forms.FloatField(label=_("Exploration share"), min_value=0, max_value=0.5, initial=0.1,
+                                         help_text=_("Share of the inspections chosen at random (0–0.5)."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criteria"].queryset = Criterion.objects.filter(active=True).order_by("name")
+        self.fields["criteria"].label_from_instance = lambda c: c.name
+        self.fields["model_version"].queryset = ModelVersion.objects.order_by("-number")
+        self.fields["model_version"].label_from_instance = lambda v: _(
+            "version %(n)s (trained on data up to %(to)s)") % {"n": v.number, "to": v.training_to.strftime("%d/%m/%Y")}
+        for name, field in self.fields.items():
+            if name != "criteria":
+                field.widget.attrs.setdefault("class", "form-control form-control-sm")

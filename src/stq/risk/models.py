@@ -316,3 +316,74 @@ class Alert(models.Model):
                 violation_error_message=_("A dismissal needs a reason."),
             ),
         ]
+
+
+class ScoringRun(models.Model):
+    """One run of ``score_declarations``: the distribution of its scores and the drift of the model's main
+    features against the training data (population stability index, ``stq.risk.ml.drift``)."""
+
+    model = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="scoring_runs")
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    declarations = models.PositiveIntegerField(_("declarations scored"), default=0)
+    lines = models.PositiveIntegerField(_("goods lines scored"), default=0)
+    scored_from = models.DateField(_("declarations from"), null=True, blank=True)
+    scored_to = models.DateField(_("declarations to"), null=True, blank=True)
+    score_psi = models.FloatField(_("score drift (PSI)"), null=True, blank=True)
+    max_feature_psi = models.FloatField(_("largest feature drift (PSI)"), null=True, blank=True)
+    feature_psi = models.JSONField(_("feature drift (PSI)"), default=dict, blank=True)
+    score_distribution = models.JSONField(_("score distribution"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("scoring run")
+        verbose_name_plural = _("scoring runs")
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score_psi__isnull=True) | Q(score_psi__gte=0),
+                                   name="risk_scoring_run_psi_positive"),
+        ]
+
+
+class BacktestState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class PolicyBacktest(models.Model):
+    """What a targeting policy (criteria, model version, capacity per unit and month, exploration share) would have
+    found on the stored declarations of a past period, against random selection and the criteria alone
+    (``stq.risk.policy_backtest``). Computed in the background; ``progress`` 0–100."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    period_from = models.DateField(_("period from"))
+    period_to = models.DateField(_("period to"))
+    criteria = models.ManyToManyField(Criterion, verbose_name=_("criteria"), blank=True, related_name="+")
+    model = models.ForeignKey(ModelVersion, verbose_name=_("model version"), on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+    capacity = models.PositiveIntegerField(_("inspections per unit and month"))
+    exploration_share = models.FloatField(_("exploration share"), default=0.0)
+    seed = models.PositiveIntegerField(_("random seed"), default=0)
+    state = models.CharField(_("state"), max_length=16, choices=BacktestState.choices, default=BacktestState.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy backtest")
+        verbose_name_plural = _("policy backtests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_from__lte=models.F("period_to")),
+                                   name="risk_backtest_period_order"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="risk_backtest_capacity_positive"),
+            models.CheckConstraint(condition=Q(exploration_share__gte=0) & Q(exploration_share__lte=0.5),
+                                   name="risk_backtest_exploration_share_range"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="risk_backtest_progress_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_from} – {self.period_to}"

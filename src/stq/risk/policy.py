@@ -7,6 +7,7 @@ register_action("risk.view", ALL_ROLES)  # scores, criteria, models, lists (nati
 register_action("risk.manage_criteria", {Role.RISK_MANAGER})  # at the criterion's owner unit
 register_action("risk.train", {Role.RISK_MANAGER})  # national: train / activate model versions, run criteria
 register_action("risk.target_list", {Role.RISK_MANAGER, Role.APPROVER})  # ask for a unit's target list
+register_action("risk.backtest", {Role.RISK_MANAGER})  # national: backtest a targeting policy
 register_action("risk.alerts", {Role.RISK_MANAGER})  # handle the alert inbox (national)
 
 may = can_anywhere

@@ -41,3 +41,11 @@ def retrain_task(from_database: bool = True, score: bool = True) -> dict:
     if score:
         out.update(score_declarations(model_version=version))
     return out
+
+
+@task()
+def policy_backtest_task(backtest_id: int) -> int:
+    """What a targeting policy would have found on a past period (``policy_backtest``); progress on the row."""
+    from .policy_backtest import run
+
+    return run(backtest_id).progress

@@ -32,11 +32,12 @@ from stq.declarations.models import Declaration, DeclarationLine
 from . import sources
 from .compiled import compile_classifier
 from .ml import dataset as ds
+from .ml import drift
 from .ml.evaluate import ABLATION_STEPS, evaluate
 from .ml.model import ModelConfig, load_model, save_model, train_model
 from .ml.model import _duty as model_duty
 from .ml.model import _predict_heads as model_heads
-from .models import DeclarationScore, ModelVersion
+from .models import DeclarationScore, ModelVersion, ScoringRun
 
 MIN_LABELLED_ROWS = 200
 EXPLAIN_TOP = 200  # explanations (costly: per-feature contributions) for the riskiest declarations of each batch
@@ -219,11 +220,14 @@ def _add_time(stages: dict | None, stage: str, since: float) -> float:
     return now
 
 
-def predict_parts(model, features: pl.DataFrame, classifier=None) -> tuple[np.ndarray, np.ndarray]:
-    """``model.predict_parts``, with the classifier's trees evaluated by `classifier` (compiled) when given."""
-    if classifier is None:
-        return model.predict_parts(features)
-    return model_heads(classifier, model.regressor, model.features(features).values, model_duty(features))
+def predict_parts(model, features: pl.DataFrame, classifier=None, observe=None) -> tuple[np.ndarray, np.ndarray]:
+    """``model.predict_parts``, with the classifier's trees evaluated by `classifier` (compiled) when given;
+    `observe(values, p)` (the drift counter) sees the feature matrix and the probabilities."""
+    values = model.features(features).values
+    p, revenue = model_heads(classifier or model.classifier, model.regressor, values, model_duty(features))
+    if observe is not None:
+        observe(values, p)
+    return p, revenue
 
 
 def score_frame(model, frame: pl.DataFrame, model_version: ModelVersion, explain_top: int = EXPLAIN_TOP,
@@ -241,12 +245,12 @@ def score_frame(model, frame: pl.DataFrame, model_version: ModelVersion, explain
 
 
 def frame_scores(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, stages: dict | None = None,
-                 classifier=None) -> pl.DataFrame:
+                 classifier=None, observe=None) -> pl.DataFrame:
     """One row per declaration of `frame` (``STAGE_COLUMNS``): its riskiest line's probability and score, the duty
     at stake of all its lines, and the explanations of the `explain_top` riskiest declarations."""
     t = time.monotonic()
     features = frame.drop("pk")
-    p, revenue = predict_parts(model, features, classifier)
+    p, revenue = predict_parts(model, features, classifier, observe)
     t = _add_time(stages, "features + prediction", t)
     score = p + revenue / model.blend.offset if np.isfinite(model.blend.offset) else p
     duty = (frame[ds.ITEM_PRICE].to_numpy() * frame[ds.TAX_RATE].to_numpy() / 100)
@@ -338,8 +342,13 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
         _write_scores(scores, model_version.pk, scored_at)
         _add_time(stages, "write", t)
 
+    counter = drift.DriftCounter(model.metrics["drift_reference"], model.columns) \
+        if model.metrics.get("drift_reference") else None
+    observe = counter.add if counter is not None else None
+
     def compute(frame):
-        return frame_scores(model, frame, stages=stages, classifier=classifier) if frame.height else None
+        return frame_scores(model, frame, stages=stages, classifier=classifier, observe=observe) \
+            if frame.height else None
 
     pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
     total = lines = 0
@@ -369,10 +378,27 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
             if scores is not None:
                 write(scores)
                 total += scores.height
+    run = _record_run(model_version, counter, scored_at, total, lines, windows)
     return {"declarations": total, "lines": lines, "seconds": round(time.monotonic() - started, 2),
+            "scoring_run": run.pk,
             "predictor": "compiled (lleaves)" if classifier else "LightGBM", "pipelined": pipelined,
             "stages": {"compile model": round(compile_seconds, 2),
                        **{k: round(v, 2) for k, v in stages.items()}}}
+
+
+def _record_run(model_version, counter, started_at, declarations: int, lines: int, windows) -> ScoringRun:
+    """Store the run's score distribution and the drift of the main features (PSI against the training data)."""
+    result = counter.result() if counter is not None else {}
+    feature_psi = {k: v for k, v in result.get("feature_psi", {}).items() if np.isfinite(v)}
+    score_psi = result.get("score_psi")
+    return ScoringRun.objects.create(
+        model=model_version, started_at=started_at, finished_at=timezone.now(), declarations=declarations,
+        lines=lines, scored_from=windows[0][0] if windows else None,
+        scored_to=(windows[-1][1] - dt.timedelta(days=1)) if windows else None,
+        score_psi=score_psi if score_psi is not None and np.isfinite(score_psi) else None,
+        max_feature_psi=max(feature_psi.values()) if feature_psi else None, feature_psi=feature_psi,
+        score_distribution={k: result[k] for k in ("score_edges", "score_counts", "reference_score_counts")
+                            if k in result})
 
 
 def _closing_connection(fn, *args):

@@ -20,10 +20,19 @@ from stq.enterprises.models import Enterprise
 from stq.org import policy
 from stq.org.models import Unit
 
-from . import selectors, services
+from . import drift_watch, policy_backtest, selectors, services
 from .criteria import KINDS
-from .forms import CriterionForm, DismissForm, TargetListForm
-from .models import Alert, AlertState, Classification, Criterion, EnterpriseRisk, ModelVersion, TargetPick
+from .forms import BacktestForm, CriterionForm, DismissForm, TargetListForm
+from .models import (
+    Alert,
+    AlertState,
+    Classification,
+    Criterion,
+    EnterpriseRisk,
+    ModelVersion,
+    PolicyBacktest,
+    TargetPick,
+)
 from .runner import preview_hits
 from .scoring import reason_text
 
@@ -146,8 +155,11 @@ def criterion_preview(request, pk: int):
 @login_required
 def models(request):
     _may_view(request.user)
+    active = selectors.active_model()
     return render(request, "risk/models.html", {
         "versions": ModelVersion.objects.select_related("trained_by"),
+        "active": active,
+        "drift": drift_watch.model_drift(active),
         "may_activate": policy.can_anywhere(request.user, "risk.train"),
     })
 
@@ -277,3 +289,35 @@ def enterprise_recompute(request, tax_code: str):
     else:
         messages.success(request, _("Risk recomputed."))
     return redirect("enterprises:detail", tax_code=enterprise.tax_code)
+
+
+@login_required
+def backtests(request):
+    """Backtest a targeting policy on a past period: the form, and the backtests asked for so far."""
+    _may_view(request.user)
+    may_run = policy.can_anywhere(request.user, "risk.backtest")
+    form = BacktestForm(request.POST or None)
+    if request.method == "POST":
+        if not may_run:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                backtest = policy_backtest.start(
+                    actor=request.user, period_from=data["period_from"], period_to=data["period_to"],
+                    criteria=data["criteria"], model_version=data["model_version"], capacity=data["capacity"],
+                    exploration_share=data["exploration_share"])
+            except AppError as error:
+                apply_app_error(form, error)
+            else:
+                return redirect("risk:backtest", pk=backtest.pk)
+    page = Paginator(PolicyBacktest.objects.select_related("model", "created_by"), 20).get_page(request.GET.get("page"))
+    return render(request, "risk/backtests.html", {"form": form, "page": page, "may_run": may_run})
+
+
+@login_required
+def backtest_detail(request, pk: int):
+    _may_view(request.user)
+    backtest = get_object_or_404(PolicyBacktest.objects.select_related("model"), pk=pk)
+    template = "risk/_backtest_result.html" if request.htmx else "risk/backtest.html"
+    return render(request, template, {"b": backtest, **policy_backtest.presentation(backtest)})

@@ -30,6 +30,7 @@ import lightgbm as lgb
 import numpy as np
 import polars as pl
 
+from . import drift
 from . import features as F
 from .dataset import DATE, FRAUD, ITEM_PRICE, TAX_RATE, sort_by_date
 from .metrics import duty_at_stake, ranking_metrics
@@ -230,6 +231,12 @@ def train_model(train: pl.DataFrame, config: ModelConfig | None = None) -> DualM
     train = sort_by_date(train)
     blend = tune_blend(train, config) if config.tune_blend else BlendChoice(config.default_log10_offset)
     classifier, regressor, matrix = fit_heads(train, config)
+    reference = drift.reference(
+        matrix.values,
+        matrix.columns,
+        classifier.predict(matrix.values),
+        drift.main_features(classifier.boosters, matrix.columns),
+    )
     return DualModel(
         config=config,
         classifier=classifier,
@@ -238,7 +245,7 @@ def train_model(train: pl.DataFrame, config: ModelConfig | None = None) -> DualM
         blend=blend,
         columns=matrix.columns,
         categorical=matrix.categorical,
-        metrics={"holdout": holdout_summary(blend)},
+        metrics={"holdout": holdout_summary(blend), "drift_reference": reference},
     )
 
 
