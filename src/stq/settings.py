@@ -262,6 +262,11 @@ STQ_TRUST_X_FORWARDED_FOR = env_bool("STQ_TRUST_X_FORWARDED_FOR", BEHIND_TLS)
 # Uploads (stq.core.uploads): size limit; uploaded files are stored under generated names, never the client's.
 STQ_UPLOAD_MAX_BYTES = int(float(os.environ.get("STQ_UPLOAD_MAX_MB", "50")) * 1024 * 1024)
 STQ_IMPORT_MAX_BYTES = int(float(os.environ.get("STQ_IMPORT_MAX_MB", "2048")) * 1024 * 1024)
+# Seed-policy periods (issue 16), in working days, configurable per deployment:
+# an approved information collection delivers its results report within this many working days of the approval;
+STQ_COLLECTION_RESULTS_WORKING_DAYS = int(os.environ.get("STQ_COLLECTION_RESULTS_WORKING_DAYS", "30"))
+# a returned audit proposal not resubmitted within this many working days loses its filing priority.
+STQ_PROPOSAL_RETURNED_PRIORITY_WORKING_DAYS = int(os.environ.get("STQ_PROPOSAL_RETURNED_PRIORITY_WORKING_DAYS", "5"))
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 

@@ -82,7 +82,7 @@ def test_full_path_with_events_deadlines_and_notifications(org, django_capture_o
     assert not case.duplicate_warning
     assert Notification.objects.filter(recipient=org.approver1).exists()
     case = act(org.approver1, case, "approve")
-    assert case.state == S.IN_PROGRESS and case.due_on is None
+    assert case.state == S.IN_PROGRESS and case.due_kind == "results_by"  # issue 16 item 11
     refused(org.officer1, case, "record_results", "results_missing")
     services.info_collection_results_save(actor=org.officer1, info_collection=case, results=results_for(case))
     case = act(org.officer1, case, "record_results")

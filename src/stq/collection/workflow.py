@@ -4,6 +4,9 @@
                                                                      deadline "approve_by" = the same working day
     approve         submitted                   -> in_progress       approver of the approval unit, never the
                                                                      submitter; a reason when a duplicate warning stands
+                                                                     deadline "results_by": STQ_COLLECTION_RESULTS_
+                                                                     WORKING_DAYS working days after the approval (kept
+                                                                     until the report is submitted; restarted on resume)
     return          submitted                   -> returned          approver; note required
     suspend         submitted, in_progress      -> suspended         approver; reason required
     resume          suspended                   -> in_progress       approver, never the submitter; reason required
@@ -11,17 +14,19 @@
     record_results  in_progress                 -> results_recorded  officer/approver; a result for every risk area
     submit_report   results_recorded            -> report_submitted  officer/approver; deadline "report_approve_by"
                                                                      = 1 working day
-    return_report   report_submitted            -> results_recorded  approver; note required
+    record_results keeps "results_by" (KEEP_DEADLINE)
+    return_report   report_submitted            -> results_recorded  approver; note required; "results_by" again
     close           report_submitted            -> closed            approver, never the report's submitter; opinion
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
-from stq.core.workflow import Deadline, Transition, Workflow
+from stq.core.workflow import KEEP_DEADLINE, Deadline, Transition, Workflow
 from stq.org.models import Role
 
 from .models import InfoCollection
@@ -74,6 +79,15 @@ def _on_resume(case, actor, data):
         _on_approve(case, actor, data)
 
 
+def results_deadline(case) -> Deadline:
+    """POLICY (issue 16 item 11, configurable): the results report is due a set number of working days after the
+    approval or the resumption (`STQ_COLLECTION_RESULTS_WORKING_DAYS`); overdue collections appear in the overdue
+    list. Recording the results keeps it (`KEEP_DEADLINE`) until the report is submitted; a returned report starts it
+    again."""
+    return Deadline("results_by", _("Submit the collection results"),
+                    working_days=getattr(settings, "STQ_COLLECTION_RESULTS_WORKING_DAYS", 30))
+
+
 INFO_COLLECTION_WORKFLOW = Workflow(
     name="info_collection",
     label=_("Information collection"),
@@ -87,22 +101,23 @@ INFO_COLLECTION_WORKFLOW = Workflow(
                    effect=_on_submit, deadline=Deadline("approve_by", _("Approve the proposal"), working_days=0)),
         Transition("approve", _("Approve"), (S.SUBMITTED,), S.IN_PROGRESS, LEADERS, unit_field=APPROVAL,
                    not_by=("submitted_by",), note_required=lambda c: c.duplicate_warning, effect=_on_approve,
-                   style="success"),
+                   deadline=results_deadline, style="success"),
         Transition("return", _("Return for revision"), (S.SUBMITTED,), S.RETURNED, LEADERS, unit_field=APPROVAL,
                    note_required=True, style="warning"),
         Transition("suspend", _("Suspend"), (S.SUBMITTED, S.IN_PROGRESS), S.SUSPENDED, LEADERS,
                    unit_field=APPROVAL, note_required=True, style="warning"),
         Transition("resume", _("Resume"), (S.SUSPENDED,), S.IN_PROGRESS, LEADERS, unit_field=APPROVAL,
-                   not_by=("submitted_by",), note_required=True, effect=_on_resume),
+                   not_by=("submitted_by",), note_required=True, effect=_on_resume,
+                   deadline=results_deadline),
         Transition("cancel", _("Cancel"), (S.SUBMITTED, S.IN_PROGRESS, S.SUSPENDED, S.RETURNED), S.CANCELLED,
                    LEADERS, unit_field=APPROVAL, note_required=True, style="danger"),
         Transition("record_results", _("Mark results as recorded"), (S.IN_PROGRESS,), S.RESULTS_RECORDED, WORKERS,
-                   guard=_require_all_results),
+                   guard=_require_all_results, deadline=KEEP_DEADLINE),
         Transition("submit_report", _("Submit the report"), (S.RESULTS_RECORDED,), S.REPORT_SUBMITTED, WORKERS,
                    effect=_on_submit_report,
                    deadline=Deadline("report_approve_by", _("Approve the report"), working_days=1)),
         Transition("return_report", _("Return the report"), (S.REPORT_SUBMITTED,), S.RESULTS_RECORDED, LEADERS,
-                   unit_field=APPROVAL, note_required=True, style="warning"),
+                   unit_field=APPROVAL, note_required=True, deadline=results_deadline, style="warning"),
         Transition("close", _("Approve the report and close"), (S.REPORT_SUBMITTED,), S.CLOSED, LEADERS,
                    unit_field=APPROVAL, not_by=("submitted_by", "report_submitted_by"), note_required=True,
                    effect=_on_close, style="success"),

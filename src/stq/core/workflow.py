@@ -31,6 +31,7 @@ from .models import CaseEvent
 from .notifications import notify
 
 REGISTRY: dict[str, Workflow] = {}
+KEEP_DEADLINE = "keep"  # a transition's `deadline`: the step leaves the case's current deadline as it is
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ class Transition:
     note_required: bool | Callable[[Any], bool] = False
     required_data: tuple[str, ...] = ()
     not_by: tuple[str, ...] = ()  # case attributes naming users who may not take this action (self-approval)
-    deadline: Deadline | None = None  # started by this step; None clears the case's deadline; or fn(case) ->
-    #                                   Deadline | None, called with the case in its new state
+    deadline: Deadline | str | None = None  # started by this step; None clears the case's deadline; KEEP_DEADLINE
+    #                                   leaves it; or fn(case) -> Deadline | None, called with the case in its new state
     guard: Callable[..., None] | None = None  # guard(case, actor, data) raises AppError
     effect: Callable[..., None] | None = None  # effect(case, actor, data) sets fields
     style: str = "primary"
@@ -79,7 +80,7 @@ class Transition:
     def target_for(self, case) -> str:
         return self.target(case) if callable(self.target) else self.target
 
-    def deadline_for(self, case) -> Deadline | None:
+    def deadline_for(self, case) -> Deadline | str | None:
         return self.deadline(case) if callable(self.deadline) and not isinstance(self.deadline, Deadline) \
             else self.deadline
 
@@ -210,7 +211,9 @@ class Workflow:
                 t.effect(locked, actor, data)
             locked.state = target
             deadline = t.deadline_for(locked)
-            if deadline:
+            if deadline == KEEP_DEADLINE:
+                pass
+            elif deadline:
                 locked.due_on = deadline.due_for(locked, timezone.localdate())
                 locked.due_kind = deadline.kind
             else:
