@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("STQ_DEBUG", "1")
+os.environ.setdefault("STQ_SERVER_TIMING", "1")  # the browser crawl holds pages under 1 s of server time
 
 from stq.settings import *  # noqa: E402, F403
 from stq.settings import INSTALLED_APPS  # noqa: E402

@@ -17,6 +17,7 @@ Environment variables (all optional for the demo):
                        connection (consumer, outbound results, the broker check of /readyz/) is off when unset
   STQ_BROKER_PREFIX    prefix of the exchange and queue names (default "stq")
   STQ_RESULTS_DIR      the file drop of the risk results export (default var/results)
+  STQ_SERVER_TIMING    "1" adds a Server-Timing header (time spent in Django) to every response (the tests set it)
   STQ_OIDC_*           central sign-in (OpenID Connect); off unless STQ_OIDC_CLIENT_ID is set — see the README
 """
 
@@ -88,10 +89,13 @@ MIDDLEWARE = [
     "stq.core.ratelimit.SignInRateLimitMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "stq.core.errorpages.ErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+if env_bool("STQ_SERVER_TIMING"):  # the time spent in Django, as a response header (tests, diagnosis)
+    MIDDLEWARE.insert(0, "stq.core.timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "stq.urls"
 WSGI_APPLICATION = "stq.wsgi.application"
@@ -201,6 +205,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: base.html passes the token in hx-headers
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "stq.core.errorpages.csrf_failure"  # the site's own 403 page, translated, with the way back
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

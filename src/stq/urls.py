@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from stq.core import api as core_api
-from stq.core import health
+from stq.core import errorpages, health
 from stq.core import views as core_views
 from stq.org import api as org_api
 from stq.org import oidc
@@ -34,6 +34,7 @@ urlpatterns = [
     path("logout/", oidc.logout, name="logout"),
     path("oidc/", include(oidc)),
     path("healthz/", health.healthz, name="healthz"),
+    path("favicon.ico", errorpages.favicon, name="favicon"),
     path("readyz/", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("notifications/", core_views.notifications, name="notifications"),
@@ -55,3 +56,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("django-admin/", admin.site.urls),
 ]
+
+handler400 = "stq.core.errorpages.bad_request"
+handler403 = "stq.core.errorpages.permission_denied"
+handler404 = "stq.core.errorpages.page_not_found"
+handler500 = "stq.core.errorpages.server_error"

@@ -111,6 +111,10 @@ class WorkflowCase(models.Model):
     def owning_unit(self):
         return self.unit
 
+    def get_state_display(self) -> str:
+        """The state's label in the reader's language (the workflow declares the labels; `state` has no choices)."""
+        return self.workflow.state_label(self.state) if self.workflow is not None else self.state
+
     def events(self):
         return CaseEvent.objects.filter(
             content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk

@@ -51,3 +51,15 @@ def primary_grant(user) -> RoleGrant | None:
     grants = list(RoleGrant.objects.active().filter(user=user).select_related("unit"))
     grants.sort(key=lambda g: (g.unit_id != user.unit_id, order.index(g.role) if g.role in order else 99))
     return grants[0] if grants else None
+
+
+def may_administer(user) -> bool:
+    """May the user open the administration pages (the menu entry's check): a unit administrator, or whoever keeps
+    the national working-day calendar."""
+    from . import policy
+    from .models import Role
+
+    if any(g.role == Role.UNIT_ADMIN for g in policy.active_grants(user)):
+        return True
+    root = Unit.objects.root()
+    return root is not None and policy.can_at(user, "core.manage_calendar", root)

@@ -209,9 +209,18 @@ def build_report(layout: Layout, *, unit: Unit, period: Period, user=None, cumul
 
 # --- drill-down ----------------------------------------------------------------------------------------------
 def row_selector(table: Table, unit: Unit, row_key: str) -> Selector:
+    return _row(table, unit, row_key).selector
+
+
+def row_label(table: Table, unit: Unit, row_key: str) -> str:
+    """The row's label as the report shows it (the drill-down's heading), never its key ("area:ORIGIN")."""
+    return str(_row(table, unit, row_key).label)
+
+
+def _row(table: Table, unit: Unit, row_key: str) -> Row:
     for row in table_rows(table, unit):
         if row.key == row_key:
-            return row.selector
+            return row
     raise LookupError(row_key)
 
 

@@ -120,3 +120,8 @@ def reconciliation_status(user, *, form: str, unit: Unit, period: Period) -> lis
                 .order_by("unit_id", "-confirmed_at", "-pk")):
         latest.setdefault(rec.unit_id, rec)
     return [UnitStatus(u, latest.get(u.pk)) for u in units]
+
+
+def may_see_reports(user) -> bool:
+    """May the user open the reports (the menu entry's check): a unit whose reports they may see."""
+    return report_units(user).exists()

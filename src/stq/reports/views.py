@@ -88,12 +88,13 @@ def drill(request, form: str):
                                       column=column, row=row)
         report_layout = selectors.get_layout(form)
         col = report_layout.table(table).column(column)
+        label = builder.row_label(report_layout.table(table), unit, row)
     except (NotFound, LookupError):
         raise Http404 from None
     limit = 1000
     return render(request, "reports/drill.html", {
         "form_code": form, "unit": unit, "period": period, "column_label": layout.text(col.label),
-        "row_key": row, "kind": col.kind,
+        "row_label": label, "kind": col.kind,
         "groups": [{"label": g.label, "rows": builder.drill_rows(g, limit), "count": g.records.count(),
                     "description": g.measure.description} for g in groups],
         "limit": limit, "back": reverse("reports:form", args=[form]) + f"?{ReportFilterForm.query(unit, period)}",

@@ -11,3 +11,8 @@ register_action("risk.backtest", {Role.RISK_MANAGER})  # national: backtest a ta
 register_action("risk.alerts", {Role.RISK_MANAGER})  # handle the alert inbox (national)
 
 may = can_anywhere
+
+
+def may_view(user) -> bool:
+    """May the user open the risk pages (the menu entry's check)?"""
+    return can_anywhere(user, "risk.view")

@@ -1,0 +1,90 @@
+"""The screens' finish (issue 18): the site's own error pages, the favicon, menus that offer only what opens, status
+labels in lists, and help/error ids that the fields' aria-describedby point at."""
+
+import re
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from stq.collection.reference import ensure_risk_areas
+from tests.collection.factories import proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def _menu(client):
+    html = client.get("/").content.decode()
+    nav = re.search(r'<nav class="[^"]*stq-sidebar.*?</nav>', html, re.S).group(0)
+    return re.findall(r'href="([^"]+)"', nav)
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_404_and_403_are_the_sites_own_translated_pages_in_the_layout_with_the_way_back(org, client, debug):
+    client.force_login(org.officer1)
+    with override_settings(DEBUG=debug):
+        response = client.get("/no-such-page/", HTTP_REFERER="http://testserver/collection/")
+        html = response.content.decode()
+        assert response.status_code == 404
+        assert 'data-testid="error-page"' in html and "Không tìm thấy trang" in html
+        assert 'href="/collection/" data-testid="error-back"' in html and 'data-testid="error-home"' in html
+        assert "stq-sidebar" in html and "technical_404" not in html and "Django" not in html
+        denied = client.get(reverse("risk:criterion_create"))  # officers may not write criteria (PermissionDenied)
+        assert denied.status_code == 403
+        assert "Bạn không có quyền mở trang này" in denied.content.decode()
+        client.cookies["django_language"] = "en"
+        assert "You may not open this page" in client.get(reverse("risk:criterion_create")).content.decode()
+
+
+def test_the_api_keeps_its_json_404(org, client):
+    client.force_login(org.officer1)
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+
+
+def test_500_page_is_the_sites_own(rf):
+    from stq.core.errorpages import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500 and b'data-testid="error-page"' in response.content
+
+
+def test_favicon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("stq/favicon.svg")
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_menus_offer_only_what_the_user_may_open(org, client):
+    for user in (org.officer1, org.admin_kv01pt, org.analyst, org.approver1, org.leader_kv01, org.risk_manager):
+        client.force_login(user)
+        for href in _menu(client):
+            assert client.get(href, follow=True).status_code == 200, (user.username, href)
+    client.force_login(org.officer1)
+    officer_menu = _menu(client)
+    assert reverse("legacy:index") not in officer_menu and reverse("org:admin_home") not in officer_menu
+    client.force_login(org.admin_kv01pt)
+    assert reverse("org:admin_home") in _menu(client)
+    client.force_login(org.nobody)  # no grant: no report unit, nothing to administer
+    assert reverse("reports:index") not in _menu(client)
+
+
+def test_lists_show_the_state_label(org, client):
+    ensure_risk_areas()
+    case = proposal(org.officer1, org.kv01pt)
+    label = type(case).workflow.state_label(case.state)
+    assert label and label != case.state
+    client.force_login(org.officer1)
+    html = client.get(reverse("collection:list")).content.decode()
+    assert re.search(rf"<td>\s*{label}\s*</td>", html), "the state column of the collection list is empty"
+    assert case.get_state_display() == label
+
+
+def test_field_errors_and_help_have_the_ids_aria_describedby_names(org, client):
+    """Django points a field at `<id>_helptext` and `<id>_error`; the field templates must render those ids."""
+    client.force_login(org.officer1)
+    html = client.post(reverse("collection:create"), {"signs": ""}).content.decode()
+    described = {i for ids in re.findall(r'aria-describedby="([^"]+)"', html) for i in ids.split()}
+    assert any(i.endswith("_error") for i in described)
+    for ident in described:
+        assert f'id="{ident}"' in html, ident

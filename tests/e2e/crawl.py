@@ -1,0 +1,276 @@
+"""The crawl behind tests/e2e/test_crawl.py: sign in as a user, open every menu entry and the links on those pages one
+level deep, and report what a user should never see. Usable on its own against a running server (a demo database):
+
+    python -m tests.e2e.crawl http://127.0.0.1:8765 canbo.kv01pt [vi|en]
+
+Checks on every page: HTTP status < 400, server time (the Server-Timing header of stq.core.timing) < 1 s, no internal
+code on screen (UPPER_CASE identifiers, `key:value` codes, a Python dict or list), no English left in the Vietnamese
+UI and no Vietnamese in the English one, axe-core (WCAG 2.1 A/AA) without violations. A screenshot per page goes to
+var/screenshots/crawl/<user>-<lang>/.
+
+Links followed per menu page: the first `LINKS_PER_PAGE` distinct routes (a route is the path with its numbers
+replaced, so a list's hundred rows are one route), skipping sign-out, the language switch, file downloads (checked
+by status only), the admin site and the API's own pages (Swagger UI is a third-party page).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "crawl"
+LINKS_PER_PAGE = 6
+SERVER_LIMIT_MS = 1000
+PASSWORD = "Stq@2026demo"
+
+SKIP_PREFIXES = ("/logout/", "/i18n/", "/django-admin/", "/api/", "/static/", "/media/", "/oidc/")
+DOWNLOAD_RE = re.compile(r"(/export|\.xlsx|\.pdf|\.csv|/download|/file/|/errors/|format=)")
+
+# Acronyms and proper names that are words of the domain in both languages, not internal codes.
+ACRONYMS = {
+    "KTSTQ", "QLRR", "TTTT", "NSNN", "VPHC", "DNUT", "DNCX", "SXXK", "TNHH", "QLHQ", "GTGT", "BHXH", "UBND",
+    "BCTC", "TCHQ", "PVTM", "CCHQ", "JSON", "XLSX", "BVMT", "TTĐB", "VIII", "XVII", "XVIII",
+}
+# Words that are English and Vietnamese UI alike (product and file-format names, units).
+SHARED_WORDS = {"excel", "email", "e-mail", "swagger", "openapi", "lightgbm", "chart", "htmx", "bootstrap", "stq",
+                "url", "json", "kg", "pdf", "csv", "xlsx", "api", "token", "ktstq", "qlrr", "hs", "incoterms", "m"}
+
+ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")  # "khu vực XIII"
+ONSET = r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
+VI_SYLLABLE = re.compile(rf"^{ONSET}[aeiouy]{{1,3}}(ch|ng|nh|[cmnpt])?$")
+VI_MARKS = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.I)
+WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ỹĐđ][A-Za-zÀ-ÖØ-öø-ỹĐđ0-9'’-]*")  # letters (not × ÷)
+CODE_PATTERNS = [
+    ("UPPER_CASE identifier", re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")),
+    ("key:value code", re.compile(r"\b[a-z][a-z_]*:[A-Za-z_]{2,}\b")),
+    ("Python dict", re.compile(r"\{\s*['\"][^'\"]+['\"]\s*:")),
+    ("Python list", re.compile(r"\[\s*['\"][^'\"]*['\"]\s*[,\]]")),
+    ("Python value", re.compile(r"\b(None|True|False)\b")),
+]
+
+
+def _fold(word: str) -> str:
+    folded = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in folded if not unicodedata.combining(c)).lower()
+
+
+def internal_codes(text: str) -> list[str]:
+    found = []
+    for name, pattern in CODE_PATTERNS:
+        found += [f"{name}: {m.group(0)!r}" for m in pattern.finditer(text)]
+    # a word in capitals standing alone that is no acronym of the domain; record numbers and codes people give
+    # (KV01-PT, GIA-THAP, 45/QĐ-KTSTQ) have a digit, hyphen or slash beside them
+    for m in re.finditer(r"(?<![\w/-])[A-ZĐ]{4,}(?![\w/-])", text):
+        if m.group(0) not in ACRONYMS and not ROMAN.match(m.group(0)):
+            found.append(f"code in capitals: {m.group(0)!r}")
+    return found
+
+
+def data_words() -> set[str]:
+    """Words of the stored data (names of enterprises, partners, goods, files, people): not UI text in any language."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.db import models
+
+    from stq.declarations.models import Declaration, DeclarationLine, ImportJob
+
+    texts = []
+    profile_models = [m for m in apps.get_app_config("enterprises").get_models()]  # free-text fields of the profile
+    text_fields = (models.CharField, models.TextField)
+    for model, fields in ((Declaration, ("partner_name",)), (DeclarationLine, ("description",)),
+                          (ImportJob, ("original_name",)), (get_user_model(), ("first_name", "last_name", "username")),
+                          *((m, tuple(f.name for f in m._meta.fields if isinstance(f, text_fields) and not f.choices))
+                            for m in profile_models)):
+        for name in fields:
+            texts += model.objects.values_list(name, flat=True).distinct()[:5000]
+    return {m.group(0).lower() for text in texts for m in WORD.finditer(text or "")}
+
+
+def english_words(text: str, data: set[str] = frozenset()) -> list[str]:
+    """Words of the Vietnamese UI that are no Vietnamese syllable (nor an acronym, a shared product name, data)."""
+    found = []
+    for m in WORD.finditer(text):
+        word = m.group(0).strip("'’-")
+        if not word or VI_MARKS.search(word) or any(c.isdigit() for c in word):
+            continue
+        if word.isupper() or word.lower() in SHARED_WORDS or word.lower() in data:
+            continue
+        if all(VI_SYLLABLE.match(part) for part in _fold(word).split("-") if part):
+            continue
+        found.append(word)
+    return found
+
+
+def vietnamese_words(text: str) -> list[str]:
+    return [m.group(0) for m in WORD.finditer(text) if VI_MARKS.search(m.group(0))]
+
+
+# The page text a check reads: visible text, without code samples, data marked as another language, the user's name
+# and unit in the top bar (data), and the language switch (it names the other language in that language).
+TEXT_JS = """(lang) => {
+  const skip = 'script,style,code,pre,[data-crawl-skip],[lang]:not(html)';
+  const root = document.body.cloneNode(true);
+  root.querySelectorAll(skip).forEach(e => { if (e.getAttribute('lang') !== lang) e.remove(); });
+  document.body.appendChild(root); root.style.position = 'absolute'; root.style.left = '-99999px';
+  const text = root.innerText; root.remove(); return text;
+}"""
+# In the English UI the data (names of people, units, enterprises, free text) is Vietnamese: only the labels are read.
+LABELS_JS = """() => {
+  const sel = 'h1,h2,h3,h4,h5,th,label,legend,button,dt,.btn,nav a,.form-text,.invalid-feedback,.alert,.badge,option';
+  return Array.from(document.querySelectorAll(sel)).filter(e => !e.closest('[lang="vi"],[data-crawl-skip],code,pre'))
+    .map(e => { const c = e.cloneNode(true);
+                c.querySelectorAll('[lang="vi"],[data-crawl-skip]').forEach(x => x.remove());
+                return c.textContent; }).join('\\n');
+}"""
+
+
+AXE_RUN = """async () => {
+  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return r.violations.map(v => v.id + ' (' + v.nodes.length + '): '
+                               + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+}"""
+
+
+@dataclass
+class Report:
+    user: str
+    lang: str
+    pages: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    slowest: tuple[float, str] = (0.0, "")
+    data: set[str] = field(default_factory=set)
+
+    def add(self, url, what):
+        self.problems.append(f"[{self.user} {self.lang}] {url}: {what}")
+
+
+def _axe_source(cache={}):  # noqa: B006 - read the 550 kB file once
+    if "js" not in cache:
+        cache["js"] = AXE.read_text(encoding="utf-8")
+    return cache["js"]
+
+
+def server_ms(response) -> float | None:
+    header = response.headers.get("server-timing", "")
+    m = re.search(r"dur=([\d.]+)", header)
+    return float(m.group(1)) if m else None
+
+
+def route(path: str) -> str:
+    return re.sub(r"\d+", "<n>", path)
+
+
+def sign_in(page, base, username, lang):
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "django_language", "value": lang, "url": base}])
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def check_page(page, base, url, report: Report, *, shot_name: str, axe: bool = True):
+    response = page.goto(url if url.startswith("http") else f"{base}{url}")
+    report.pages.append(url)
+    if response is None:
+        report.add(url, "no response")
+        return []
+    if response.status >= 400:
+        report.add(url, f"HTTP {response.status}")
+    ms = server_ms(response)
+    if ms is None:
+        report.add(url, "no Server-Timing header (STQ_SERVER_TIMING=1 missing?)")
+    else:
+        report.slowest = max(report.slowest, (ms, url))
+        if ms > SERVER_LIMIT_MS:
+            report.add(url, f"server time {ms:.0f} ms > {SERVER_LIMIT_MS} ms")
+    text = page.evaluate(TEXT_JS, report.lang)
+    for code in sorted(set(internal_codes(text))):
+        report.add(url, f"internal code on screen — {code}")
+    if report.lang == "vi":
+        english = sorted(set(english_words(text, report.data)))
+        if english:
+            report.add(url, f"English in the Vietnamese UI: {english[:15]}")
+    else:
+        vietnamese = sorted(set(vietnamese_words(page.evaluate(LABELS_JS))))
+        if vietnamese:
+            report.add(url, f"Vietnamese in the English UI: {vietnamese[:15]}")
+    if axe:
+        if not page.evaluate("() => !!window.axe"):
+            # evaluated through the browser's devtools protocol: the page's CSP allows no inline script
+            page.evaluate(_axe_source() + "\n;true")
+        result = page.evaluate(AXE_RUN)
+        for violation in result:
+            report.add(url, f"axe {violation}")
+    folder = SHOTS / f"{report.user}-{report.lang}"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{shot_name}.png"), full_page=False)
+    return page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))")
+
+
+def crawl(page, base, username, lang="vi", *, links_per_page=LINKS_PER_PAGE, data=frozenset()) -> Report:
+    report = Report(username, lang, data=set(data))
+    sign_in(page, base, username, lang)
+    menu = page.eval_on_selector_all("nav.stq-sidebar a[href]", "els => els.map(e => e.getAttribute('href'))")
+    seen_routes: set[str] = set()
+    downloads: set[str] = set()
+    for index, entry in enumerate(menu):
+        seen_routes.add(route(entry))
+        shot = f"{index:02d}{entry.strip('/').replace('/', '_') or 'home'}"
+        links = check_page(page, base, entry, report, shot_name=shot)
+        followed = 0
+        for href in links:
+            if followed >= links_per_page:
+                break
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/") or href.startswith("#"):
+                continue
+            if parts.path.startswith(SKIP_PREFIXES):
+                continue
+            if DOWNLOAD_RE.search(href):
+                downloads.add(href)
+                continue
+            key = route(parts.path) + ("?" if parts.query else "")
+            if key in seen_routes:
+                continue
+            seen_routes.add(key)
+            followed += 1
+            name = f"{index:02d}-{followed}{route(parts.path).strip('/').replace('/', '_').replace('<n>', 'n')}"
+            check_page(page, base, href, report, shot_name=name)
+    for href in sorted(downloads)[:10]:  # files: the status only
+        response = page.request.get(f"{base}{href}")
+        if response.status >= 400:
+            report.add(href, f"download HTTP {response.status}")
+    return report
+
+
+def main(argv):
+    import django
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import ARGS, CHROMIUM
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stq.settings")
+    django.setup()
+    base, username = argv[1], argv[2]
+    lang = argv[3] if len(argv) > 3 else "vi"
+    data = data_words()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
+        report = crawl(context.new_page(), base, username, lang, data=data)
+        print(f"{len(report.pages)} pages, slowest {report.slowest[0]:.0f} ms {report.slowest[1]}")
+        print("\n".join(report.problems))
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
