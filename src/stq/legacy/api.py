@@ -23,7 +23,7 @@ class BatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportBatch
-        fields = ["id", "filename", "checksum", "rows", "imported", "skipped", "cases", "conclusions",
+        fields = ["id", "filename", "checksum", "rows", "imported", "updated", "skipped", "cases", "conclusions",
                   "imported_by", "imported_at"]
 
 
@@ -34,7 +34,8 @@ class LegacyImportInSerializer(serializers.Serializer):
 
 ReportSerializer = inline_serializer("LegacyImportReport", {
     "dry_run": serializers.BooleanField(), "filename": serializers.CharField(), "checksum": serializers.CharField(),
-    "rows": serializers.IntegerField(), "to_import": serializers.IntegerField(), "skipped": serializers.IntegerField(),
+    "rows": serializers.IntegerField(), "to_import": serializers.IntegerField(), "to_update": serializers.IntegerField(),
+    "skipped": serializers.IntegerField(),
     "ok": serializers.BooleanField(), "already_imported": serializers.BooleanField(),
     "batch": serializers.IntegerField(allow_null=True),
     "errors": serializers.ListField(child=serializers.DictField()),

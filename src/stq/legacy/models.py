@@ -1,7 +1,8 @@
 """Imports from the previous system (STQ01, domain A1.8). The imported records themselves are audits rows with
 `legacy=True` (so the duplicate search and the one-approved-proposal-per-year rule cover them with no extra code);
 this app keeps the import batches (file checksum for idempotence, counts, who and when) and which STQ01 record
-became which rows."""
+became which rows. A record that changed in STQ01 is updated in place on re-import (upsert by its STQ01 id), every
+changed row with its history."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class ImportBatch(models.Model):
@@ -19,7 +21,8 @@ class ImportBatch(models.Model):
     checksum = models.CharField(_("SHA-256 checksum"), max_length=64, unique=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     imported = models.PositiveIntegerField(_("records imported"), default=0)
-    skipped = models.PositiveIntegerField(_("rows skipped (already imported)"), default=0)
+    skipped = models.PositiveIntegerField(_("rows skipped (already imported, unchanged)"), default=0)
+    updated = models.PositiveIntegerField(_("records updated (changed in STQ01)"), default=0)
     cases = models.PositiveIntegerField(_("audit cases"), default=0)
     conclusions = models.PositiveIntegerField(_("conclusions"), default=0)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"),
@@ -48,6 +51,10 @@ class LegacyRecord(models.Model):
                                     related_name="legacy_record")
     case = models.OneToOneField("audits.AuditCase", verbose_name=_("audit case"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="legacy_record")
+    row_checksum = models.CharField(_("checksum of the imported row"), max_length=64, blank=True)
+    updated_batch = models.ForeignKey(ImportBatch, verbose_name=_("last updated by batch"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="updated_records")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("STQ01 record")

@@ -2,8 +2,11 @@
 real run write every record in ONE transaction — all or nothing — as audits rows marked `legacy=True`.
 
 Idempotent twice over: a file already imported (same SHA-256) changes nothing and reports its batch; a row whose
-STQ01 id an earlier batch imported is skipped. The audits services refuse legacy rows by design, so the rows are
-written here with the ORM (attributed history through `save_as`), never through those services.
+STQ01 id an earlier batch imported is an upsert: unchanged (same row checksum) it is skipped, changed it updates the
+rows it became in place — each changed field saved with its history (`save_as`, reason "STQ01 re-import") — and
+adds what is new (a decision, a conclusion, a penalty, a payment). A re-import may not remove a decision or a
+conclusion STQ01 once had (a row error). The audits services refuse legacy rows by design, so the rows are written
+here with the ORM (attributed history through `save_as`), never through those services.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class ImportReport:
     checksum: str
     rows: int = 0
     to_import: int = 0
+    to_update: int = 0
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     batch: ImportBatch | None = None
@@ -74,7 +78,7 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         return {"dry_run": self.dry_run, "filename": self.filename, "checksum": self.checksum, "rows": self.rows,
-                "to_import": self.to_import, "skipped": self.skipped, "ok": self.ok,
+                "to_import": self.to_import, "to_update": self.to_update, "skipped": self.skipped, "ok": self.ok,
                 "already_imported": self.already_imported, "batch": self.batch.pk if self.batch else None,
                 "errors": [e.__dict__ for e in self.errors]}
 
@@ -89,6 +93,8 @@ class Row:
     unit: Unit
     values: dict
     risk_areas: list
+    checksum: str = ""
+    existing: LegacyRecord | None = None
 
 
 # --- parsing --------------------------------------------------------------------------------------------------
@@ -230,15 +236,22 @@ def _check_row(line: int, raw: dict, refs: dict, err: _Errors) -> Row | None:
         v[column] = raw.get(column, "")
     if len(err.items) > before:
         return None
-    return Row(line, raw["stq01_id"], enterprise, unit, v, areas)
+    return Row(line, raw["stq01_id"], enterprise, unit, v, areas, row_checksum(raw))
+
+
+def row_checksum(raw: dict) -> str:
+    """The SHA-256 of a row's values (column order and empty columns do not matter)."""
+    text = "\x1f".join(f"{k}={raw[k]}" for k in sorted(raw) if raw[k])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def validate(rows: list[tuple[int, dict]]) -> tuple[list[Row], int, list[RowError]]:
-    """(rows to import, rows skipped as already imported, errors). Checks each row, then the rules across rows
-    and against the database: one approved proposal per enterprise and year, proposal numbers unique per unit."""
+    """(rows to import or update, rows skipped as already imported unchanged, errors). Checks each row, then the
+    rules across rows and against the database: one approved proposal per enterprise and year, proposal numbers
+    unique per unit (a record's own earlier rows left out)."""
     err = _Errors()
     ids = [raw.get("stq01_id", "") for _line, raw in rows]
-    done = set(LegacyRecord.objects.filter(stq01_id__in=ids).values_list("stq01_id", flat=True))
+    done = {r.stq01_id: r for r in LegacyRecord.objects.filter(stq01_id__in=ids).select_related("case")}
     refs = {
         "enterprises": {e.tax_code: e for e in Enterprise.objects.filter(
             tax_code__in={clean_digits(raw.get("tax_code", "")) for _line, raw in rows})},
@@ -255,10 +268,24 @@ def validate(rows: list[tuple[int, dict]]) -> tuple[list[Row], int, list[RowErro
                     _("The same STQ01 id is on line %(line)s.") % {"line": seen_ids[sid]})
             continue
         seen_ids[sid] = line
-        if sid in done:
+        existing = done.get(sid)
+        if existing is not None and existing.row_checksum == row_checksum(raw):
             skipped += 1
             continue
         row = _check_row(line, raw, refs, err)
+        if row is not None and existing is not None:
+            row.existing = existing
+            if existing.case_id and not row.values["decision_number"]:
+                err.add(line, "decision_number", "cannot_remove",
+                        _("STQ01 record %(id)s was imported with an audit decision: a re-import cannot remove it.")
+                        % {"id": sid})
+                continue
+            if (existing.case_id and not row.values["conclusion_number"]
+                    and existing.case.conclusions.filter(legacy=True).exists()):
+                err.add(line, "conclusion_number", "cannot_remove",
+                        _("STQ01 record %(id)s was imported with a conclusion: a re-import cannot remove it.")
+                        % {"id": sid})
+                continue
         if row is not None:
             clean.append(row)
     # one approved proposal per enterprise and year (the database rule): in the file and against the database
@@ -277,12 +304,14 @@ def validate(rows: list[tuple[int, dict]]) -> tuple[list[Row], int, list[RowErro
                     _("Line %(line)s has the same proposal number in this unit.") % {"line": numbers[nkey]})
         numbers.setdefault(nkey, row.line)
     if clean:
+        own = {r.existing.proposal_id for r in clean if r.existing is not None}
         taken = set(AuditProposal.objects.filter(
             state=AuditProposal.State.APPROVED, enterprise_id__in={r.enterprise.pk for r in clean},
-            year__in={r.values["proposal_year"] for r in clean}).values_list("enterprise_id", "year"))
+            year__in={r.values["proposal_year"] for r in clean}).exclude(pk__in=own)
+            .values_list("enterprise_id", "year"))
         used = set(AuditProposal.objects.filter(
             unit_id__in={r.unit.pk for r in clean}, number__in={r.values["proposal_number"] for r in clean}
-        ).values_list("unit_id", "number"))
+        ).exclude(pk__in=own).values_list("unit_id", "number"))
         for row in clean:
             if (row.enterprise.pk, row.values["proposal_year"]) in taken:
                 err.add(row.line, "proposal_year", "one_per_year",
@@ -300,63 +329,90 @@ def _at(day: date | None):
     return timezone.make_aware(datetime.combine(day, time(8, 0))) if day else None
 
 
-def _write_row(row: Row, actor, batch: ImportBatch) -> tuple[bool, bool]:
-    """Store one STQ01 record as audits rows marked legacy; returns (has a case, has a conclusion)."""
+def _upsert(obj, model, values: dict, actor, changed: list):
+    """Create `model(**values)`, or set the values that differ on `obj` and save it with its history."""
+    if obj is None:
+        obj = save_as(model(**values), actor, reason="STQ01 import")
+        changed.append(model.__name__)
+        return obj
+    diff = [k for k, v in values.items() if getattr(obj, k) != v]
+    if diff:
+        for k in diff:
+            setattr(obj, k, values[k])
+        save_as(obj, actor, reason="STQ01 re-import")
+        changed.append(model.__name__)
+    return obj
+
+
+def _write_row(row: Row, actor, batch: ImportBatch) -> tuple[bool, bool, bool]:
+    """Store one STQ01 record as audits rows marked legacy — or, for a record imported before, update those rows in
+    place; returns (has a case, has a conclusion, something changed)."""
     v = row.values
+    record = row.existing
+    changed: list[str] = []
     decision_on = v["decision_signed_on"]
-    proposal = AuditProposal(
+    proposal = _upsert(record.proposal if record else None, AuditProposal, dict(
         unit=row.unit, approval_unit=row.unit, number=v["proposal_number"], year=v["proposal_year"],
         enterprise=row.enterprise, mode=v["mode"], ground=v["ground"],
         period_from=v["period_from"], period_to=v["period_to"],
         reason=v["reason"] or _("Imported from STQ01 (record %(id)s).") % {"id": row.stq01_id},
         planned_start=v["start_on"] or decision_on or v["proposal_date"] or date(v["proposal_year"], 1, 1),
         filed_at=_at(v["proposal_date"]), approved_at=_at(v["proposal_date"] or decision_on), legacy=True,
-        state=AuditProposal.State.APPROVED, created_by=actor,
-    )
-    save_as(proposal, actor, reason="STQ01 import")
-    proposal.risk_areas.set(row.risk_areas)
-    case = None
+        state=AuditProposal.State.APPROVED, **({} if record else {"created_by": actor}),
+    ), actor, changed)
+    if set(proposal.risk_areas.all()) != set(row.risk_areas):
+        proposal.risk_areas.set(row.risk_areas)
+        changed.append("risk_areas")
+    case = record.case if record else None
     if v["decision_number"]:
         concluded_on = v["conclusion_signed_on"]
-        case = AuditCase(
+        case = _upsert(case, AuditCase, dict(
             unit=row.unit, approval_unit=row.unit, number=f"STQ01-{row.stq01_id}"[:64], proposal=proposal,
             enterprise=row.enterprise, mode=proposal.mode, ground=proposal.ground, legacy=True,
-            state=v["case_state"], created_by=actor, decision_signed_on=decision_on, started_on=v["start_on"],
+            state=v["case_state"], decision_signed_on=decision_on, started_on=v["start_on"],
             ended_on=v["end_on"], concluded_on=concluded_on,
             closed_on=(concluded_on or v["end_on"] or decision_on) if v["case_state"] == "closed" else None,
             planned_start_on=v["start_on"], duration_working_days=v["duration_working_days"],
-        )
-        save_as(case, actor, reason="STQ01 import")
-        case.risk_areas.set(row.risk_areas)
-        save_as(AuditDecision(
+            **({} if case else {"created_by": actor}),
+        ), actor, changed)
+        if set(case.risk_areas.all()) != set(row.risk_areas):
+            case.risk_areas.set(row.risk_areas)
+        _upsert(case.decisions.filter(kind=DecisionKind.ORIGINAL).first(), AuditDecision, dict(
             case=case, kind=DecisionKind.ORIGINAL, number=v["decision_number"], signed_on=decision_on,
             signer_name=v["signer_name"], signer_title=v["signer_title"], signer_unit=row.unit,
             team_leader=v["team_leader"], start_on=v["start_on"],
-            duration_working_days=v["duration_working_days"] or None, created_by=actor, legacy=True,
-        ), actor, reason="STQ01 import")
+            duration_working_days=v["duration_working_days"] or None, legacy=True,
+        ), actor, changed)
         if v["conclusion_number"]:
-            conclusion = save_as(AuditConclusion(
+            conclusion = _upsert(case.conclusions.filter(supplementary=False).first(), AuditConclusion, dict(
                 case=case, is_result_notice=proposal.mode == AuditMode.DESK, number=v["conclusion_number"],
                 signed_on=concluded_on, signer_name=v["conclusion_signer"] or v["signer_name"],
                 approved_at=_at(concluded_on), has_violations=v["has_violations"],
-                declarations_concerned=v["declarations_concerned"], created_by=actor, legacy=True,
-            ), actor, reason="STQ01 import")
-            save_as(ConclusionFinding(
+                declarations_concerned=v["declarations_concerned"], legacy=True,
+            ), actor, changed)
+            _upsert(conclusion.findings.first(), ConclusionFinding, dict(
                 conclusion=conclusion, risk_area=row.risk_areas[0],
                 finding=v["findings"] or _("Result imported from STQ01."), has_violation=v["has_violations"],
                 declarations_count=v["declarations_concerned"], late_interest=v["late_interest"], fine=v["fine"],
                 **{c: v[c] for c in TAX_COLUMNS},
-            ), actor, reason="STQ01 import")
+            ), actor, changed)
         if v["fine"] or v["penalty_number"]:
-            save_as(PenaltyDecision(case=case, number=v["penalty_number"], issued_on=v["penalty_issued_on"],
-                                    legal_article="", amount=v["fine"], created_by=actor), actor,
-                    reason="STQ01 import")
+            _upsert(case.penalties.first(), PenaltyDecision, dict(
+                case=case, number=v["penalty_number"], issued_on=v["penalty_issued_on"], legal_article="",
+                amount=v["fine"]), actor, changed)
         if v["collected"]:
-            save_as(Payment(case=case, paid_on=v["paid_on"], kind=PaymentKind.TAX, amount=v["collected"],
-                            reference=f"STQ01 {row.stq01_id}", recorded_by=actor), actor, reason="STQ01 import")
-    LegacyRecord.objects.create(batch=batch, stq01_id=row.stq01_id, tax_code=row.enterprise.tax_code,
-                                proposal=proposal, case=case)
-    return case is not None, bool(case and v["conclusion_number"])
+            _upsert(case.payments.filter(reference=f"STQ01 {row.stq01_id}").first(), Payment, dict(
+                case=case, paid_on=v["paid_on"], kind=PaymentKind.TAX, amount=v["collected"],
+                reference=f"STQ01 {row.stq01_id}"), actor, changed)
+    if record is None:
+        LegacyRecord.objects.create(batch=batch, stq01_id=row.stq01_id, tax_code=row.enterprise.tax_code,
+                                    proposal=proposal, case=case, row_checksum=row.checksum)
+    else:
+        record.case, record.tax_code, record.row_checksum = case, row.enterprise.tax_code, row.checksum
+        if changed:
+            record.updated_batch = batch
+        save_as(record, actor, reason="STQ01 re-import")
+    return case is not None, bool(case and v["conclusion_number"]), bool(changed)
 
 
 def legacy_import(*, actor, content: bytes, filename: str, dry_run: bool = True) -> ImportReport:
@@ -372,7 +428,8 @@ def legacy_import(*, actor, content: bytes, filename: str, dry_run: bool = True)
     rows = read_rows(content)
     report.rows = len(rows)
     clean, report.skipped, report.errors = validate(rows)
-    report.to_import = len(clean)
+    report.to_update = sum(r.existing is not None for r in clean)
+    report.to_import = len(clean) - report.to_update
     if dry_run or report.errors:
         return report
     try:
@@ -385,10 +442,15 @@ def legacy_import(*, actor, content: bytes, filename: str, dry_run: bool = True)
             batch = ImportBatch.objects.create(filename=filename[:255], checksum=checksum, rows=len(rows),
                                                skipped=report.skipped, imported_by=actor)
             for row in clean:
-                has_case, has_conclusion = _write_row(row, actor, batch)
-                batch.imported += 1
-                batch.cases += has_case
-                batch.conclusions += has_conclusion
+                has_case, has_conclusion, changed = _write_row(row, actor, batch)
+                if row.existing is None:
+                    batch.imported += 1
+                    batch.cases += has_case
+                    batch.conclusions += has_conclusion
+                elif changed:
+                    batch.updated += 1
+                else:
+                    batch.skipped += 1
             batch.save()
     except IntegrityError:
         raise Conflict("import_conflict", _("Another import or a new proposal changed the same records meanwhile. "

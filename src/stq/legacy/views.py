@@ -33,7 +33,8 @@ def index(request):
             apply_app_error(form, error)
         else:
             if not dry_run and report.ok and not report.already_imported:
-                messages.success(request, _("Imported %(n)s STQ01 records.") % {"n": report.batch.imported})
+                messages.success(request, _("Imported %(n)s STQ01 records, updated %(u)s.")
+                                 % {"n": report.batch.imported, "u": report.batch.updated})
                 return redirect(report.batch)
     return render(request, "legacy/index.html", {"form": form, "report": report, "columns": COLUMNS,
                                                  "batches": selectors.batches()[:50]})

@@ -38,6 +38,9 @@ class Command(BaseCommand):
             raise CommandError(f"{len(report.errors)} errors; nothing written")
         elif commit:
             batch = report.batch
-            self.stdout.write(f"imported {batch.imported} records, skipped {report.skipped} (batch {batch.pk})")
+            self.stdout.write(f"imported {batch.imported} records, updated {batch.updated}, "
+                              f"skipped {batch.skipped} unchanged "
+                              f"(batch {batch.pk})")
         else:
-            self.stdout.write(f"dry run: {report.to_import} rows to import, {report.skipped} already imported")
+            self.stdout.write(f"dry run: {report.to_import} rows to import, {report.to_update} to update, "
+                              f"{report.skipped} already imported unchanged")
