@@ -34,7 +34,8 @@ class LegacyImportInSerializer(serializers.Serializer):
 
 ReportSerializer = inline_serializer("LegacyImportReport", {
     "dry_run": serializers.BooleanField(), "filename": serializers.CharField(), "checksum": serializers.CharField(),
-    "rows": serializers.IntegerField(), "to_import": serializers.IntegerField(), "to_update": serializers.IntegerField(),
+    "rows": serializers.IntegerField(), "to_import": serializers.IntegerField(),
+    "to_update": serializers.IntegerField(),
     "skipped": serializers.IntegerField(),
     "ok": serializers.BooleanField(), "already_imported": serializers.BooleanField(),
     "batch": serializers.IntegerField(allow_null=True),
