@@ -12,11 +12,7 @@ import os
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.management import call_command
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -26,35 +22,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from stq.org.models import User
-
 # What the API promises: no server error, and every answer as documented. (Business rules legitimately refuse some
 # schema-valid input, so "positive data acceptance" is not among them.)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance, ignored_auth]
 FUZZ_USER = os.environ.get("STQ_FUZZ_USER", "qlrr.chq")
 MAX_EXAMPLES = int(os.environ.get("STQ_FUZZ_MAX_EXAMPLES", "4"))
-
-
-@pytest.fixture(scope="module")
-def demo_token(django_db_setup, django_db_blocker):
-    # Requests go straight to the WSGI handler, which would close the connection (and so the transaction) after
-    # each one: keep it open, as Django's test client does.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield from _seeded(django_db_blocker)
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-
-
-def _seeded(django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", "--enterprises", "30", stdout=open(os.devnull, "w"))  # noqa: SIM115
-        token, _created = Token.objects.get_or_create(user=User.objects.get(username=FUZZ_USER))
-        yield token.key
-        transaction.set_rollback(True)
 
 
 # Loaded at collection through the WSGI application itself (no database needed to build the schema).

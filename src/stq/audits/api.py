@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.collection.models import RiskArea
-from stq.core.api import ErrorSerializer
+from stq.core.api import ErrorSerializer, refused_input
 from stq.core.api_schema import page_of
 from stq.core.errors import AppError
 from stq.enterprises.api import EnterpriseByTaxCodeField
@@ -372,9 +372,9 @@ class ProposalActionView(APIView):
         obj = _proposal(request, pk)
         data = ProposalActionInSerializer(data=request.data)
         if not data.is_valid():
-            if "action" in data.errors:
-                raise AppError("unknown_action", _("Unknown action."), field="action")
-            data.is_valid(raise_exception=True)
+            unknown = "action" in data.errors
+            raise refused_input(data.errors, code="unknown_action" if unknown else "invalid",
+                                message=_("Unknown action.") if unknown else None)
         values = data.validated_data
         if values["action"] == "open_case":
             if not values.get("decision"):
@@ -422,7 +422,9 @@ class CaseActionView(APIView):
         case = _case(request, pk)
         data = CaseActionInSerializer(data=request.data)
         if not data.is_valid():
-            raise AppError("unknown_action", _("Unknown action."), field="action")
+            unknown = "action" in data.errors
+            raise refused_input(data.errors, code="unknown_action" if unknown else "invalid",
+                                message=_("Unknown action.") if unknown else None)
         v = data.validated_data
         case = services.case_act(actor=request.user, case=case, action=v["action"], note=v.get("note", ""),
                                  data=v.get("data") or {}, expected_version=v.get("version"))

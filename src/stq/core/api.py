@@ -44,6 +44,11 @@ def query_date(params, name: str):
         raise AppError(getattr(detail, "code", None) or "invalid_date", str(detail), field=name) from None
 
 
+def refused_input(errors: dict, *, code: str = "invalid", message=None) -> AppError:
+    """A serializer's errors as the one AppError naming every field (`code` e.g. "unknown_action")."""
+    return AppError(code, message or _("Invalid input."), fields=_flat_fields(errors))
+
+
 def exception_handler(exc, context):
     """Every API error as one body: {code, detail (the message, in the request's language), fields (the field or
     parameter each message belongs to)}. AppError → its status; everything else as DRF answers it, reshaped. A 400

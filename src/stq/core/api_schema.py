@@ -8,8 +8,12 @@ limit). Page numbers start at 1. Responses a view documents itself are left as t
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
+
+from .contract import QUERY_TEXT_MAX
+from .dates import DATE_PATTERN
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERROR_SCHEMA = {
@@ -45,6 +49,10 @@ def postprocess(result, generator, request, public):
                     param.setdefault("schema", {}).setdefault("minimum", 1)
                 if param.get("in") == "query" and param.get("name") in ("limit", "offset"):
                     param.setdefault("schema", {}).setdefault("minimum", 0)
+                schema = param.get("schema", {})
+                if (param.get("in") == "query" and schema.get("type") == "string" and "enum" not in schema
+                        and "format" not in schema):
+                    schema.setdefault("maxLength", QUERY_TEXT_MAX)  # stq.core.contract refuses longer ones
             wanted = []
             if operation.get("security") != [] and operation.get("security") != [{}]:
                 wanted += ["401", "403"]
@@ -57,7 +65,20 @@ def postprocess(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for status in wanted:
                 responses.setdefault(status, _error(status))
+    _bound_dates(result)
     return result
+
+
+def _bound_dates(node) -> None:
+    """Every `format: date` string gets the site's date range as a pattern (stq.core.dates)."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "date":
+            node.setdefault("pattern", DATE_PATTERN)
+        for value in node.values():
+            _bound_dates(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound_dates(value)
 
 
 def page_of(serializer_class, name: str | None = None):
@@ -71,3 +92,19 @@ def page_of(serializer_class, name: str | None = None):
         "previous": serializers.URLField(allow_null=True),
         "results": serializer_class(many=True),
     })
+
+
+class SlugRelatedFieldLimits(OpenApiSerializerFieldExtension):
+    """A related object named by a slug (a unit's code, a risk area's code): its type and length are the slug field's,
+    so the schema states the same maxLength the model does."""
+
+    target_class = "rest_framework.relations.SlugRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        queryset = getattr(self.target, "queryset", None)
+        if queryset is not None:
+            max_length = getattr(queryset.model._meta.get_field(self.target.slug_field), "max_length", None)
+            if max_length and schema.get("type") == "string":
+                schema.setdefault("maxLength", max_length)
+        return schema

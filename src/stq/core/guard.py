@@ -4,8 +4,8 @@ PostgreSQL cannot store a NUL character and UTF-8 cannot encode a lone surrogate
 reach the database and fail there with a server error. `InputGuardMiddleware` refuses such text wherever it comes
 in — a path segment (named by its URL parameter), a query parameter, a form field, an uploaded file's name or a
 string anywhere in a JSON body (named by its path, e.g. `risk_areas.0`) — and answers a request body over
-`DATA_UPLOAD_MAX_MEMORY_SIZE` with 413, before any view runs (DRF reads JSON without Django's size check). Every
-refusal names the parameter:
+`DATA_UPLOAD_MAX_MEMORY_SIZE` with 413, before any view runs (DRF reads JSON without Django's size check). API query
+parameters must also be what the OpenAPI schema declares (`stq.core.contract`). Every refusal names the parameter:
 the API answers the one error body ({code, detail, fields}, see `stq.core.api`); pages answer in the site's layout.
 """
 
@@ -131,6 +131,12 @@ class InputGuardMiddleware:
             if is_bad_text(value):
                 return refusal(request, status=400, code="invalid_characters", field="path",
                                message=bad_character_message())
+        if request.path_info.startswith(API_PREFIX) and request.GET:
+            from .contract import check_query
+
+            broken = check_query(request)
+            if broken is not None:
+                return refusal(request, status=400, code="invalid_parameter", field=broken[0], message=broken[1])
         return None
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.core import uploads
-from stq.core.api import ErrorSerializer, date_param, query_date
+from stq.core.api import ErrorSerializer, date_param, query_date, refused_input
 from stq.core.errors import AppError, NotFound
 from stq.org.models import Unit
 
@@ -24,15 +24,22 @@ from .taxcode import clean_digits
 PAGE_SIZE = 50
 
 
+@extend_schema_field({"type": "string", "maxLength": 20})
 class EnterpriseByTaxCodeField(serializers.CharField):
-    """An enterprise of the directory, given by its tax code (10 or 13 digits) in API input."""
+    """An enterprise of the directory, given by its tax code (10 or 13 digits, with or without "-") in API input."""
+
+    MAX = 20
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", "tax code, 10 or 13 digits")
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        enterprise = Enterprise.objects.filter(tax_code=clean_digits(super().to_internal_value(data))).first()
+        text = super().to_internal_value(data)
+        if len(text) > self.MAX:
+            raise serializers.ValidationError(_("Ensure this field has no more than %(max)s characters.")
+                                              % {"max": self.MAX}, code="max_length")
+        enterprise = Enterprise.objects.filter(tax_code=clean_digits(text)).first()
         if enterprise is None:
             raise serializers.ValidationError(_("No enterprise with this tax code in the directory."))
         return enterprise
@@ -201,12 +208,16 @@ class FocusListView(APIView):
         return Response(FocusEntrySerializer(entry).data, status=201)
 
 
+class EnterpriseImportInSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    dry_run = serializers.BooleanField(default=True)
+
+
 class ImportView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("EnterpriseImportIn", {
-            "file": serializers.FileField(), "dry_run": serializers.BooleanField(default=True)})},
+        request={"multipart/form-data": EnterpriseImportInSerializer},
         responses={200: inline_serializer("EnterpriseImportReport", {
             "dry_run": serializers.BooleanField(), "rows": serializers.IntegerField(),
             "created": serializers.IntegerField(), "updated": serializers.IntegerField(),
@@ -217,11 +228,13 @@ class ImportView(APIView):
                     "nothing; the real run imports every row or none.",
     )
     def post(self, request):
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise AppError("file_required", _("Upload a .csv or .xlsx file."), field="file")
+        data = EnterpriseImportInSerializer(data=request.data)
+        if not data.is_valid():
+            missing = "file" in data.errors and request.FILES.get("file") is None
+            raise refused_input(data.errors, code="file_required" if missing else "invalid",
+                                message=_("Upload a .csv or .xlsx file.") if missing else None)
+        upload, dry_run = data.validated_data["file"], data.validated_data["dry_run"]
         uploads.require(upload, uploads.TABLES)
-        dry_run = str(request.data.get("dry_run", "true")).lower() not in ("false", "0", "no")
         report = importer.enterprise_import(actor=request.user, content=upload.read(), filename=upload.name,
                                             dry_run=dry_run)
         return Response(report.as_dict(), status=200 if report.ok else 400 if not dry_run else 200)

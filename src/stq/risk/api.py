@@ -203,7 +203,7 @@ class CriterionSerializer(serializers.ModelSerializer):
     risk_area = serializers.SlugRelatedField(slug_field="code", queryset=RiskArea.objects.all())
     owner_unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     kind = serializers.ChoiceField(choices=sorted(KINDS))
-    params = serializers.JSONField(required=False, default=dict)
+    params = serializers.DictField(required=False, default=dict)
     hit_rate = serializers.FloatField(read_only=True, allow_null=True, default=None)
     audited = serializers.IntegerField(read_only=True, default=0)
     confirmed = serializers.IntegerField(read_only=True, default=0)
