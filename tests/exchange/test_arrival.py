@@ -147,3 +147,13 @@ def test_a_new_target_list_is_published_with_the_exports_records(history, rabbit
 def test_outbound_messages_use_the_export_records():
     assert outbound.messages_for({}) == []
     assert dt.date.today()  # (module imported without a broker: nothing connects)
+
+
+def test_batches_of_the_same_day_add_to_the_open_alert_instead_of_raising_it_again(history):
+    store_batch([Delivery(body=b) for b in bodies(new_rows())])
+    store_batch([Delivery(body=b) for b in bodies(new_rows())])  # the same anomalies, new declarations
+    price = Alert.objects.filter(kind=AlertKind.PRICE_OUTLIER, tax_code=h.PEERS[1])
+    assert price.count() == 1 and len(price.get().declaration_numbers) == 2
+    price.update(state="acknowledged")  # handled: a later anomaly is a new alert
+    store_batch([Delivery(body=b) for b in bodies(new_rows())])
+    assert price.count() == 2

@@ -4,6 +4,7 @@ the commit, redeliveries changing nothing, malformed messages dead-lettered with
 import json
 
 import pytest
+from django.db import OperationalError
 
 from stq.declarations.layouts import COLUMNS
 from stq.declarations.models import Declaration, DeclarationLine, DeclarationRevision, ImportJob
@@ -92,11 +93,11 @@ def test_messages_are_acknowledged_only_after_the_batch_is_committed(rabbit, mon
     publish([messages.from_rows(decl(i)) for i in range(1, 11)], rabbit.prefix)
 
     def crash(*args, **kwargs):
-        raise RuntimeError("the database went away")
+        raise OperationalError("the database went away")
 
     monkeypatch.setattr(consumer, "run_import", crash)
     c = Consumer(name="crashing", prefix=rabbit.prefix, url=URL, batch_size=50, max_wait=0.1)
-    with broker.connect(URL) as conn, pytest.raises(RuntimeError):
+    with broker.connect(URL) as conn, pytest.raises(OperationalError):
         c.run_once(conn, idle_exit=0.5)
     # the connection is gone, nothing was acknowledged: all ten are back in the queue, nothing stored
     assert broker.queue_depth(rabbit.channel, rabbit.names.declarations) == 10
@@ -130,3 +131,23 @@ def test_the_simulator_publishes_a_day_with_amendments_and_the_generators_enterp
     assert Declaration.objects.count() == 200
     assert Declaration.objects.filter(revision=1).count() == len(numbers) - 200
     assert DeadLetter.objects.count() == 2
+
+
+def test_a_message_that_breaks_the_import_is_isolated_and_dead_lettered(rabbit, monkeypatch):
+    real = consumer.run_import
+
+    def fragile(job):
+        with job.file.open("rb") as fh:
+            if b"10000000003" in fh.read():  # something the import's checks do not catch
+                raise ValueError("unexpected")
+        return real(job)
+
+    monkeypatch.setattr(consumer, "run_import", fragile)
+    bodies = [messages.from_rows(decl(i)) for i in range(1, 9)]
+    publish(bodies, rabbit.prefix)
+    consume(rabbit.prefix)
+    assert sorted(Declaration.objects.values_list("base_number", flat=True)) == \
+        [f"1000000000{i}" for i in (1, 2, 4, 5, 6, 7, 8)]
+    dead = drain(rabbit.channel, rabbit.names.dead_queue)
+    assert [(p.headers["x-stq-reason"], b) for p, b in dead] == [("error:ValueError", bodies[2])]
+    assert broker.queue_depth(rabbit.channel, rabbit.names.declarations) == 0

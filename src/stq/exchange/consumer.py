@@ -3,6 +3,8 @@
 One loop (``Consumer.run``): take up to ``batch_size`` messages (or what arrived within ``max_wait`` seconds of the
 first), then ``store_batch``:
 
+While the queue has a backlog (a catch-up), the batch is filled up to ``batch_size`` instead: fewer, larger batches.
+
 1. each message is read by the message layout (``messages.to_rows``: the file import's own row rules); a
    malformed one is set aside for the dead-letter queue with its reason and never blocks the others;
 2. a ``Batch`` row is written, then the good messages become one STQ-layout CSV imported by the declarations
@@ -17,7 +19,10 @@ first), then ``store_batch``:
 At-least-once delivery, exactly-once in effect: a message redelivered after a crash either finds its content
 stored (same number and revision, same lines: the import changes nothing; a byte-identical batch is skipped by
 its checksum) or is stored now. A consumer killed after the import's commit but before step 3 leaves its batch
-unscored: ``recover`` (at every start) scores it from its import jobs.
+unscored: ``recover`` (at every start, and when the queue is idle) scores it from its import jobs; a failure of
+step 3 itself is logged and left to ``recover`` (the batch is stored: it is acknowledged). A batch that fails for
+another reason than the database connection is split in halves until the message that breaks it is alone; that
+one is dead-lettered (``error:<exception>``), the others are stored.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils import timezone
 
 from stq.declarations.importer import run_import
@@ -44,6 +49,7 @@ from .models import Batch, ConsumerState, DeadLetter
 
 log = logging.getLogger("stq.exchange.consumer")
 MAX_ATTEMPTS = 5
+BACKLOG_WAIT = 3.0  # seconds a batch may wait to fill up while the queue has a backlog
 
 
 @dataclass
@@ -133,7 +139,10 @@ def store_batch(deliveries: list[Delivery], *, consumer: str = "default", arriva
     batch.stored_at = timezone.now()
     batch.save(update_fields=["declarations", "lines", "unchanged", "dead_lettered", "jobs", "stored_at"])
     if arrival:
-        finish(batch, deliveries, on_changes=on_changes)
+        try:
+            finish(batch, deliveries, on_changes=on_changes)
+        except Exception:  # stored and committed: acknowledged; ``recover`` scores it later
+            log.exception("risk on arrival failed", extra={"consumer": consumer, "batch": batch.pk})
     return outcome
 
 
@@ -150,6 +159,8 @@ def finish(batch: Batch, deliveries: list[Delivery] | None = None, *, on_changes
         now_ms = now.timestamp() * 1000
         batch.latency_ms = [int(now_ms - d.published_ms) for d in deliveries if d.published_ms]
     batch.risk = {k: (len(v) if isinstance(v, list) else v) for k, v in result.items()}
+    batch.risk["import_seconds"] = round((batch.stored_at - batch.received_at).total_seconds(), 3) \
+        if batch.stored_at else None
     batch.save(update_fields=["scored_at", "latency_ms", "risk"])
     return result
 
@@ -175,7 +186,7 @@ class Consumer:
     """The consumer loop over the broker (pika, blocking connection), with reconnection."""
 
     def __init__(self, *, name: str | None = None, prefix: str | None = None, url: str | None = None,
-                 batch_size: int = 2000, max_wait: float = 0.25, publish_results: bool = True):
+                 batch_size: int = 5000, max_wait: float = 0.25, publish_results: bool = True):
         self.name = name or "consumer"
         self.names = broker.names(prefix)
         self.url = url
@@ -183,6 +194,7 @@ class Consumer:
         self.max_wait = max_wait
         self.publish_results = publish_results
         self.stop = False
+        self.backlog = 0  # messages waiting in the queue after the last batch
         self.state, _ = ConsumerState.objects.update_or_create(
             name=self.name, defaults={"queue": self.names.declarations, "started_at": timezone.now(),
                                       "seen_at": timezone.now()})
@@ -195,7 +207,7 @@ class Consumer:
         log.error("consumer error", extra={"consumer": self.name, "error": message[:4000]})
 
     def _report(self, outcome: Outcome, seconds: float, waiting: int | None) -> None:
-        batch = outcome.batch
+        batch = outcome.batch or Batch(messages=len(outcome.dead), dead_lettered=len(outcome.dead))
         s = self.state
         s.seen_at = timezone.now()
         s.batches += 1
@@ -241,6 +253,10 @@ class Consumer:
         channel.confirm_delivery()
         broker.declare(channel, self.names)
         channel.basic_qos(prefetch_count=self.batch_size)
+        self.backlog = broker.queue_depth(channel, self.names.declarations)
+        from stq.risk.arrival import warm_up
+
+        warm_up()  # the model loaded and compiled before the first batch, not during it
         recover(self.name, on_changes=self._changes(channel))
         idle_since = time.monotonic()
         buffer: list = []
@@ -250,7 +266,7 @@ class Consumer:
             if method is not None:
                 buffer.append((method, props, body))
                 first_at = first_at or now
-            if buffer and (len(buffer) >= self.batch_size or now - first_at >= self.max_wait):
+            if buffer and (len(buffer) >= self.batch_size or self._due(now - first_at)):
                 self._process(channel, buffer)
                 buffer, first_at = [], None
                 idle_since = time.monotonic()
@@ -260,6 +276,7 @@ class Consumer:
                 if now - idle_since > 10:
                     close_old_connections()
                     ConsumerState.objects.filter(pk=self.state.pk).update(seen_at=timezone.now(), waiting=0)
+                    recover(self.name, on_changes=self._changes(channel))
                     idle_since = now
             if self.stop:
                 break
@@ -267,18 +284,43 @@ class Consumer:
             self._process(channel, buffer)
         channel.cancel()
 
+    def _due(self, waited: float) -> bool:
+        """A partial batch is stored after ``max_wait`` seconds; while a backlog waits in the queue (a catch-up),
+        the batch is filled up to ``batch_size`` (for at most ``BACKLOG_WAIT`` seconds): fewer, larger batches."""
+        if self.backlog:
+            return waited >= BACKLOG_WAIT
+        return waited >= self.max_wait
+
+    def _store(self, channel, deliveries: list[Delivery]) -> list[Outcome]:
+        """``store_batch``; a batch whose storing fails for another reason than the database (a message that
+        breaks the import in a way its checks do not catch) is split in halves until the message is alone, and
+        that one is dead-lettered: it never blocks the others. A database failure is raised (nothing acked)."""
+        try:
+            return [store_batch(deliveries, consumer=self.name, on_changes=self._changes(channel))]
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            log.exception("batch failed", extra={"consumer": self.name, "messages": len(deliveries)})
+            if len(deliveries) == 1:
+                return [Outcome(dead=[(deliveries[0], f"error:{type(exc).__name__}"[:200])])]
+            half = len(deliveries) // 2
+            return self._store(channel, deliveries[:half]) + self._store(channel, deliveries[half:])
+
     def _process(self, channel, buffer) -> None:
         started = time.monotonic()
         deliveries = [Delivery(body=body, tag=m.delivery_tag, message_id=p.message_id or "",
                                published_ms=_published_ms(p)) for m, p, body in buffer]
-        outcome = store_batch(deliveries, consumer=self.name, on_changes=self._changes(channel))
-        self._dead_letter(channel, outcome)
+        outcomes = self._store(channel, deliveries)
+        for outcome in outcomes:
+            self._dead_letter(channel, outcome)
         channel.basic_ack(delivery_tag=buffer[-1][0].delivery_tag, multiple=True)
         try:
             waiting = broker.queue_depth(channel, self.names.declarations)
         except Exception:
             waiting = None
-        self._report(outcome, time.monotonic() - started, waiting)
+        self.backlog = waiting or 0
+        for outcome in outcomes:
+            self._report(outcome, time.monotonic() - started, waiting)
 
     def run(self, *, idle_exit: float | None = None, retry_seconds: float = 2.0) -> None:
         """Consume until stopped (or idle for `idle_exit` seconds); reconnect after a broker failure."""

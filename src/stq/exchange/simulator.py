@@ -90,10 +90,12 @@ def day_messages(n: int, *, day: dt.date | None = None, tax_codes: list[str] | N
 
 
 def publish(items, *, rate: float = 0.0, prefix: str | None = None, url: str | None = None,
-            on_sent=None) -> int:
-    """Publish (message id, body) pairs to the declarations exchange at `rate` messages/s (0: as fast as the
-    broker confirms). Persistent messages, publisher confirms; ``x-stq-published-ms`` carries the time of
-    publication for the latency figures."""
+            on_sent=None, confirm: bool | None = None) -> int:
+    """Publish (message id, body) pairs to the declarations exchange at `rate` messages/s (0: as fast as
+    possible). Persistent messages; ``x-stq-published-ms`` carries the time of publication for the latency
+    figures. ``confirm`` (default: when a rate is set) waits for the broker's confirmation of each message; a bulk
+    publication without it ends with a synchronous call on the channel, which the broker answers only after it
+    has routed every message published before (AMQP orders a channel's operations)."""
     import pika
 
     n = broker.names(prefix)
@@ -101,7 +103,8 @@ def publish(items, *, rate: float = 0.0, prefix: str | None = None, url: str | N
     started = time.monotonic()
     with broker.connect(url) as conn:
         channel = conn.channel()
-        channel.confirm_delivery()
+        if confirm if confirm is not None else rate > 0:
+            channel.confirm_delivery()
         broker.declare(channel, n)
         for message_id, body in items:
             if rate > 0:
@@ -115,4 +118,5 @@ def publish(items, *, rate: float = 0.0, prefix: str | None = None, url: str | N
             sent += 1
             if on_sent is not None:
                 on_sent(message_id, now)
+        broker.queue_depth(channel, n.declarations)
     return sent

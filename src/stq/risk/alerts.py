@@ -8,7 +8,9 @@ peers (history = declarations registered before the import's first day):
     before (at least 3 active months);
   * ``new_origin`` — an established enterprise (≥ 20 earlier goods lines) declares an HS-6 code from an origin it
     never used for that code before.
-One alert per (kind, enterprise), listing the declarations behind it. The scan is idempotent per import.
+One alert per (kind, enterprise), listing the declarations behind it; while that alert is new (unhandled), later
+imports of the same day add their declarations to it instead of raising it again (the broker connection imports
+in small batches). The scan is idempotent per import.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
 
 from stq.declarations.models import ActivityMonth, Declaration, DeclarationLine
 from stq.enterprises.models import Enterprise
 
 from .criteria import KINDS
-from .models import Alert, AlertKind, AlertScan
+from .models import Alert, AlertKind, AlertScan, AlertState
 from .runner import refresh_statistics
 
 PRICE_RATIO = 0.3
@@ -104,6 +107,30 @@ def _new_origins(job_id: int, first_day: dt.date) -> dict[str, dict]:
     return out
 
 
+def _join_open_alerts(found: list[tuple], numbers: dict[int, str]) -> list[tuple]:
+    """Imports arrive in small batches (the broker connection): a (kind, enterprise) that already has a new,
+    unhandled alert raised today gets the batch's declarations added to that alert instead of a second alert.
+    Returns the findings that still need an alert of their own."""
+    if not found:
+        return found
+    today = timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    open_alerts = {(a.kind, a.tax_code): a for a in Alert.objects.select_for_update().filter(
+        state=AlertState.NEW, raised_at__gte=start, tax_code__in={f[1] for f in found})}
+    fresh = []
+    for kind, code, details, ids in found:
+        alert = open_alerts.get((kind, code))
+        if alert is None:
+            fresh.append((kind, code, details, ids))
+            continue
+        more = [numbers[i] for i in ids[:MAX_NUMBERS] if i in numbers]
+        merged = sorted(set(alert.declaration_numbers) | set(more))[:MAX_NUMBERS]
+        if merged != alert.declaration_numbers:
+            alert.declaration_numbers = merged
+            alert.save(update_fields=["declaration_numbers"])
+    return fresh
+
+
 def scan_import(job_id: int) -> AlertScan | None:
     """Raise the alerts of one import (once)."""
     if AlertScan.objects.filter(import_job_id=job_id).exists():
@@ -136,6 +163,7 @@ def scan_import(job_id: int) -> AlertScan | None:
         scan, created = AlertScan.objects.get_or_create(import_job_id=job_id)
         if not created:
             return None
+        found = _join_open_alerts(found, numbers)
         Alert.objects.bulk_create([
             Alert(kind=kind, tax_code=code, enterprise_id=enterprises.get(code), scan=scan, details=details,
                   declaration_numbers=sorted({numbers[i] for i in ids[:MAX_NUMBERS] if i in numbers}))

@@ -141,9 +141,26 @@ def notify_managing_units(alerts: list[Alert]) -> int:
     return sent
 
 
+def warm_up() -> int | None:
+    """Load (and compile) the active model before the first batch; its version number, or None."""
+    version = ModelVersion.objects.filter(is_active=True).first()
+    if version is not None:
+        _model(version)
+        return version.number
+    return None
+
+
 def assess_arrival(job_ids: list[int]) -> dict:
     """The steps of the module docstring for the declarations of `job_ids` (committed imports)."""
-    started = time.monotonic()
+    started = t = time.monotonic()
+    stages: dict[str, float] = {}
+
+    def lap(name):
+        nonlocal t
+        now = time.monotonic()
+        stages[name] = round(now - t, 3)
+        t = now
+
     job_ids = sorted(set(job_ids))
     tax_codes = sorted(set(Declaration.objects.filter(import_job_id__in=job_ids)
                            .values_list("importer_exporter_tax_code", flat=True)))
@@ -151,8 +168,11 @@ def assess_arrival(job_ids: list[int]) -> dict:
         scan_import(job)  # idempotent; the import hook's task may have run it already
     alerts = list(Alert.objects.filter(scan__import_job_id__in=job_ids))
     notified = notify_managing_units(alerts) if alerts else 0
+    lap("alerts")
     scored, model_number = score_jobs(job_ids)
+    lap("model")
     hits = criteria_on_jobs(job_ids)
+    lap("criteria")
     before = _classes(tax_codes)
     if tax_codes:
         from .scoring import assess
@@ -160,6 +180,7 @@ def assess_arrival(job_ids: list[int]) -> dict:
         assess(tax_codes=tax_codes)
     after = _classes(tax_codes)
     changed = [code for code, value in after.items() if before.get(code) != value]
+    lap("enterprises")
     return {"scored": scored, "model_version": model_number, "criteria_hits": hits, "enterprises": len(tax_codes),
             "changed_enterprises": changed, "alerts": [a.pk for a in alerts], "notified": notified,
-            "seconds": round(time.monotonic() - started, 3)}
+            "seconds": round(time.monotonic() - started, 3), "stages": stages}

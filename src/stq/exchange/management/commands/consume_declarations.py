@@ -16,8 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--name", default="", help="consumer name (default: host:pid)")
         parser.add_argument("--prefix", default=None, help="exchange/queue name prefix (default STQ_BROKER_PREFIX)")
-        parser.add_argument("--batch-size", type=int, default=2000)
-        parser.add_argument("--max-wait", type=float, default=0.25, help="seconds to fill a batch")
+        parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument("--max-wait", type=float, default=0.25,
+                            help="seconds to fill a batch (when no backlog waits)")
         parser.add_argument("--idle-exit", type=float, default=None,
                             help="stop after this many seconds without messages (benchmarks, tests)")
         parser.add_argument("--no-results", action="store_true", help="do not publish the outbound results")
