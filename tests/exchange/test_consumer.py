@@ -151,3 +151,18 @@ def test_a_message_that_breaks_the_import_is_isolated_and_dead_lettered(rabbit, 
     dead = drain(rabbit.channel, rabbit.names.dead_queue)
     assert [(p.headers["x-stq-reason"], b) for p, b in dead] == [("error:ValueError", bodies[2])]
     assert broker.queue_depth(rabbit.channel, rabbit.names.declarations) == 0
+
+
+def test_a_message_with_a_bad_value_is_dead_lettered_with_the_imports_reason_and_the_rest_stored(rabbit):
+    bad_date = json.loads(messages.from_rows(decl(3)))
+    bad_date["registered_on"] = "2025-02-30"
+    bad_tax = json.loads(messages.from_rows(decl(5)))
+    bad_tax["lines"][1]["hs_code"] = "8542"
+    bodies = [messages.from_rows(decl(i)) for i in (1, 2, 4, 6)]
+    bodies[2:2] = [json.dumps(bad_date).encode(), json.dumps(bad_tax).encode()]
+    outcome = store_batch([Delivery(body=b, message_id=str(i)) for i, b in enumerate(bodies)])
+    assert sorted(Declaration.objects.values_list("base_number", flat=True)) == \
+        [f"1000000000{i}" for i in (1, 2, 4, 6)]
+    assert sorted((d.body, reason) for d, reason in outcome.dead) == sorted(
+        [(bodies[2], "registered_on:bad_date"), (bodies[3], "hs_code:bad_hs_code")])
+    assert outcome.batch.declarations == 4 and outcome.batch.dead_lettered == 2

@@ -5,13 +5,13 @@ first), then ``store_batch``:
 
 While the queue has a backlog (a catch-up), the batch is filled up to ``batch_size`` instead: fewer, larger batches.
 
-1. each message is read by the message layout (``messages.to_rows``: the file import's own row rules); a
-   malformed one is set aside for the dead-letter queue with its reason and never blocks the others;
+1. each message is read by the message layout (``messages.to_rows``); one that is not a declaration (not JSON,
+   another schema, a field or the lines missing) is set aside for the dead-letter queue with its reason;
 2. a ``Batch`` row is written, then the good messages become one STQ-layout CSV imported by the declarations
-   importer (``import_job_create`` + ``run_import``: the same staging, checks, merge, archive of replaced
-   revisions and activity profile as an uploaded file). A declaration refused by the import (e.g. a
-   ``revision_conflict``: the same revision already stored with other lines) is set aside too and the rest is
-   imported again;
+   importer (``import_job_create`` + ``run_import``: the same staging, value checks (in SQL), merge, archive of
+   replaced revisions and activity profile as an uploaded file). A declaration whose rows the import refuses (a bad
+   value: ``registered_on:bad_date``…; a ``revision_conflict``: the same revision already stored with other lines)
+   is set aside too — the errors' row numbers lead back to its message — and the rest is imported again;
 3. risk on arrival (``stq.risk.arrival``) for the import jobs, then the outbound results of what changed;
 4. the set-aside messages are published to the dead-letter exchange (publisher confirms), and only then is every
    message of the batch acknowledged (one ``basic_ack`` up to the last delivery tag).
@@ -40,7 +40,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils import timezone
 
 from stq.declarations.importer import run_import
-from stq.declarations.layouts import COLUMNS, RowValidator
+from stq.declarations.layouts import COLUMNS
 from stq.declarations.models import ImportJob, ImportStatus
 from stq.declarations.services import import_job_create
 
@@ -75,15 +75,15 @@ def _csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
-def _refused_numbers(job: ImportJob) -> dict[str, str]:
-    """{declaration number (12 chars): reason} from the errors CSV of a failed import."""
-    out: dict[str, str] = {}
+def _refused_rows(job: ImportJob) -> dict[int, str]:
+    """{CSV row number: reason ``field:code``} from the errors CSV of a failed import."""
+    out: dict[int, str] = {}
     if not job.errors_file:
         return out
     with job.errors_file.open("rb") as fh:
         for row in csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8")):
-            if row.get("number"):
-                out.setdefault(row["number"], f"{row.get('field') or 'row'}:{row.get('code')}")
+            if (row.get("row") or "").isdigit():
+                out.setdefault(int(row["row"]), f"{row.get('field') or 'row'}:{row.get('code')}")
     return out
 
 
@@ -91,12 +91,11 @@ def store_batch(deliveries: list[Delivery], *, consumer: str = "default", arriva
                 on_changes=None) -> Outcome:
     """Steps 1–3 of the module docstring (the caller publishes the dead letters, then acknowledges)."""
     outcome = Outcome()
-    validator = RowValidator()
     good: dict[str, tuple[Delivery, list[list[str]]]] = {}
     unchanged = 0
     for d in deliveries:
         try:
-            rows = messages.to_rows(d.body, validator)
+            rows = messages.to_rows(d.body, validate=False)  # the values: checked by the import (in SQL)
         except messages.Malformed as exc:
             outcome.dead.append((d, exc.reason))
             continue
@@ -113,6 +112,7 @@ def store_batch(deliveries: list[Delivery], *, consumer: str = "default", arriva
     attempt = 0
     while good:
         attempt += 1
+        owners = [key for key, (_, rows) in good.items() for _ in rows]  # CSV row n + 2 belongs to owners[n]
         data = _csv([r for _, rows in good.values() for r in rows])
         job = import_job_create(actor=None, file=ContentFile(data, name=f"broker-{batch.pk}-{attempt}.csv"),
                                 enqueue=False)
@@ -127,12 +127,14 @@ def store_batch(deliveries: list[Delivery], *, consumer: str = "default", arriva
             batch.lines = job.lines_written
             unchanged += len(good) - batch.declarations
             break
-        refused = _refused_numbers(job)
+        refused: dict[str, str] = {}
+        for row_no, reason in sorted(_refused_rows(job).items()):
+            if 2 <= row_no < len(owners) + 2:
+                refused.setdefault(owners[row_no - 2], reason)
         if not refused or attempt >= MAX_ATTEMPTS:
             raise RuntimeError(f"import of batch {batch.pk} failed: {job.status} {job.message}")
-        for number, reason in refused.items():
-            if number in good:
-                outcome.dead.append((good.pop(number)[0], reason))
+        for key, reason in refused.items():
+            outcome.dead.append((good.pop(key)[0], reason))
     batch.unchanged = unchanged
     batch.dead_lettered = len(outcome.dead)
     batch.jobs = jobs

@@ -68,9 +68,11 @@ def parse(body: bytes) -> dict:
     return doc
 
 
-def to_rows(body: bytes, validator: RowValidator | None = None) -> list[list[str]]:
-    """The STQ-layout rows (lists in ``COLUMNS`` order) of one message, validated by the file import's own row
-    rules (``RowValidator``), or ``Malformed``."""
+def to_rows(body: bytes, validator: RowValidator | None = None, *, validate: bool = True) -> list[list[str]]:
+    """The STQ-layout rows (lists in ``COLUMNS`` order) of one message, or ``Malformed``. The structure (JSON,
+    schema, fields present, lines) is always checked; the values by the file import's own row rules
+    (``RowValidator``) when ``validate`` — the consumer leaves them to the import itself (the same rules, in SQL)
+    and maps the rows it refuses back to their messages."""
     doc = parse(body)
     validator = validator or RowValidator()
     header = {}
@@ -97,10 +99,11 @@ def to_rows(body: bytes, validator: RowValidator | None = None) -> list[list[str
             except Malformed:
                 raise Malformed(f"{name}:bad_value") from None
             row[name] = value or ("0" if name in NUMERIC else "")
-        _, problems = validator.validate(row)
-        if problems:
-            field, code = problems[0]
-            raise Malformed(f"{field}:{code}")
+        if validate:
+            _, problems = validator.validate(row)
+            if problems:
+                field, code = problems[0]
+                raise Malformed(f"{field}:{code}")
         if row["line_no"] in seen:
             raise Malformed("line_no:duplicate_line")
         seen.add(row["line_no"])
