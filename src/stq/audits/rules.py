@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from stq.core import calendar
 from stq.core.errors import AppError
 
-from .models import AuditGround, AuditMode, AuditProposal
+from .models import AuditGround, AuditMode, AuditProposal, CancellationReason, DecisionKind, SuspensionReason
 
 # --- SEED policy (A1.3, B9 rules 12–14): configurable, not law -------------------------------------------------
 SEARCH_VALID_DAYS = 30  # POLICY: the officer's recorded search of the enterprise counts for this many days
@@ -49,15 +49,12 @@ def check_searched(user, enterprise, now: datetime | None = None) -> None:
                        field="enterprise")
 
 
-def check_focus_list(enterprise, *legacy_args, days=None) -> None:
+def check_focus_list(enterprise, *, days) -> None:
     """SEED (B9.12, letter 7301 §2.2 "không được đề xuất KTSTQ các doanh nghiệp mà doanh nghiệp đó thuộc danh sách
     doanh nghiệp trọng điểm"): an enterprise on the focus list — whatever the entry's field, also through its head
-    office or a branch — on the filing day or the planned start cannot be proposed at all.
-    (`legacy_args`: the old (risk areas, days) call, until the services move in the issue-15b split.)"""
+    office or a branch — on the filing day or the planned start cannot be proposed at all."""
     from stq.enterprises.selectors import family_focus_entries
 
-    if days is None:
-        days = legacy_args[-1] if legacy_args else [timezone.localdate()]
     for day in days:
         entries = family_focus_entries(enterprise, day) if day else []
         if entries:
@@ -137,6 +134,15 @@ def check_aeo(enterprise, mode: str, ground: str, day: date) -> None:
     if mode == AuditMode.DESK and ground != AuditGround.VIOLATION_SIGNS and enterprise.aeo_valid_on(day):
         raise AppError("aeo_desk_audit", _("The enterprise is a priority enterprise (AEO): a desk audit needs the "
                                            "ground “signs of violation” (art. 78.1)."), field="ground")
+
+
+def check_proposal(enterprise, *, period_from: date | None, planned_start: date | None, declaration_numbers=(),
+                   mode: str, ground: str) -> None:
+    """The rules of a proposal, checked when it is recorded, changed, submitted and approved: the focus list on the
+    filing day and the planned start (SEED, B9.12), the 5-year window (B9.1), the AEO desk-audit rule (B9.8)."""
+    check_focus_list(enterprise, days=[timezone.localdate(), planned_start])
+    check_period(period_from, planned_start, declaration_numbers)
+    check_aeo(enterprise, mode, ground, planned_start)
 
 
 def active_enterprises_in(year: int) -> int:
@@ -233,6 +239,34 @@ def check_start(signed_on: date, start_on: date | None, ground: str, *, delivere
                                             "delivered at least 5 working days before the start (unless the ground "
                                             "is signs of violation).") % {"day": earliest.strftime("%d/%m/%Y")},
                        field="start_on")
+
+
+def check_decision(case, kind: str, *, reason_code: str = "", reason: str = "", extension_working_days=None,
+                   recorded=None) -> None:
+    """What a decision of `kind` on `case` needs (B9.3, B9.6): a suspension names one of the legal reasons, a
+    cancellation names one and explains it; an extension is for a field audit, once, 1 to 10 working days (LHQ
+    80.2a). Checked by the service before the decision is stored and by the workflow step it takes (`recorded`: the
+    decision just stored, which is not an earlier extension)."""
+    if kind == DecisionKind.CANCELLATION:
+        if reason_code not in CancellationReason.values:
+            raise AppError("reason_required", _("A cancellation needs one of the legal reasons."), field="reason_code")
+        if not (reason or "").strip():
+            raise AppError("reason_required", _("Explain the reason for the cancellation."), field="reason")
+    elif kind == DecisionKind.SUSPENSION:
+        if reason_code not in SuspensionReason.values:
+            raise AppError("reason_required", _("A suspension needs one of the legal reasons."), field="reason_code")
+    elif kind == DecisionKind.EXTENSION:
+        if case.mode != AuditMode.FIELD:
+            raise AppError("extension_field_only", _("Only a field audit can be extended."), field="kind")
+        earlier = case.decisions.filter(kind=DecisionKind.EXTENSION)
+        if recorded is not None:
+            earlier = earlier.exclude(pk=recorded.pk)
+        if case.extension_working_days or earlier.exists():
+            raise AppError("second_extension", _("The audit work can be extended only once."))
+        days = extension_working_days
+        if not isinstance(days, int) or not 1 <= days <= EXTENSION_MAX_WORKING_DAYS:
+            raise AppError("extension_length", _("An extension is 1 to 10 working days."),
+                           field="extension_working_days")
 
 
 def delivery_due(signed_on: date) -> date:

@@ -51,7 +51,7 @@ from stq.org import policy
 from stq.org.models import Role
 
 from . import rules
-from .models import AuditCase, AuditGround, AuditMode, AuditProposal, CancellationReason, SuspensionReason
+from .models import AuditCase, AuditGround, AuditMode, AuditProposal, DecisionKind
 
 P = AuditProposal.State
 C = AuditCase.State
@@ -61,14 +61,17 @@ APPROVAL = "approval_unit"
 
 
 # --- proposal --------------------------------------------------------------------------------------------------
+EDITABLE_STATES = (P.DRAFT, P.RETURNED)  # a proposal is edited while a draft or returned
+HANDLING_STATES = (C.CONCLUDED, C.HANDLING, C.CLOSED)  # the handling after the conclusion is recorded then
+
+
 def _proposal_rules(p, actor, data):
     rules.check_not_legacy(p)
     areas = list(p.risk_areas.values_list("code", flat=True))
     if not areas:
         raise AppError("invalid", _("Choose at least one risk area."), field="risk_areas")
-    rules.check_focus_list(p.enterprise, days=[timezone.localdate(), p.planned_start])
-    rules.check_period(p.period_from, p.planned_start, p.declaration_numbers)
-    rules.check_aeo(p.enterprise, p.mode, p.ground, p.planned_start)
+    rules.check_proposal(p.enterprise, period_from=p.period_from, planned_start=p.planned_start,
+                         declaration_numbers=p.declaration_numbers, mode=p.mode, ground=p.ground)
 
 
 def _on_submit(p, actor, data):
@@ -310,12 +313,14 @@ def _close(case, actor, data):
     case.closed_on = timezone.localdate()
 
 
-def _reason(choices):
-    def guard(case, actor, data):
-        rules.check_not_legacy(case)
-        if data.get("reason_code") not in choices.values:
-            raise AppError("reason_required", _("Choose one of the legal reasons."), field="reason_code")
-    return guard
+def _decision_guard(case, actor, data):
+    """A step taken by a decision: the decision recorded for it (`decision_id`) meets the rules of its kind."""
+    rules.check_not_legacy(case)
+    decision = case.decisions.filter(pk=data.get("decision_id")).first()
+    if decision is None:
+        raise AppError("no_decision", _("Record the decision of this step first."), field="decision_id")
+    rules.check_decision(case, decision.kind, reason_code=decision.reason_code, reason=decision.reason,
+                         extension_working_days=data.get("extension_working_days"), recorded=decision)
 
 
 def _on_suspend(case, actor, data):
@@ -346,15 +351,6 @@ def _resume_deadline(case) -> Deadline | None:
                     working_days=getattr(case, "_resume_shift", 0), anchor=case.suspended_due_on)
 
 
-def _extend_guard(case, actor, data):
-    rules.check_not_legacy(case)
-    days = data.get("extension_working_days")
-    if not isinstance(days, int) or not 1 <= days <= rules.EXTENSION_MAX_WORKING_DAYS:
-        raise AppError("extension_length", _("An extension is 1 to 10 working days."), field="extension_working_days")
-    if case.extension_working_days or case.decisions.filter(kind="extension").count() > 1:
-        raise AppError("second_extension", _("The audit work can be extended only once."))
-
-
 def _on_extend(case, actor, data):
     case.extension_working_days = data["extension_working_days"]
 
@@ -379,7 +375,11 @@ DEADLINE_KINDS = {
 
 ACTIVE = (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK, C.FIELDWORK_ENDED, C.MINUTES_SIGNED, C.DRAFT_SENT,
           C.EXPLANATION_RECEIVED, C.AWAITING_EXPERT_OPINION)
-DECISION_ONLY = ("amend", "extend", "suspend", "resume", "cancel", "conclude")  # taken by recording a document
+# the step each kind of decision takes (recording the decision takes it: `services.decisions.decision_record`)
+DECISION_ACTIONS = {DecisionKind.AMENDMENT: "amend", DecisionKind.EXTENSION: "extend",
+                    DecisionKind.SUSPENSION: "suspend", DecisionKind.RESUMPTION: "resume",
+                    DecisionKind.CANCELLATION: "cancel"}
+DECISION_ONLY = (*DECISION_ACTIONS.values(), "conclude")  # taken by recording a document
 
 AUDIT_CASE_WORKFLOW = Workflow(
     name="audit_case",
@@ -420,19 +420,19 @@ AUDIT_CASE_WORKFLOW = Workflow(
         Transition("close", _("Close the case"), (C.HANDLING,), C.CLOSED, LEADERS, note_required=True, effect=_close,
                    style="success"),
         Transition("amend", _("Record an amendment decision"), (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK),
-                   lambda c: c.state, WORKERS, required_data=("decision_id",), guard=_legacy_guard,
+                   lambda c: c.state, WORKERS, required_data=("decision_id",), guard=_decision_guard,
                    deadline=state_deadline),
         Transition("extend", _("Record the extension decision"), (C.FIELDWORK,), C.FIELDWORK, WORKERS,
-                   required_data=("decision_id", "extension_working_days"), guard=_extend_guard, effect=_on_extend,
+                   required_data=("decision_id", "extension_working_days"), guard=_decision_guard, effect=_on_extend,
                    deadline=state_deadline, when=is_field, when_q=FIELD_Q),
         Transition("suspend", _("Record the suspension decision"), ACTIVE, C.SUSPENDED, WORKERS,
-                   required_data=("decision_id", "reason_code"), guard=_reason(SuspensionReason), effect=_on_suspend,
+                   required_data=("decision_id", "reason_code"), guard=_decision_guard, effect=_on_suspend,
                    style="warning"),
         Transition("resume", _("Record the resumption decision"), (C.SUSPENDED,), _resume_target, WORKERS,
-                   required_data=("decision_id",), guard=_legacy_guard, effect=_on_resume,
+                   required_data=("decision_id",), guard=_decision_guard, effect=_on_resume,
                    deadline=_resume_deadline),
         Transition("cancel", _("Record the cancellation decision"), (*ACTIVE, C.SUSPENDED), C.CANCELLED, WORKERS,
-                   required_data=("decision_id", "reason_code"), guard=_reason(CancellationReason), style="danger"),
+                   required_data=("decision_id", "reason_code"), guard=_decision_guard, style="danger"),
         Transition("escalate", _("Refer to specialised inspection"), (*ACTIVE, C.CONCLUDED, C.HANDLING), C.ESCALATED,
                    LEADERS, note_required=True, effect=_escalate, style="danger"),
     ],
@@ -442,3 +442,39 @@ AUDIT_CASE_WORKFLOW = Workflow(
 policy.register_action("audit_proposal.edit", WORKERS)  # edit while draft / returned
 policy.register_action("audit_case.record", WORKERS)  # decisions, conclusions, handling, payments, documents
 policy.register_action("audit_case.approve_supplementary", LEADERS)
+
+
+# --- who may do what on a page (the pages and the API ask here, not in views) -------------------------------------
+def may_edit_proposal(user, p) -> bool:
+    return p.state in EDITABLE_STATES and policy.can(user, "audit_proposal.edit", p)
+
+
+def may_open_case(user, p) -> bool:
+    return any(t.action == "open_case" for t in AuditProposal.workflow.available(user, p))
+
+
+def may_record(user, case) -> bool:
+    """Record decisions, the conclusion, the handling and documents on the case (not on legacy rows)."""
+    return policy.can(user, "audit_case.record", case) and not case.legacy
+
+
+def may_decide(user, case) -> bool:
+    """Record an amendment, extension, suspension, resumption or cancellation decision."""
+    return may_record(user, case) and case.state not in (*AuditCase.ENDED_STATES, C.CONCLUDED, C.HANDLING)
+
+
+def may_conclude(user, case) -> bool:
+    """Record the conclusion now, or a supplementary one after an expert opinion."""
+    conclude = AuditCase.workflow.transition("conclude")
+    return may_record(user, case) and bool(
+        (conclude.applies(case) and case.state in conclude.sources)
+        or (case.expert_requested_on and case.state in (C.CONCLUDED, C.HANDLING)))
+
+
+def may_handle(user, case) -> bool:
+    """Record tax assessments, penalties, payments, referrals after the conclusion."""
+    return may_record(user, case) and case.state in HANDLING_STATES
+
+
+def may_approve_supplementary(user, case) -> bool:
+    return policy.can(user, "audit_case.approve_supplementary", case)

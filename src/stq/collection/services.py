@@ -9,16 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stq.core.errors import AppError, Conflict, Forbidden
+from stq.core.errors import AppError, Conflict, Forbidden, check_changeable, check_version
 from stq.core.history import save_as
 from stq.core.numbering import next_number
 from stq.org import policy
 
 from .models import CollectionForm, CollectionResult, InfoCollection, Recommendation, RiskArea
+from .workflow import EDITABLE_STATES, RESULT_STATES
 
 NUMBER_KIND = "TTTT"
-EDITABLE_STATES = (InfoCollection.State.DRAFT, InfoCollection.State.RETURNED)
-RESULT_STATES = (InfoCollection.State.IN_PROGRESS, InfoCollection.State.RESULTS_RECORDED)
 PROPOSAL_FIELDS = ("enterprise", "signs", "risk_areas", "collection_form", "addressee", "planned_start",
                    "planned_end", "department_scope", "proposed_by")
 
@@ -79,14 +78,11 @@ def info_collection_create(*, actor, unit, enterprise, signs: str, risk_areas: I
 def info_collection_update(*, actor, info_collection: InfoCollection, expected_version: int | None = None,
                            **changes) -> InfoCollection:
     """Change the proposal while it is a draft or returned for revision."""
-    unknown = set(changes) - set(PROPOSAL_FIELDS)
-    if unknown:
-        raise AppError("invalid", _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_changeable(changes, PROPOSAL_FIELDS)
     with transaction.atomic():
         case = InfoCollection.objects.select_for_update().get(pk=info_collection.pk)
         policy.check(actor, "info_collection.edit", case)
-        if expected_version is not None and case.version != expected_version:
-            raise Conflict("stale", _("This record was changed by someone else. Reload it and try again."))
+        check_version(case, expected_version)
         if case.state not in EDITABLE_STATES:
             raise Conflict("not_editable", _("The proposal can only be changed while it is a draft or returned."))
         risk_areas = changes.pop("risk_areas", None)

@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from stq.core.actions import workflow_action
-from stq.core.errors import AppError, NotFound
-from stq.core.forms import apply_app_error
+from stq.core.errors import NotFound
+from stq.core.forms import call_service
 from stq.org import policy
 
-from . import selectors, services
+from . import selectors, services, workflow
 from .forms import ListFilterForm, ProposalForm, ResultsForm
 from .models import InfoCollection
 
@@ -68,11 +68,8 @@ def overdue(request):
 def create(request):
     form = ProposalForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            case = services.info_collection_create(actor=request.user, **form.cleaned_data)
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
+        case = call_service(form, lambda: services.info_collection_create(actor=request.user, **form.cleaned_data))
+        if case is not None:
             messages.success(request, _("Proposal %(number)s recorded as a draft.") % {"number": case.number})
             return redirect(case)
     return render(request, "collection/form.html", {"form": form})
@@ -82,16 +79,11 @@ def create(request):
 def edit(request, pk: int):
     case = _case(request.user, pk)
     form = ProposalForm(request.POST or None, user=request.user, instance=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.info_collection_update(actor=request.user, info_collection=case,
-                                            expected_version=int(request.POST.get("version") or case.version),
-                                            **form.cleaned_data)
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
-            messages.success(request, _("Proposal saved."))
-            return redirect(case)
+    if request.method == "POST" and form.is_valid() and call_service(form, lambda: services.info_collection_update(
+            actor=request.user, info_collection=case, expected_version=int(request.POST.get("version") or case.version),
+            **form.cleaned_data)):
+        messages.success(request, _("Proposal saved."))
+        return redirect(case)
     return render(request, "collection/form.html", {"form": form, "case": case})
 
 
@@ -120,9 +112,8 @@ def _detail_context(request, case, *, action_error=None, action_note=""):
         "actions": [{"t": t, "needs_note": t.needs_note(case)} for t in actions],
         "action_error": action_error or {},
         "action_note": action_note,
-        "may_edit": case.state in services.EDITABLE_STATES and policy.can(request.user, "info_collection.edit", case),
-        "may_results": case.state in services.RESULT_STATES and policy.can(
-            request.user, "info_collection.results", case),
+        "may_edit": workflow.may_edit(request.user, case),
+        "may_results": workflow.may_record_results(request.user, case),
         "results": case.results.select_related("risk_area", "recorded_by"),
         "events": [{"e": e, "label": WF.by_action[e.action].label if e.action in WF.by_action else _("Created"),
                     "from": WF.state_label(e.from_state) if e.from_state else "", "to": WF.state_label(e.to_state)}
@@ -151,12 +142,9 @@ def action(request, pk: int):
 def results(request, pk: int):
     case = _case(request.user, pk)
     form = ResultsForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.info_collection_results_save(actor=request.user, info_collection=case, results=form.results())
-        except AppError as error:
-            form.place_error(error)
-        else:
-            messages.success(request, _("Results saved."))
-            return redirect(case)
+    if request.method == "POST" and form.is_valid() and call_service(
+            form, lambda: services.info_collection_results_save(actor=request.user, info_collection=case,
+                                                                results=form.results()), place=ResultsForm.place_error):
+        messages.success(request, _("Results saved."))
+        return redirect(case)
     return render(request, "collection/results.html", {"form": form, "case": case})

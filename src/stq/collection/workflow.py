@@ -129,3 +129,14 @@ from stq.org import policy  # noqa: E402
 
 policy.register_action("info_collection.edit", WORKERS)  # edit the proposal while draft / returned
 policy.register_action("info_collection.results", WORKERS)  # record results while collecting
+
+EDITABLE_STATES = (S.DRAFT, S.RETURNED)  # the proposal is edited while a draft or returned
+RESULT_STATES = (S.IN_PROGRESS, S.RESULTS_RECORDED)  # results are recorded while collecting
+
+
+def may_edit(user, case) -> bool:
+    return case.state in EDITABLE_STATES and policy.can(user, "info_collection.edit", case)
+
+
+def may_record_results(user, case) -> bool:
+    return case.state in RESULT_STATES and policy.can(user, "info_collection.results", case)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext_lazy as _
+
 
 class AppError(Exception):
     """A refused operation. `fields` maps a field name to its message; `message` is the overall message."""
@@ -47,3 +49,17 @@ class Conflict(AppError):
     """The object is not in a state that allows this (or was changed by someone else meanwhile)."""
 
     status = 409
+
+
+def check_version(obj, expected_version: int | None) -> None:
+    """The one stale-version check (optimistic locking): `obj` was read for update; the user saw `expected_version`.
+    None means the caller did not send a version (nothing to compare)."""
+    if expected_version is not None and obj.version != expected_version:
+        raise Conflict("stale", _("This record was changed by someone else. Reload it and try again."))
+
+
+def check_changeable(changes, allowed) -> None:
+    """An update names only fields that may be changed (`allowed`)."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise AppError("invalid", _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})

@@ -15,3 +15,15 @@ def apply_app_error(form: forms.Form, error: AppError) -> None:
             placed = True
     if not placed or not error.fields:
         form.add_error(None, str(error.message))
+
+
+def call_service(form: forms.Form, call, *, place=apply_app_error):
+    """The one "application error → form error" step of a page: run `call()` (the service); when it refuses, put its
+    AppError on `form` with `place(form, error)` and return None. Returns what the service returned (True when it
+    returned nothing)."""
+    try:
+        result = call()
+    except AppError as error:
+        place(form, error)
+        return None
+    return True if result is None else result

@@ -46,8 +46,7 @@ from stq.org import policy  # noqa: E402
 from stq.org.models import Unit  # noqa: E402
 
 from . import calendar, services  # noqa: E402
-from .errors import AppError  # noqa: E402
-from .forms import apply_app_error  # noqa: E402
+from .forms import call_service  # noqa: E402
 from .models import CalendarDay  # noqa: E402
 
 
@@ -71,14 +70,10 @@ def _root_unit_for_calendar(user) -> Unit:
 def calendar_days(request):
     _root_unit_for_calendar(request.user)
     form = CalendarDayForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.calendar_day_add(actor=request.user, **form.cleaned_data)
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
-            messages.success(request, _("Calendar updated."))
-            return redirect("calendar_days")
+    if request.method == "POST" and form.is_valid() and call_service(
+            form, lambda: services.calendar_day_add(actor=request.user, **form.cleaned_data)):
+        messages.success(request, _("Calendar updated."))
+        return redirect("calendar_days")
     days = CalendarDay.objects.order_by("-date")[:200]
     this_year = timezone.localdate().year
     language = "vi" if (get_language() or "vi").startswith("vi") else "en_US"

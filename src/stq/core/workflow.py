@@ -25,7 +25,7 @@ from stq.org import policy
 from stq.org.selectors import users_with_roles
 
 from . import calendar
-from .errors import AppError, Conflict, Forbidden
+from .errors import AppError, Conflict, Forbidden, check_version
 from .history import save_as
 from .models import CaseEvent
 from .notifications import notify
@@ -186,8 +186,7 @@ class Workflow:
         note = (note or "").strip()
         with transaction.atomic():
             locked = type(case).objects.select_for_update().get(pk=case.pk)
-            if expected_version is not None and locked.version != expected_version:
-                raise Conflict("stale", _("This record was changed by someone else. Reload it and try again."))
+            check_version(locked, expected_version)
             if locked.state not in t.sources or not t.applies(locked):
                 raise Conflict(
                     "invalid_state",

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from stq.core.errors import AppError
-from stq.core.forms import apply_app_error
+from stq.core.forms import call_service
 from stq.core.paging import CappedPaginator
 
 from . import selectors, services
@@ -55,12 +55,10 @@ def import_list(request):
     may_import = may(request.user, "declarations.import")
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            job = services.import_job_create(actor=request.user, file=form.cleaned_data["file"],
-                                             fmt=form.cleaned_data["format"], dry_run=form.cleaned_data["dry_run"])
-        except AppError as exc:
-            apply_app_error(form, exc)
-        else:
+        job = call_service(form, lambda: services.import_job_create(
+            actor=request.user, file=form.cleaned_data["file"], fmt=form.cleaned_data["format"],
+            dry_run=form.cleaned_data["dry_run"]))
+        if job is not None:
             return redirect("declarations:import_detail", pk=job.pk)
     jobs = Paginator(selectors.import_jobs_visible_to(request.user), 20).get_page(request.GET.get("page"))
     return render(request, "declarations/imports.html", {"form": form, "jobs": jobs, "may_import": may_import})

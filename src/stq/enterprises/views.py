@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stq.core.errors import AppError
-from stq.core.forms import apply_app_error
+from stq.core.forms import call_service
 from stq.core.history import field_changes
 from stq.org import policy as org_policy
 
@@ -42,11 +42,8 @@ def enterprise_list(request):
     form = EnterpriseCreateForm(request.POST or None)
     may_edit = can_anywhere(request.user, "enterprise.edit")
     if request.method == "POST" and may_edit and form.is_valid():
-        try:
-            ent = services.enterprise_create(actor=request.user, **form.cleaned_data)
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
+        ent = call_service(form, lambda: services.enterprise_create(actor=request.user, **form.cleaned_data))
+        if ent is not None:
             messages.success(request, _("Enterprise added."))
             return redirect("enterprises:detail", tax_code=ent.tax_code)
     return render(request, "enterprises/list.html", {
@@ -82,17 +79,12 @@ def enterprise_detail(request, tax_code: str):
     ent = _enterprise_or_404(request.user, tax_code)
     form = ProfileSubmissionForm(request.POST or None, enterprise=ent)
     may_edit = can_anywhere(request.user, "enterprise.edit")
-    if request.method == "POST" and may_edit and form.is_valid():
-        try:
-            services.profile_submission_record(
+    if request.method == "POST" and may_edit and form.is_valid() and call_service(
+            form, lambda: services.profile_submission_record(
                 actor=request.user, enterprise=ent, submitted_on=form.cleaned_data["submitted_on"],
-                source=form.cleaned_data["source"], data=form.submitted_data(), note=form.cleaned_data["note"],
-            )
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
-            messages.success(request, _("Profile submission recorded; the enterprise has been updated."))
-            return redirect("enterprises:detail", tax_code=ent.tax_code)
+                source=form.cleaned_data["source"], data=form.submitted_data(), note=form.cleaned_data["note"])):
+        messages.success(request, _("Profile submission recorded; the enterprise has been updated."))
+        return redirect("enterprises:detail", tax_code=ent.tax_code)
     today = timezone.localdate()
     return render(request, "enterprises/detail.html", {
         "ent": ent,
@@ -122,14 +114,15 @@ def focus_list(request):
     if request.method == "POST" and may_manage and form.is_valid():
         data = form.cleaned_data
         ent = selectors.get_enterprise(data["tax_code"])
-        try:
+
+        def add():
             if ent is None:
                 raise AppError("not_found", _("No enterprise has this tax code."), field="tax_code")
-            services.focus_entry_add(actor=request.user, enterprise=ent, risk_area=data["risk_area"],
-                                     valid_from=data["valid_from"], valid_to=data["valid_to"], reason=data["reason"])
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
+            return services.focus_entry_add(actor=request.user, enterprise=ent, risk_area=data["risk_area"],
+                                            valid_from=data["valid_from"], valid_to=data["valid_to"],
+                                            reason=data["reason"])
+
+        if call_service(form, add):
             messages.success(request, _("Enterprise added to the focus list."))
             return redirect("enterprises:focus_list")
     return render(request, "enterprises/focus_list.html", {
@@ -146,11 +139,8 @@ def enterprise_import(request):
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            report = importer.enterprise_import(actor=request.user, content=upload.read(), filename=upload.name,
-                                                dry_run=form.cleaned_data["dry_run"])
-        except AppError as error:
-            apply_app_error(form, error)
+        report = call_service(form, lambda: importer.enterprise_import(
+            actor=request.user, content=upload.read(), filename=upload.name, dry_run=form.cleaned_data["dry_run"]))
     return render(request, "enterprises/import.html", {
         "form": form, "report": report, "columns": importer.COLUMNS,
     })

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stq.core.actions import workflow_action
-from stq.core.errors import AppError, NotFound
-from stq.core.forms import apply_app_error
+from stq.core.errors import NotFound
+from stq.core.forms import call_service
 
 from . import selectors, services
 from .export import change_requests_xlsx
@@ -66,11 +66,8 @@ def export(request):
 def create(request):
     form = ChangeRequestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            case = services.change_request_create(actor=request.user, **form.cleaned_data)
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
+        case = call_service(form, lambda: services.change_request_create(actor=request.user, **form.cleaned_data))
+        if case is not None:
             messages.success(request, _("Change request %(number)s sent to the central PCA unit.")
                              % {"number": case.number})
             return redirect(case)
@@ -113,12 +110,8 @@ def action(request, pk: int):
 def comment(request, pk: int):
     case = _request(request.user, pk)
     form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.change_request_comment(actor=request.user, change_request=case, text=form.cleaned_data["text"])
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
-            messages.success(request, _("Comment added."))
-            return redirect(case)
+    if form.is_valid() and call_service(form, lambda: services.change_request_comment(
+            actor=request.user, change_request=case, text=form.cleaned_data["text"])):
+        messages.success(request, _("Comment added."))
+        return redirect(case)
     return render(request, "feedback/detail.html", _detail_context(request, case, comment_form=form), status=400)

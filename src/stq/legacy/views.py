@@ -8,8 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from stq.core.errors import AppError
-from stq.core.forms import apply_app_error
+from stq.core.forms import call_service
 
 from . import selectors, services
 from .forms import ImportForm
@@ -26,16 +25,12 @@ def index(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         dry_run = request.POST.get("mode") != "import"
-        try:
-            report = services.legacy_import(actor=request.user, content=upload.read(), filename=upload.name,
-                                            dry_run=dry_run)
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
-            if not dry_run and report.ok and not report.already_imported:
-                messages.success(request, _("Imported %(n)s STQ01 records, updated %(u)s.")
-                                 % {"n": report.batch.imported, "u": report.batch.updated})
-                return redirect(report.batch)
+        report = call_service(form, lambda: services.legacy_import(actor=request.user, content=upload.read(),
+                                                                   filename=upload.name, dry_run=dry_run))
+        if report is not None and not dry_run and report.ok and not report.already_imported:
+            messages.success(request, _("Imported %(n)s STQ01 records, updated %(u)s.")
+                             % {"n": report.batch.imported, "u": report.batch.updated})
+            return redirect(report.batch)
     return render(request, "legacy/index.html", {"form": form, "report": report, "columns": COLUMNS,
                                                  "batches": selectors.batches()[:50]})
 

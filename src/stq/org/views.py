@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stq.core.errors import AppError
-from stq.core.forms import apply_app_error
+from stq.core.forms import call_service
 
 from . import policy, selectors, services
 from .forms import GrantForm
@@ -36,14 +36,10 @@ def admin_home(request):
 def unit_grants(request, code: str):
     unit = _administered_unit(request.user, code)
     form = GrantForm(request.POST or None, unit=unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.role_grant(actor=request.user, unit=unit, **form.cleaned_data)
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
-            messages.success(request, _("Role granted."))
-            return redirect("org:unit_grants", code=unit.code)
+    if request.method == "POST" and form.is_valid() and call_service(
+            form, lambda: services.role_grant(actor=request.user, unit=unit, **form.cleaned_data)):
+        messages.success(request, _("Role granted."))
+        return redirect("org:unit_grants", code=unit.code)
     return render(request, "org/unit_grants.html", {
         "unit": unit,
         "form": form,

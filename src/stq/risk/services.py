@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from stq.collection.models import CollectionForm, InfoCollection, RiskArea
 from stq.collection.services import info_collection_create
 from stq.core.calendar import add_working_days
-from stq.core.errors import AppError, Conflict, Forbidden
+from stq.core.errors import AppError, Conflict, Forbidden, check_changeable, check_version
 from stq.core.history import save_as
 from stq.enterprises.models import Enterprise
 from stq.org import policy
@@ -70,14 +70,11 @@ def criterion_create(*, actor, code: str, **values) -> Criterion:
 
 
 def criterion_update(*, actor, criterion: Criterion, expected_version: int | None = None, **changes) -> Criterion:
-    unknown = set(changes) - set(CRITERION_FIELDS)
-    if unknown:
-        raise AppError("invalid", _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_changeable(changes, CRITERION_FIELDS)
     with transaction.atomic():
         row = Criterion.objects.select_for_update().get(pk=criterion.pk)
         policy.check_at(actor, "risk.manage_criteria", row.owner_unit)
-        if expected_version is not None and row.version != expected_version:
-            raise Conflict("stale", _("This record was changed by someone else. Reload it and try again."))
+        check_version(row, expected_version)
         values = {name: changes.get(name, getattr(row, name)) for name in CRITERION_FIELDS}
         values = _validate_criterion(values)
         if "owner_unit" in changes:
@@ -154,8 +151,7 @@ ALERT_OPEN = (AlertState.NEW, AlertState.ACKNOWLEDGED)
 def _alert_for_update(actor, alert: Alert, expected_version: int | None) -> Alert:
     _check_national(actor, "risk.alerts")
     row = Alert.objects.select_for_update().get(pk=alert.pk)
-    if expected_version is not None and row.version != expected_version:
-        raise Conflict("stale", _("This record was changed by someone else. Reload it and try again."))
+    check_version(row, expected_version)
     if row.state not in ALERT_OPEN:
         raise Conflict("alert_closed", _("This alert has already been handled."))
     return row

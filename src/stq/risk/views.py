@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stq.core.errors import AppError
-from stq.core.forms import apply_app_error
+from stq.core.forms import apply_app_error, call_service
 from stq.enterprises.models import Enterprise
 from stq.org import policy
 from stq.org.models import Unit
@@ -96,18 +96,16 @@ def criterion_form(request, pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         code = values.pop("code", None)
-        try:
-            if criterion:
-                criterion = services.criterion_update(actor=request.user, criterion=criterion,
-                                                      expected_version=int(request.POST.get("version") or 0) or None,
-                                                      **values)
-            else:
-                criterion = services.criterion_create(actor=request.user, code=code, **values)
-        except AppError as error:
-            _criterion_form_error(form, error)
+        if criterion:
+            saved = call_service(form, lambda: services.criterion_update(
+                actor=request.user, criterion=criterion, expected_version=int(request.POST.get("version") or 0) or None,
+                **values), place=_criterion_form_error)
         else:
-            messages.success(request, _("Criterion %(code)s saved.") % {"code": criterion.code})
-            return redirect("risk:criterion", pk=criterion.pk)
+            saved = call_service(form, lambda: services.criterion_create(actor=request.user, code=code, **values),
+                                 place=_criterion_form_error)
+        if saved is not None:
+            messages.success(request, _("Criterion %(code)s saved.") % {"code": saved.code})
+            return redirect("risk:criterion", pk=saved.pk)
     return render(request, "risk/criterion_form.html", {"form": form, "criterion": criterion,
                                                         "kinds": KINDS.values()})
 
@@ -188,11 +186,9 @@ def target_lists(request):
     units = _list_units(request.user)
     form = TargetListForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
-        try:
-            target_list = services.target_list_generate(actor=request.user, **form.cleaned_data)
-        except AppError as error:
-            apply_app_error(form, error)
-        else:
+        target_list = call_service(form, lambda: services.target_list_generate(actor=request.user,
+                                                                               **form.cleaned_data))
+        if target_list is not None:
             messages.success(request, _("Target list made: %(n)s enterprises.") % {"n": target_list.picks.count()})
             return redirect("risk:target_list", pk=target_list.pk)
     lists = selectors.target_lists().annotate(n=Count("picks")).order_by("-created_at", "-pk")

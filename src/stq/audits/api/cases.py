@@ -1,0 +1,124 @@
+"""API of audit cases: GET /api/v1/audit-cases/ (list), GET /api/v1/audit-cases/{id}/ (with its decisions,
+conclusions, handling and figures), POST /api/v1/audit-cases/{id}/actions/ (the steps of the case)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from stq.collection.models import RiskArea
+from stq.core.api import ErrorSerializer, refused_input
+from stq.core.api_schema import page_of
+from stq.org.models import Unit
+
+from .. import selectors, services
+from ..models import (
+    AuditCase,
+)
+from .common import CWF, ERRORS, Pagination, get_case, overdue
+from .conclusions import ComplaintSerializer, ConclusionSerializer, PaymentSerializer, PenaltySerializer
+from .decisions import DecisionSerializer
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    enterprise = serializers.SlugRelatedField(slug_field="tax_code", read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    risk_areas = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    state_label = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditCase
+        fields = ["id", "number", "state", "state_label", "unit", "enterprise", "enterprise_name", "mode", "ground",
+                  "risk_areas", "proposal", "decision_signed_on", "delivered_on", "planned_start_on",
+                  "duration_working_days", "extension_working_days", "started_on", "ended_on", "minutes_signed_on",
+                  "draft_sent_on", "explanation_on", "expert_requested_on", "expert_received_on", "concluded_on",
+                  "closed_on", "due_on", "due_kind", "overdue", "version", "legacy", "available_actions"]
+
+    def get_state_label(self, obj) -> str:
+        return CWF.state_label(obj.state)
+
+    def get_overdue(self, obj) -> bool:
+        return overdue(obj)
+
+    def get_available_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        return [t.action for t in CWF.available(request.user, obj)] if request else []
+
+
+class CaseDetailSerializer(CaseSerializer):
+    decisions = DecisionSerializer(many=True, read_only=True)
+    conclusions = ConclusionSerializer(many=True, read_only=True)
+    penalties = PenaltySerializer(many=True, read_only=True)
+    payments = PaymentSerializer(many=True, read_only=True)
+    complaints = ComplaintSerializer(many=True, read_only=True)
+    figures = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "decisions", "conclusions", "penalties", "payments", "complaints",
+                  "figures"]
+
+    def get_figures(self, obj) -> dict:
+        return selectors.case_figures(obj)
+
+
+class CaseActionInSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[t.action for t in CWF.transitions])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False)
+    data = serializers.DictField(required=False, default=dict,
+                                 help_text="dates of the step, e.g. {\"delivered_on\": \"2026-03-02\"}")
+
+
+def case_out(request, obj, code=status.HTTP_200_OK):
+    obj = AuditCase.objects.get(pk=obj.pk)
+    return Response(CaseDetailSerializer(obj, context={"request": request}).data, status=code)
+
+
+class CaseListView(APIView):
+    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("state", "unit", "enterprise", "mode", "ground",
+                                                                  "risk_area")]
+                   + [OpenApiParameter("overdue", bool), OpenApiParameter("page", int)],
+                   responses={200: page_of(CaseSerializer)})
+    def get(self, request):
+        p = request.query_params
+        qs = selectors.filter_cases(
+            selectors.cases_visible_to(request.user), state=p.get("state"),
+            unit=Unit.objects.filter(code=p.get("unit")).first() if p.get("unit") else None,
+            enterprise=p.get("enterprise"), mode=p.get("mode"), ground=p.get("ground"),
+            risk_area=RiskArea.objects.filter(code=p.get("risk_area")).first() if p.get("risk_area") else None,
+            overdue=p.get("overdue") in ("1", "true", "True"),
+        ).order_by("-created_at", "-pk").prefetch_related("risk_areas")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(CaseSerializer(page, many=True, context={"request": request}).data)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(responses={200: CaseDetailSerializer, 404: ErrorSerializer})
+    def get(self, request, pk: int):
+        return case_out(request, get_case(request, pk))
+
+
+class CaseActionView(APIView):
+    @extend_schema(request=CaseActionInSerializer, responses={200: CaseDetailSerializer, **ERRORS},
+                   description="deliver {delivered_on, delivery_method}, start {started_on}, end {ended_on}, "
+                               "sign_minutes {minutes_signed_on}, send_draft {draft_sent_on}, receive_explanation "
+                               "{explanation_on?}, request_expert {expert_requested_on}, expert_answered "
+                               "{expert_received_on}, approve_conclusion, close (note), escalate (note, body).")
+    def post(self, request, pk: int):
+        case = get_case(request, pk)
+        data = CaseActionInSerializer(data=request.data)
+        if not data.is_valid():
+            unknown = "action" in data.errors
+            raise refused_input(data.errors, code="unknown_action" if unknown else "invalid",
+                                message=_("Unknown action.") if unknown else None)
+        v = data.validated_data
+        case = services.case_act(actor=request.user, case=case, action=v["action"], note=v.get("note", ""),
+                                 data=v.get("data") or {}, expected_version=v.get("version"))
+        return case_out(request, case)

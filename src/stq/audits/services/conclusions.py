@@ -1,0 +1,116 @@
+"""The conclusion (field audit) or result notice (desk audit) of a case, with its findings per risk area, and the
+approval of a supplementary conclusion (domain B4.2, B4.3)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stq.core.errors import AppError, Conflict
+from stq.core.history import save_as
+from stq.org import policy
+
+from .. import rules
+from ..models import TAX_TYPES, AuditCase, AuditConclusion, AuditMode, ConclusionFinding
+from .common import clean_amount
+
+C = AuditCase.State
+def conclusion_record(*, actor, case: AuditCase, number: str, signed_on: date, signer_name: str,
+                      signer_title: str = "", findings: list[dict], has_violations: bool | None = None,
+                      declarations_concerned: int = 0, declarations_accepted: int = 0,
+                      declarations_adjusted: int = 0, declarant_reservation: str = "", handling_measures: str = "",
+                      supplementary: bool = False) -> AuditConclusion:
+    """Record the conclusion (field) or result notice (desk), with findings per risk area and the amounts. Recorded
+    within 3 days of signing or flagged late (SEED); approved by a leader before it counts. A supplementary
+    conclusion follows an expert opinion."""
+    with transaction.atomic():
+        locked = AuditCase.objects.select_for_update().get(pk=case.pk)
+        rules.check_not_legacy(locked)
+        policy.check(actor, "audit_case.record", locked)
+        errors = {}
+        if not (number or "").strip():
+            errors["number"] = _("Enter the number.")
+        if not (signer_name or "").strip():
+            errors["signer_name"] = _("Enter who signed it.")
+        if not findings:
+            errors["findings"] = _("Record the finding of at least one risk area.")
+        if errors:
+            raise AppError("invalid", _("Please correct the highlighted fields."), fields=errors)
+        rules.check_signed_on(signed_on)
+        if locked.ended_on and signed_on < locked.ended_on:
+            raise AppError("invalid", _("The conclusion cannot be signed before the audit work ended."),
+                           field="signed_on")
+        if supplementary:
+            if not locked.expert_requested_on:
+                raise AppError("supplementary_needs_expert", _("A supplementary conclusion follows an expert "
+                                                               "opinion; none was requested."))
+            if locked.state not in (C.CONCLUDED, C.HANDLING, C.EXPLANATION_RECEIVED):
+                raise Conflict("invalid_state", _("The supplementary conclusion comes after the conclusion."))
+            if not locked.conclusions.filter(supplementary=False).exists():
+                raise Conflict("invalid_state", _("Record the conclusion first."))
+        areas = {a.pk: a for a in locked.risk_areas.all()}
+        rows = []
+        for i, row in enumerate(findings):
+            area = row.get("risk_area")
+            area_id = getattr(area, "pk", area)
+            if area_id not in areas:
+                errors[f"findings[{i}].risk_area"] = _("This risk area is not part of the audit.")
+                continue
+            text = (row.get("finding") or "").strip()
+            if not text:
+                errors[f"findings[{i}].finding"] = _("Describe the finding.")
+            amounts = {f: clean_amount(row.get(f), f"findings[{i}].{f}", errors)
+                       for f in (*TAX_TYPES, "fine", "late_interest")}
+            rows.append(ConclusionFinding(risk_area=areas[area_id], finding=text,
+                                          has_violation=bool(row.get("has_violation")),
+                                          declarations_count=int(row.get("declarations_count") or 0), **amounts))
+        counts = (declarations_concerned or 0, declarations_accepted or 0, declarations_adjusted or 0)
+        if min(counts) < 0 or counts[1] > counts[0] or counts[2] > counts[0]:
+            errors["declarations_accepted"] = _("Accepted and adjusted declarations cannot exceed those audited.")
+        if errors:
+            raise AppError("invalid", _("Please correct the highlighted fields."), fields=errors)
+        delay = rules.recording_delay(signed_on)
+        conclusion = AuditConclusion(
+            case=locked, is_result_notice=locked.mode == AuditMode.DESK, supplementary=supplementary,
+            number=number.strip(), signed_on=signed_on, signer_name=signer_name.strip(),
+            signer_title=(signer_title or "").strip(),
+            has_violations=any(r.has_violation for r in rows) if has_violations is None else has_violations,
+            declarations_concerned=counts[0], declarations_accepted=counts[1], declarations_adjusted=counts[2],
+            declarant_reservation=(declarant_reservation or "").strip(),
+            handling_measures=(handling_measures or "").strip(), created_by=actor,
+            recording_delay_days=delay, recorded_late=delay > rules.CONCLUSION_RECORDING_DAYS,  # POLICY (SEED)
+        )
+        try:
+            with transaction.atomic():
+                save_as(conclusion, actor, reason="conclusion")
+        except IntegrityError:
+            raise AppError("conclusion_exists", _("The case already has its conclusion.")) from None
+        for row in rows:
+            row.conclusion = conclusion
+        ConclusionFinding.objects.bulk_create(rows)
+        if not supplementary:
+            AuditCase.workflow.apply(actor=actor, case=locked, action="conclude",
+                                     data={"concluded_on": signed_on, "conclusion_id": conclusion.pk,
+                                           "number": conclusion.number})
+    return conclusion
+
+
+def conclusion_approve(*, actor, conclusion: AuditConclusion) -> AuditConclusion:
+    """Approve a supplementary conclusion (the main one is approved by the case's `approve_conclusion` step)."""
+    with transaction.atomic():
+        c = AuditConclusion.objects.select_for_update().select_related("case").get(pk=conclusion.pk)
+        rules.check_not_legacy(c)
+        if not c.supplementary:
+            raise AppError("use_case_step", _("The conclusion is approved with the case's “Approve the conclusion” "
+                                              "step."))
+        policy.check(actor, "audit_case.approve_supplementary", c)
+        if c.created_by_id == actor.pk:
+            raise AppError("self_approval", _("You cannot approve or decide on your own submission."))
+        if c.approved_at:
+            raise Conflict("already_approved", _("The conclusion is already approved."))
+        c.approved_by, c.approved_at = actor, timezone.now()
+        save_as(c, actor, reason="approve")
+    return c

@@ -1,0 +1,158 @@
+"""Audit decisions: the audit decision that opens the case, the decisions that amend, extend, suspend, resume or
+cancel it, and the other steps of the case (domain B4.2, B4.3, B9)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from stq.core.errors import AppError, Conflict, check_version
+from stq.core.history import save_as
+from stq.core.numbering import next_number
+from stq.org import policy
+
+from .. import rules
+from ..models import AuditCase, AuditDecision, AuditProposal, DecisionKind
+from ..workflow import DECISION_ACTIONS, DECISION_ONLY
+
+CASE_KIND = "KT"
+P = AuditProposal.State
+C = AuditCase.State
+DECISION_FIELDS = ("number", "signed_on", "signer_name", "signer_title", "signer_unit", "signer_authority",
+                   "team_leader", "team_members", "start_on", "duration_working_days", "extension_working_days",
+                   "reason_code", "reason")
+
+
+def _decision(case, kind, actor, values: dict, parent=None) -> AuditDecision:
+    errors = {}
+    if not (values.get("number") or "").strip():
+        errors["number"] = _("Enter the decision number.")
+    if not (values.get("signer_name") or "").strip():
+        errors["signer_name"] = _("Enter who signed the decision.")
+    if not (values.get("signer_title") or "").strip():
+        errors["signer_title"] = _("Enter the signer's title.")
+    if errors:
+        raise AppError("invalid", _("Please correct the highlighted fields."), fields=errors)
+    rules.check_signed_on(values.get("signed_on"))
+    if parent is not None and values["signed_on"] < parent.signed_on:
+        raise AppError("signed_before_original", _("The decision cannot be signed before the audit decision."),
+                       field="signed_on")
+    delay = rules.recording_delay(values["signed_on"])
+    decision = AuditDecision(
+        case=case, kind=kind, parent=parent, created_by=actor,
+        recording_delay_days=delay, recorded_late=delay > rules.DECISION_RECORDING_DAYS,  # POLICY (SEED)
+        **{f: (values[f].strip() if isinstance(values[f], str) else values[f])
+           for f in DECISION_FIELDS if values.get(f) not in (None, "")},
+    )
+    if kind == DecisionKind.ORIGINAL:
+        decision.delivery_due_on = rules.delivery_due(values["signed_on"])
+    try:
+        with transaction.atomic():
+            save_as(decision, actor, reason=kind)
+    except IntegrityError:
+        raise AppError("decision_exists", _("This decision was already recorded.")) from None
+    return decision
+
+
+def case_open(*, actor, proposal: AuditProposal, **decision) -> AuditCase:
+    """Open the audit case of an approved proposal by recording its audit decision (form 01/2015-KTSTQ): duration
+    ≤ 5 working days (desk) / ≤ 10 (field); start ≥ 5 working days after signing unless 78.1; 5-year window."""
+    with transaction.atomic():
+        p = AuditProposal.objects.select_for_update().select_related("enterprise", "unit").get(pk=proposal.pk)
+        rules.check_not_legacy(p)
+        if p.state != P.APPROVED:
+            raise Conflict("invalid_state", _("Only an approved proposal opens an audit case."))
+        if AuditCase.objects.filter(proposal=p).exists():
+            raise Conflict("case_exists", _("The audit case of this proposal is already open."))
+        policy.check_at(actor, "audit_case.create", p.unit)
+        rules.check_signed_on(decision.get("signed_on"))
+        rules.check_duration(p.mode, decision.get("duration_working_days"))
+        rules.check_start(decision["signed_on"], decision.get("start_on"), p.ground)
+        rules.check_period(p.period_from, decision["signed_on"], p.declaration_numbers)
+        rules.check_desk_by_subdepartment(p.mode, decision.get("signer_unit"), decision["signed_on"], p.period_from,
+                                          p.declaration_numbers)
+        AuditProposal.workflow.apply(actor=actor, case=p, action="open_case",
+                                     data={"decision": decision.get("number"), "signed_on": decision["signed_on"]})
+        case = AuditCase(
+            proposal=p, enterprise=p.enterprise, mode=p.mode, ground=p.ground, unit=p.unit,
+            approval_unit=p.approval_unit, decision_signed_on=decision["signed_on"],
+            planned_start_on=decision["start_on"], duration_working_days=decision["duration_working_days"],
+            number=next_number(unit=p.unit, year=decision["signed_on"].year, kind=CASE_KIND),
+        )
+        AuditCase.workflow.create(actor=actor, case=case)
+        case.risk_areas.set(p.risk_areas.all())
+        _decision(case, DecisionKind.ORIGINAL, actor, decision)
+    return case
+
+
+def decision_record(*, actor, case: AuditCase, kind: str, expected_version: int | None = None,
+                    **values) -> AuditDecision:
+    """Record an amendment, extension, suspension, resumption or cancellation decision; each references the case's
+    audit decision and is signed by its signer (B9.6); the workflow step it takes follows."""
+    if kind == DecisionKind.ORIGINAL:
+        raise AppError("invalid", _("The audit decision is recorded when the case is opened."), field="kind")
+    if kind not in DecisionKind.values:
+        raise AppError("invalid", _("Choose the kind of decision."), field="kind")
+    with transaction.atomic():
+        locked = AuditCase.objects.select_for_update().get(pk=case.pk)
+        rules.check_not_legacy(locked)
+        policy.check(actor, "audit_case.record", locked)
+        check_version(locked, expected_version)
+        original = locked.decisions.filter(kind=DecisionKind.ORIGINAL).first()
+        if original is None:
+            raise Conflict("no_original", _("The case has no audit decision to amend."))
+        signer = (values.get("signer_name") or "").strip()
+        if signer and signer.casefold() != original.signer_name.strip().casefold():
+            raise AppError("signer_mismatch", _("This decision is signed by the signer of the audit decision "
+                                                "(%(signer)s).") % {"signer": original.signer_name},
+                           field="signer_name")
+        rules.check_decision(locked, kind, reason_code=values.get("reason_code") or "", reason=values.get("reason"),
+                             extension_working_days=values.get("extension_working_days"))
+        action = DECISION_ACTIONS[kind]
+        data: dict = {}
+        if kind == DecisionKind.EXTENSION:
+            data["extension_working_days"] = values["extension_working_days"]
+        elif kind == DecisionKind.AMENDMENT:  # team, time, scope or content
+            if values.get("duration_working_days") is not None:
+                rules.check_duration(locked.mode, values["duration_working_days"])
+            if values.get("start_on") and values["start_on"] != locked.planned_start_on:
+                if locked.state == C.FIELDWORK:
+                    raise AppError("already_started", _("The audit has started: its start cannot change."),
+                                   field="start_on")
+                rules.check_start(values.get("signed_on") or original.signed_on, values["start_on"], locked.ground,
+                                  delivered_on=locked.delivered_on)
+        if locked.state not in AuditCase.workflow.transition(action).sources:
+            raise Conflict("invalid_state", _("This decision is not possible while the case is “%(state)s”.")
+                           % {"state": AuditCase.workflow.state_label(locked.state)})
+        decision = _decision(locked, kind, actor, {**values, "signer_name": signer or original.signer_name,
+                                                   "signer_title": values.get("signer_title") or original.signer_title,
+                                                   "signer_unit": values.get("signer_unit") or original.signer_unit},
+                             parent=original)
+        if kind == DecisionKind.AMENDMENT:
+            if values.get("start_on"):
+                locked.planned_start_on = values["start_on"]
+            if values.get("duration_working_days"):
+                locked.duration_working_days = values["duration_working_days"]
+            save_as(locked, actor, reason="amendment")
+        data.update({"decision_id": decision.pk, "decision": decision.number, "signed_on": decision.signed_on,
+                     "reason_code": decision.reason_code})
+        AuditCase.workflow.apply(actor=actor, case=locked, action=action, note=decision.reason, data=data)
+    return decision
+
+
+def case_act(*, actor, case: AuditCase, action: str, note: str = "", data: dict | None = None,
+             expected_version: int | None = None) -> AuditCase:
+    """Record a step of the audit: deliver, start, end, sign_minutes, send_draft, receive_explanation,
+    request_expert, expert_answered, approve_conclusion, close, escalate. Steps taken by a decision or the
+    conclusion go through `decision_record` / `conclusion_record`."""
+    if action in DECISION_ONLY:
+        raise AppError("use_decision", _("This step is taken by recording its decision or the conclusion."),
+                       field="action")
+    rules.check_not_legacy(case)
+    data = dict(data or {})
+    note = (note or "").strip()
+    if note:
+        data["note"] = note
+    with transaction.atomic():
+        return AuditCase.workflow.apply(actor=actor, case=case, action=action, note=note, data=data,
+                                        expected_version=expected_version)
