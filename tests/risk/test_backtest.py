@@ -145,3 +145,20 @@ def test_enterprise_ranking_counts_importers_with_a_fraud_and_their_duty():
     })
     # top 5 % of 40 importers = 2: I0 (fraud) and I1 (clean); the frauds' duty: I0 100 of 200
     assert bt.enterprise_metrics(pred, float("inf")) == (0.5, 0.5)
+
+
+def test_expected_revenue_rule_reads_predictions_only():
+    """The 'expected' blend picks c from the scored rows' predictions: relabelling them changes nothing."""
+    rng = np.random.default_rng(5)
+    n = 400
+    pred = pl.DataFrame({"p": rng.random(n), "duty": rng.lognormal(12, 2, n), FRAUD: rng.integers(0, 2, n)})
+    pred = pred.with_columns((pl.col("p") * pl.col("duty")).alias("revenue"))
+    offset = bt.expected_revenue_offset(pred, 0.4, TINY)
+    flipped = pred.with_columns((1 - pl.col(FRAUD)).alias(FRAUD))
+    assert bt.expected_revenue_offset(flipped, 0.4, TINY) == offset
+    chosen = bt.select(pred, bt.Blend("fixed"), offset, 0.05)
+    assert pred["revenue"].to_numpy()[chosen].sum() / pred["revenue"].sum() >= 0.4
+    larger = [c for c in TINY.blend_log10_grid if c > offset]
+    assert larger  # the next, more precise c no longer holds 40 % of the expected duty
+    more = bt.select(pred, bt.Blend("fixed"), min(larger), 0.05)
+    assert pred["revenue"].to_numpy()[more].sum() / pred["revenue"].sum() < 0.4

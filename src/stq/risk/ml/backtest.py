@@ -209,12 +209,15 @@ class Blend:
 
     ``kind``: ``"tuned"`` (offset ``c`` chosen on the two holdout windows before the fold, as the model does
     when trained), ``"fixed"`` (``c = 10^log10_offset``), ``"lanes"`` (``revenue_share`` of the capacity by
-    expected duty, the rest by fraud probability; ``c`` of the tuned rule for the enterprise ranking).
+    expected duty, the rest by fraud probability; ``c`` of the tuned rule for the enterprise ranking),
+    ``"expected"`` (``c`` chosen on the scored window's own *predictions*, never its labels: the largest ``c``
+    of the grid whose 5 % pick holds at least ``expected_revenue`` of the window's expected duty ``Σ p × duty``).
     """
 
     kind: str = "tuned"
     log10_offset: float = 6.0
     revenue_share: float = 0.5
+    expected_revenue: float = 0.94
 
     @property
     def label(self) -> str:
@@ -222,6 +225,8 @@ class Blend:
             return "fixed c = ∞" if math.isinf(self.log10_offset) else f"fixed c = 10^{self.log10_offset:g}"
         if self.kind == "lanes":
             return f"lanes: {self.revenue_share:.0%} by expected duty, rest by probability"
+        if self.kind == "expected":
+            return f"c per scored window: the most precise c whose pick holds ≥ {self.expected_revenue:.0%} of the expected duty"
         return "c tuned on the 2 holdouts before the fold"
 
 
@@ -413,6 +418,18 @@ def tuned_offset(
     return float(grid[int(np.argmax(smooth))])
 
 
+def expected_revenue_offset(pred: pl.DataFrame, share: float, config: ModelConfig, k: float = GOAL_K) -> float:
+    """The largest ``c`` of the grid whose top-``k`` pick holds ≥ ``share`` of ``Σ p × duty`` (predictions only)."""
+    p, revenue = pred["p"].to_numpy(), pred["revenue"].to_numpy()
+    total = revenue.sum()
+    n = n_inspected(pred.height, k)
+    grid = sorted(config.blend_log10_grid, reverse=True)
+    for log10_c in grid:
+        if total > 0 and revenue[ranking_order(blend_scores(p, revenue, log10_c))[:n]].sum() / total >= share:
+            return float(log10_c)
+    return float(grid[-1])
+
+
 def run_backtest(
     frame: pl.DataFrame,
     config: ModelConfig | None = None,
@@ -433,6 +450,8 @@ def run_backtest(
         pred = fold_predictions(frame, window, config, cache, fingerprint)
         if blend.kind == "fixed":
             offset = blend.log10_offset
+        elif blend.kind == "expected":
+            offset = expected_revenue_offset(pred, blend.expected_revenue, config)
         else:
             offset = tuned_offset(frame, window, config, cache, fingerprint)
         precision, revenue = {}, {}

@@ -52,7 +52,8 @@ class Command(BaseCommand):
         parser.add_argument("--backtest", action="store_true",
                             help="rolling-origin backtest over the train and test files (see the module doc)")
         parser.add_argument("--blend", default="tuned", metavar="RULE",
-                            help="backtest: 'tuned' (as the model), 'fixed:<log10 c>' or 'lanes:<revenue share>'")
+                            help="backtest: 'tuned' (as the model), 'fixed:<log10 c>', 'lanes:<revenue share>' or "
+                                 "'expected:<share of the expected duty>'")
         parser.add_argument("--cache-dir", default=str(REPOSITORY_ROOT / "var" / "backtest-cache"),
                             help="backtest: cache of the per-fold features and predictions ('' for none)")
         parser.add_argument("--threads", type=int, default=2, help="LightGBM threads")
@@ -98,7 +99,8 @@ class Command(BaseCommand):
 
 
 def parse_blend(text: str) -> bt.Blend:
-    """``tuned`` | ``fixed:<log10 c or inf>`` | ``lanes:<share of the capacity by expected duty>``."""
+    """``tuned`` | ``fixed:<log10 c or inf>`` | ``lanes:<share of the capacity by expected duty>`` |
+    ``expected:<share of the window's expected duty the pick must hold>``."""
     kind, _, value = text.partition(":")
     if kind == "tuned" and not value:
         return bt.Blend("tuned")
@@ -106,4 +108,6 @@ def parse_blend(text: str) -> bt.Blend:
         return bt.Blend("fixed", log10_offset=float(value))
     if kind == "lanes" and value and 0 <= float(value) <= 1:
         return bt.Blend("lanes", revenue_share=float(value))
-    raise ValueError(f"--blend {text!r}: use tuned, fixed:<log10 c> or lanes:<share 0–1>")
+    if kind == "expected" and value and 0 < float(value) <= 1:
+        return bt.Blend("expected", expected_revenue=float(value))
+    raise ValueError(f"--blend {text!r}: use tuned, fixed:<log10 c>, lanes:<share 0–1> or expected:<share 0–1>")
