@@ -226,7 +226,8 @@ class Blend:
         if self.kind == "lanes":
             return f"lanes: {self.revenue_share:.0%} by expected duty, rest by probability"
         if self.kind == "expected":
-            return f"c per scored window: the most precise c whose pick holds ≥ {self.expected_revenue:.0%} of the expected duty"
+            return (f"c per scored window: the most precise c whose pick holds ≥ {self.expected_revenue:.0%} "
+                    "of the expected duty")
         return "c tuned on the 2 holdouts before the fold"
 
 
