@@ -1,5 +1,6 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from stq.declarations.models import Declaration, ImportJob
@@ -36,6 +37,14 @@ def test_api_import_job_with_progress_and_errors(org, django_capture_on_commit_c
     assert job["status"] == "failed" and job["errors_count"] == 1 and job["rows_done"] == 2 and job["percent"] == 100
     assert "errors.csv" in job["errors_url"]
     assert not Declaration.objects.exists()
+    # issue #17 item 4: an API client reads the errors file with the token it used (it was redirected to /login/)
+    token_client = APIClient()
+    token_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=org.risk_manager).key}")
+    errors = token_client.get(job["errors_url"])
+    assert errors.status_code == 200 and errors["Content-Type"] == "text/csv"
+    assert b"bad_hs_code" in b"".join(errors.streaming_content)
+    assert token_client.get(f"/api/v1/declarations/imports/{job['id'] + 1000}/errors.csv").status_code == 404
+    assert APIClient().get(job["errors_url"]).status_code in (401, 403)
     denied = client_for(org.analyst).post("/api/v1/declarations/imports/",
                                           {"file": SimpleUploadedFile("e.csv", b"x")}, format="multipart")
     assert denied.status_code == 403 and denied.json()["code"] == "forbidden"

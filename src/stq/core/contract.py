@@ -72,14 +72,26 @@ def problem(value: str, schema: dict) -> str | None:
             try:
                 day = dt.date.fromisoformat(value)
             except ValueError:
-                return _("Give a date written YYYY-MM-DD.")
-            if not DATE_MIN <= day <= DATE_MAX or len(value) != 10:
-                return date_range_message() if len(value) == 10 else _("Give a date written YYYY-MM-DD.")
+                day = None
+            if day is None or len(value) != 10:
+                return DateProblem(_("Give a date written YYYY-MM-DD."), "invalid_date")
+            if not DATE_MIN <= day <= DATE_MAX:
+                return DateProblem(date_range_message(), "date_out_of_range")
     return None
 
 
+class DateProblem(str):
+    """A message that carries its error code (dates have their own codes, as the date fields give them)."""
+
+    def __new__(cls, message: str, code: str):
+        obj = super().__new__(cls, message)
+        obj.code = code
+        return obj
+
+
 def check_query(request) -> tuple[str, str] | None:
-    """(parameter, message) for the first query parameter the schema forbids, else None."""
+    """(parameter, message) for the first query parameter the schema forbids, else None. The message's `code`
+    attribute, where it has one, is the error code (else "invalid_parameter")."""
     declared = declared_query(request.path_info, request.method)
     if not declared:
         return None

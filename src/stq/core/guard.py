@@ -136,7 +136,8 @@ class InputGuardMiddleware:
 
             broken = check_query(request)
             if broken is not None:
-                return refusal(request, status=400, code="invalid_parameter", field=broken[0], message=broken[1])
+                code = getattr(broken[1], "code", "invalid_parameter")
+                return refusal(request, status=400, code=code, field=broken[0], message=str(broken[1]))
         return None
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -52,7 +57,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             return None
         from django.urls import reverse
 
-        return self.context["request"].build_absolute_uri(reverse("declarations:import_errors", args=[job.pk]))
+        # the API's own copy of the file: read with the same token as the job (the page's link needs a session)
+        return self.context["request"].build_absolute_uri(reverse("api:declarations-import-errors", args=[job.pk]))
 
 
 class ImportInSerializer(serializers.Serializer):
@@ -96,6 +102,28 @@ class ImportJobCreateView(APIView):
         job = services.import_job_create(actor=request.user, file=d["file"], fmt=d["format"], dry_run=d["dry_run"])
         job.refresh_from_db()
         return Response(ImportJobSerializer(job, context={"request": request}).data, status=201)
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+
+class ImportJobErrorsView(APIView):
+    """The rows an import refused, as CSV (line, column, message): the job's `errors_url`."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY, 404: ErrorSerializer})
+    def get(self, request, pk):
+        job = selectors.import_jobs_visible_to(request.user).filter(pk=pk).first()
+        if job is None or not job.errors_file:
+            raise NotFound("not_found", _("Not found."))
+        return FileResponse(job.errors_file.open("rb"), as_attachment=True, filename=f"import-{job.pk}-errors.csv",
+                            content_type="text/csv")
 
 
 class ImportJobDetailView(APIView):
