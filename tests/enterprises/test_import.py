@@ -32,6 +32,8 @@ def test_dry_run_writes_nothing_and_reports_every_bad_row(org):
                    (6, "invalid_number"), (6, "unknown_unit")}
     real = enterprise_import(actor=org.risk_manager, content=content, filename="a.csv", dry_run=False)
     assert not real.ok and Enterprise.objects.count() == 0
+    # issue #17 item 5: a refused real run reports what it wrote — nothing (it said created: 2)
+    assert (real.created, real.updated, real.unchanged) == (0, 0, 0) and report.created > 0
 
 
 def test_real_run_is_idempotent_and_xlsx_works(org):

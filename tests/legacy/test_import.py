@@ -206,6 +206,15 @@ def test_pages_api_and_enterprise_section(org, client):
     r = client.post("/api/v1/legacy/imports/", {"dry_run": "false", "file": SimpleUploadedFile("b.csv", bad)})
     assert r.status_code == 400 and r.json()["errors"][0]["code"] == "unknown_enterprise"
     assert len(client.get("/api/v1/legacy/imports/").json()) == 1
+    # issue #17 item 5: a PDF is not read as CSV, on the page and in the API (the file type is checked)
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+    r = client.post("/api/v1/legacy/imports/", {"dry_run": "true", "file": SimpleUploadedFile("x.pdf", pdf)})
+    assert r.status_code == 400 and "file" in r.json()["fields"]
+    r = client.post("/api/v1/legacy/imports/", {"dry_run": "true", "file": SimpleUploadedFile("x.csv", pdf)})
+    assert r.status_code == 400 and "file" in r.json()["fields"]
+    r = client.post(reverse("legacy:index"), {"mode": "dry_run", "file": SimpleUploadedFile("x.pdf", pdf)})
+    assert r.status_code == 200 and 'data-testid="report-ok"' not in r.content.decode()
+    assert len(client.get("/api/v1/legacy/imports/").json()) == 1
     client.force_login(org.officer2)  # another unit: the STQ01 facts show on the enterprise page
     page = client.get(reverse("enterprises:detail", args=[head.tax_code])).content.decode()
     assert 'data-testid="enterprise-legacy"' in page and "15/DX-KTSTQ" in page

@@ -208,6 +208,8 @@ def enterprise_import(*, actor, content: bytes, filename: str, dry_run: bool) ->
                 plan.append((ent, code, values))
             else:
                 report.unchanged += 1
+    if report.errors and not dry_run:
+        report.created = report.updated = report.unchanged = 0  # refused: nothing was written (all or nothing)
     if dry_run or report.errors:
         return report
     with transaction.atomic():

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stq.core import uploads
 from stq.core.api import ErrorSerializer
 from stq.core.errors import Forbidden
 
@@ -28,7 +29,7 @@ class BatchSerializer(serializers.ModelSerializer):
 
 
 class LegacyImportInSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(validators=[uploads.CSV])  # checked as the other imports are: a PDF is refused
     dry_run = serializers.BooleanField(default=True)
 
 
