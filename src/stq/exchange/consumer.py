@@ -152,14 +152,17 @@ def finish(batch: Batch, deliveries: list[Delivery] | None = None, *, on_changes
     """Risk on arrival for the batch's import jobs, the outbound changes, and the batch marked scored."""
     from stq.risk.arrival import assess_arrival
 
-    result = assess_arrival(batch.jobs) if batch.jobs else {}
+    def scored():  # stored and scored by the model: the latency of each message, from its publication
+        if deliveries:
+            now_ms = timezone.now().timestamp() * 1000
+            batch.latency_ms = [int(now_ms - d.published_ms) for d in deliveries if d.published_ms]
+
+    result = assess_arrival(batch.jobs, on_scored=scored) if batch.jobs else {}
+    if not batch.jobs:
+        scored()
     if result and on_changes is not None:
         on_changes(result)
-    now = timezone.now()
-    batch.scored_at = now
-    if deliveries:
-        now_ms = now.timestamp() * 1000
-        batch.latency_ms = [int(now_ms - d.published_ms) for d in deliveries if d.published_ms]
+    batch.scored_at = timezone.now()
     batch.risk = {k: (len(v) if isinstance(v, list) else v) for k, v in result.items()}
     batch.risk["import_seconds"] = round((batch.stored_at - batch.received_at).total_seconds(), 3) \
         if batch.stored_at else None
@@ -268,7 +271,7 @@ class Consumer:
             if method is not None:
                 buffer.append((method, props, body))
                 first_at = first_at or now
-            if buffer and (len(buffer) >= self.batch_size or self._due(now - first_at)):
+            if buffer and (len(buffer) >= self.batch_size or self._due(now - first_at, len(buffer))):
                 self._process(channel, buffer)
                 buffer, first_at = [], None
                 idle_since = time.monotonic()
@@ -286,10 +289,10 @@ class Consumer:
             self._process(channel, buffer)
         channel.cancel()
 
-    def _due(self, waited: float) -> bool:
-        """A partial batch is stored after ``max_wait`` seconds; while a backlog waits in the queue (a catch-up),
-        the batch is filled up to ``batch_size`` (for at most ``BACKLOG_WAIT`` seconds): fewer, larger batches."""
-        if self.backlog:
+    def _due(self, waited: float, have: int) -> bool:
+        """A partial batch is stored after ``max_wait`` seconds; while more messages wait in the queue than the
+        batch holds (a catch-up), it is filled up (for at most ``BACKLOG_WAIT`` seconds): fewer, larger batches."""
+        if self.backlog > have:
             return waited >= BACKLOG_WAIT
         return waited >= self.max_wait
 

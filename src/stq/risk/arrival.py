@@ -150,8 +150,9 @@ def warm_up() -> int | None:
     return None
 
 
-def assess_arrival(job_ids: list[int]) -> dict:
-    """The steps of the module docstring for the declarations of `job_ids` (committed imports)."""
+def assess_arrival(job_ids: list[int], on_scored=None) -> dict:
+    """The steps of the module docstring for the declarations of `job_ids` (committed imports); ``on_scored`` is
+    called once the declarations have their model scores (before the criteria and the enterprises)."""
     started = t = time.monotonic()
     stages: dict[str, float] = {}
 
@@ -170,6 +171,8 @@ def assess_arrival(job_ids: list[int]) -> dict:
     notified = notify_managing_units(alerts) if alerts else 0
     lap("alerts")
     scored, model_number = score_jobs(job_ids)
+    if on_scored is not None:
+        on_scored()
     lap("model")
     hits = criteria_on_jobs(job_ids)
     lap("criteria")
