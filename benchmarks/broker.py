@@ -263,7 +263,7 @@ def faults(args, out):
     t0 = time.monotonic()
     own_broker("start")
     print(f"faults: own broker up in {time.monotonic() - t0:.0f}s", flush=True)
-    sent, numbers, pub = publish_day(args.declarations, day, prefix, OWN_URL)
+    sent, numbers, pub = publish_day(args.fault_declarations, day, prefix, OWN_URL)
     print(f"faults: {sent} messages published in {pub:.1f}s", flush=True)
     name = f"faults-{prefix}"
     events = []
@@ -306,6 +306,7 @@ def main():
     parser.add_argument("--live-seconds", type=float, default=120)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--kill-every", type=float, default=10)
+    parser.add_argument("--fault-declarations", type=int, default=60_000)
     parser.add_argument("--json")
     args = parser.parse_args()
     phases = args.phases.split(",")

@@ -135,7 +135,7 @@ def scan_import(job_id: int) -> AlertScan | None:
     """Raise the alerts of one import (once)."""
     if AlertScan.objects.filter(import_job_id=job_id).exists():
         return None
-    refresh_statistics(at_most_every=60)
+    refresh_statistics()  # every scan: the planner must know the import's rows (a stale plan takes minutes)
     span = Declaration.objects.filter(import_job_id=job_id).aggregate(first=Min("registered_on"),
                                                                       last=Max("registered_on"))
     started = time.monotonic()

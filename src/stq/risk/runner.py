@@ -17,20 +17,11 @@ from .models import CriteriaRun, Criterion, CriterionHit
 H = CriterionHit._meta.db_table
 
 
-_analyzed_at = 0.0
-
-
-def refresh_statistics(at_most_every: float = 0.0) -> None:
+def refresh_statistics() -> None:
     """Fresh planner statistics of the declaration tables before a batch run (PostgreSQL): right after a large
-    import they are stale, and a plan built on "2 rows" for 1 M lines can be catastrophically slow.
-    ``at_most_every`` (seconds): skip when this process refreshed them more recently (the alert scan of each small
-    batch from the broker connection: a few thousand rows more do not change a plan)."""
-    global _analyzed_at
+    import they are stale, and a plan built on "2 rows" for 1 M lines can be catastrophically slow."""
     if connection.vendor != "postgresql":
         return
-    if at_most_every and time.monotonic() - _analyzed_at < at_most_every:
-        return
-    _analyzed_at = time.monotonic()
     from stq.declarations.models import ActivityMonth, DeclarationLine
 
     tables = [Declaration._meta.db_table, DeclarationLine._meta.db_table, ActivityMonth._meta.db_table]
