@@ -88,3 +88,36 @@ def test_field_errors_and_help_have_the_ids_aria_describedby_names(org, client):
     assert any(i.endswith("_error") for i in described)
     for ident in described:
         assert f'id="{ident}"' in html, ident
+
+
+def test_my_work_lists_a_draft_for_its_author_only(org):
+    """Issue 18 item 8: the approver's "my work" listed the officers' drafts (an approver may also submit)."""
+    from stq.core.work import my_work
+
+    ensure_risk_areas()
+    case = proposal(org.officer1, org.kv01pt)
+    assert case.state == "draft"
+    assert case in [i.case for i in my_work(org.officer1)]
+    assert case not in [i.case for i in my_work(org.approver1)]
+    assert case not in [i.case for i in my_work(org.officer1b)]
+
+
+def test_a_malformed_tax_code_is_invalid_not_missing_from_the_directory(org, client):
+    client.force_login(org.officer1)
+    html = client.post(reverse("collection:create"), {"enterprise": "01234"}).content.decode()
+    assert "10 chữ số" in html and "danh bạ" not in html.split('id="id_enterprise_error"')[1][:300]
+
+
+def test_grant_form_offers_only_the_roles_the_administrator_may_grant_and_says_why_not(org, client):
+    from stq.core.errors import Forbidden
+    from stq.org import services
+    from stq.org.models import Role
+
+    client.force_login(org.admin_kv01pt)
+    html = client.get(reverse("org:unit_grants", args=["KV01-PT"])).content.decode()
+    select = re.search(r'<select name="role".*?</select>', html, re.S).group(0)
+    assert 'value="unit_admin"' not in select and re.search(r'<option value="officer" selected', select)
+    with pytest.raises(Forbidden) as refused:
+        services.role_grant(actor=org.admin_kv01pt, user=org.officer1, role=Role.UNIT_ADMIN, unit=org.kv01pt)
+    assert "role" in refused.value.fields
+    assert "unit above" in str(refused.value.message) or "cấp trên" in str(refused.value.message)

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "crawl"
 LINKS_PER_PAGE = 6
-SERVER_LIMIT_MS = 1000
+SERVER_LIMIT_MS = int(os.environ.get("STQ_CRAWL_SERVER_LIMIT_MS", "1000"))
 PASSWORD = "Stq@2026demo"
 
 SKIP_PREFIXES = ("/logout/", "/i18n/", "/django-admin/", "/api/", "/static/", "/media/", "/oidc/")
@@ -35,7 +35,7 @@ DOWNLOAD_RE = re.compile(r"(/export|\.xlsx|\.pdf|\.csv|/download|/file/|/errors/
 # Acronyms and proper names that are words of the domain in both languages, not internal codes.
 ACRONYMS = {
     "KTSTQ", "QLRR", "TTTT", "NSNN", "VPHC", "DNUT", "DNCX", "SXXK", "TNHH", "QLHQ", "GTGT", "BHXH", "UBND",
-    "BCTC", "TCHQ", "PVTM", "CCHQ", "JSON", "XLSX", "BVMT", "TTĐB", "VIII", "XVII", "XVIII",
+    "BCTC", "TCHQ", "PVTM", "TMCP", "CCHQ", "JSON", "XLSX", "BVMT", "TTĐB", "VIII", "XVII", "XVIII",
 }
 # Words that are English and Vietnamese UI alike (product and file-format names, units).
 SHARED_WORDS = {"excel", "email", "e-mail", "swagger", "openapi", "lightgbm", "chart", "htmx", "bootstrap", "stq",
@@ -79,12 +79,14 @@ def data_words() -> set[str]:
     from django.db import models
 
     from stq.declarations.models import Declaration, DeclarationLine, ImportJob
+    from stq.org.models import Unit
 
     texts = []
     profile_models = [m for m in apps.get_app_config("enterprises").get_models()]  # free-text fields of the profile
     text_fields = (models.CharField, models.TextField)
     for model, fields in ((Declaration, ("partner_name",)), (DeclarationLine, ("description",)),
                           (ImportJob, ("original_name",)), (get_user_model(), ("first_name", "last_name", "username")),
+                          (Unit, ("name", "short_name", "level_label", "region")),
                           *((m, tuple(f.name for f in m._meta.fields if isinstance(f, text_fields) and not f.choices))
                             for m in profile_models)):
         for name in fields:
@@ -107,8 +109,8 @@ def english_words(text: str, data: set[str] = frozenset()) -> list[str]:
     return found
 
 
-def vietnamese_words(text: str) -> list[str]:
-    return [m.group(0) for m in WORD.finditer(text) if VI_MARKS.search(m.group(0))]
+def vietnamese_words(text: str, data: set[str] = frozenset()) -> list[str]:
+    return [m.group(0) for m in WORD.finditer(text) if VI_MARKS.search(m.group(0)) and m.group(0).lower() not in data]
 
 
 # The page text a check reads: visible text, without code samples, data marked as another language, the user's name
@@ -200,7 +202,7 @@ def check_page(page, base, url, report: Report, *, shot_name: str, axe: bool = T
         if english:
             report.add(url, f"English in the Vietnamese UI: {english[:15]}")
     else:
-        vietnamese = sorted(set(vietnamese_words(page.evaluate(LABELS_JS))))
+        vietnamese = sorted(set(vietnamese_words(page.evaluate(LABELS_JS), report.data)))
         if vietnamese:
             report.add(url, f"Vietnamese in the English UI: {vietnamese[:15]}")
     if axe:

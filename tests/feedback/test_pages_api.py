@@ -71,9 +71,25 @@ def test_pages_and_excel_export(central, client):
     assert "Sẽ làm trong bản 1.2." in page
     r = client.get(reverse("feedback:export") + "?state=accepted")
     ws = load_workbook(io.BytesIO(r.content)).active
-    header = [c.value for c in ws[4]][:4]
-    assert header == ["STT", "Tên chức năng", "Nội dung đề xuất sửa đổi", "Lý do"]
-    assert [c.value for c in ws[5]][:4] == [1, "Danh bạ", "Thêm cột vốn điều lệ vào danh sách.",
-                                            "Lọc doanh nghiệp theo quy mô."]
+    header, rows = _form_rows(ws)
+    assert header == ["STT", "Tên chức năng", "Đề nghị sửa đổi, bổ sung", "Lý do sửa đổi, bổ sung"]
+    assert rows == [[1, "Danh bạ", "Thêm cột vốn điều lệ vào danh sách.", "Lọc doanh nghiệp theo quy mô."]]
+    # the official layout (issue 18 item 5): national heading beside the unit, title, date made, signatures
+    cells = [c.value for row in ws.iter_rows() for c in row if c.value]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and "Độc lập - Tự do - Hạnh phúc" in cells
+    assert any(str(v).startswith("Ngày lập: ") for v in cells)
+    assert "NGƯỜI LẬP BIỂU" in cells and "THỦ TRƯỞNG ĐƠN VỊ" in cells
     r = client.get(reverse("feedback:export") + "?state=done")
-    assert load_workbook(io.BytesIO(r.content)).active.max_row == 4  # filters apply to the export
+    assert _form_rows(load_workbook(io.BytesIO(r.content)).active)[1] == []  # filters apply to the export
+
+
+def _form_rows(ws):
+    """The form's header (first four columns) and the data rows below it, up to the first empty row."""
+    values = [[c.value for c in row][:4] for row in ws.iter_rows()]
+    start = next(i for i, row in enumerate(values) if row[0] == "STT")
+    rows = []
+    for row in values[start + 1:]:
+        if row[0] is None:
+            break
+        rows.append(row)
+    return values[start], rows

@@ -39,7 +39,12 @@ def test_excel_has_one_sheet_per_table_with_the_figures(org, q1, form19, Q1):
     ws = wb.worksheets[0]
     cell = next(c for row in ws.iter_rows() for c in row if c.value == 160 * M)
     assert cell.number_format == "#,##0"
-    assert any("Thủ trưởng đơn vị" == v for v in flat)
+    assert "THỦ TRƯỞNG ĐƠN VỊ" in flat and "NGƯỜI LẬP BIỂU" in flat  # the signature blocks
+    # the official heading (issue 18 item 5): the agency and the unit beside the national motto, the date made
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat and "Độc lập - Tự do - Hạnh phúc" in flat
+    assert "BỘ TÀI CHÍNH" in flat and "CỤC HẢI QUAN" in flat and any(v.startswith("Ngày lập: ") for v in flat)
+    for name, title in zip(wb.sheetnames, (f"{t.table.key} {t.title}" for t in report.tables), strict=True):
+        assert len(name) <= 31 and title.startswith(name) and title[len(name):][:1] in ("", " ")  # cut at a word
 
 
 def test_pdf_contains_the_figures_in_vietnamese(org, q1, form20, Q1):
@@ -51,7 +56,9 @@ def test_pdf_contains_the_figures_in_vietnamese(org, q1, form20, Q1):
     assert "Kết quả kiểm tra sau thông quan theo lĩnh vực rủi ro" in text
     assert "Trị giá hải quan" in text
     assert "110.000.000" in text and "160.000.000" in text and "180.000.000" in text
-    assert "Người lập biểu" in text and "Thủ trưởng đơn vị" in text
+    assert "NGƯỜI LẬP BIỂU" in text and "THỦ TRƯỞNG ĐƠN VỊ" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "Ngày lập: " in text and "CỤC HẢI QUAN" in text
 
 
 def _login(client, user):

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from stq.core.models import WorkflowCase
@@ -32,12 +33,13 @@ class AuditGround(models.TextChoices):
 
 
 class DecisionKind(models.TextChoices):
-    ORIGINAL = "original", _("Audit decision")
-    AMENDMENT = "amendment", _("Amendment / supplement")
-    EXTENSION = "extension", _("Extension")
-    SUSPENSION = "suspension", _("Suspension")
-    RESUMPTION = "resumption", _("Resumption")
-    CANCELLATION = "cancellation", _("Cancellation")
+    # the decisions' official names (context "decision kind": "Extension" alone means other things elsewhere)
+    ORIGINAL = "original", pgettext_lazy("decision kind", "Audit decision")
+    AMENDMENT = "amendment", pgettext_lazy("decision kind", "Amendment / supplement")
+    EXTENSION = "extension", pgettext_lazy("decision kind", "Extension")
+    SUSPENSION = "suspension", pgettext_lazy("decision kind", "Suspension")
+    RESUMPTION = "resumption", pgettext_lazy("decision kind", "Resumption")
+    CANCELLATION = "cancellation", pgettext_lazy("decision kind", "Cancellation")
 
 
 class SuspensionReason(models.TextChoices):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stq.core.errors import AppError
 from stq.enterprises.models import Enterprise
-from stq.enterprises.taxcode import clean_digits
+from stq.enterprises.taxcode import normalize_tax_code
 from stq.org import policy
 from stq.org.forms import offer_units
 from stq.org.models import Unit
@@ -63,7 +64,10 @@ class ProposalForm(forms.Form):
                 field.widget.attrs.setdefault("class", "form-control")
 
     def clean_enterprise(self):
-        digits = clean_digits(self.cleaned_data["enterprise"])
+        try:  # a malformed code is "invalid", not "not in the directory"
+            digits = normalize_tax_code(self.cleaned_data["enterprise"])
+        except AppError as error:
+            raise forms.ValidationError(str(error.message), code="invalid_tax_code") from None
         enterprise = Enterprise.objects.filter(tax_code=digits).first()
         if enterprise is None:
             raise forms.ValidationError(

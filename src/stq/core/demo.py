@@ -14,7 +14,7 @@ def register_seeder(order: int, name: str):
     return deco
 
 
-def run_seeders(options: dict):
+def run_seeders(options: dict, on_start: Callable[[str], None] | None = None):
     import importlib
 
     from django.apps import apps
@@ -27,4 +27,6 @@ def run_seeders(options: dict):
                 if exc.name != f"{config.name}.demo":
                     raise
     for _order, name, fn in sorted(SEEDERS, key=lambda s: s[0]):
+        if on_start is not None:
+            on_start(name)
         yield name, fn(options)

@@ -34,6 +34,9 @@ REGISTRY: dict[str, Workflow] = {}
 KEEP_DEADLINE = "keep"  # a transition's `deadline`: the step leaves the case's current deadline as it is
 
 
+DRAFT = "draft"  # the initial state of case types that start as their author's draft
+
+
 @dataclass(frozen=True)
 class Deadline:
     """A deadline a transition starts, counted from the day the transition happens — or from `anchor` when given:
@@ -148,6 +151,8 @@ class Workflow:
                 part &= t.when_q
             for attr in t.not_by:
                 part &= ~Q(**{f"{attr}_id": user.pk})
+            if self.initial == DRAFT and DRAFT in t.sources:  # a draft is its author's work, not a colleague's
+                part &= Q(created_by_id=user.pk)                # nor the leader's (who may also submit)
             q |= part
         return q
 

@@ -11,6 +11,8 @@ from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from stq.core import official
+
 # (header, column width); the context keeps the official form's own wording
 FORM_COLUMNS = (
     (pgettext_lazy("feedback form", "No."), 6),
@@ -26,20 +28,18 @@ EXTRA_COLUMNS = (
 )
 
 
-def change_requests_xlsx(rows) -> bytes:
+def change_requests_xlsx(rows, *, unit=None, period: str = "") -> bytes:
+    """`unit`: the unit that makes the export (its name and its superior's head the sheet); `period`: the filter's
+    dates as text, if any."""
     wb = Workbook()
     ws = wb.active
-    ws.title = _("Change requests")[:31]
+    ws.title = official.sheet_title(_("Change requests"))
     columns = FORM_COLUMNS + EXTRA_COLUMNS
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    ws.cell(1, 1, _("PROPOSALS TO CHANGE FUNCTIONS OF THE STQ SYSTEM")).font = Font(bold=True, size=13)
-    ws.cell(1, 1).alignment = Alignment(horizontal="center")
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(columns))
-    ws.cell(2, 1, _("Exported on %(day)s") % {"day": timezone.localdate().strftime("%d/%m/%Y")})
-    ws.cell(2, 1).alignment = Alignment(horizontal="center")
-    header_row = 4
+    head = official.heading(unit=unit, title=_("PROPOSALS TO CHANGE FUNCTIONS OF THE STQ SYSTEM"), period=period,
+                            made_on=timezone.localdate())
+    header_row = official.write_heading(ws, head, len(columns))
     for col, (title, width) in enumerate(columns, start=1):
         cell = ws.cell(header_row, col, str(title))
         cell.font = Font(bold=True)
@@ -53,6 +53,7 @@ def change_requests_xlsx(rows) -> bytes:
             cell = ws.cell(header_row + i, col, value)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             cell.border = border
+    official.write_signatures(ws, header_row + len(rows) + 2, len(columns))
     ws.freeze_panes = ws.cell(header_row + 1, 1)
     out = io.BytesIO()
     wb.save(out)

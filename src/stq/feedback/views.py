@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from stq.core import official
 from stq.core.actions import workflow_action
 from stq.core.errors import NotFound
 from stq.core.forms import call_service
@@ -54,8 +55,11 @@ def request_list(request):
 
 @login_required
 def export(request):
-    _form, qs = _filtered(request)
-    response = HttpResponse(change_requests_xlsx(qs[:10_000]),
+    form, qs = _filtered(request)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    response = HttpResponse(change_requests_xlsx(
+        qs[:10_000], unit=official.export_unit(request.user, data.get("unit")),
+        period=official.period_text(data.get("date_from"), data.get("date_to"))),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"de-xuat-sua-doi-chuc-nang-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

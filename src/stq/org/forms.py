@@ -9,9 +9,16 @@ class GrantForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
     include_units_below = forms.BooleanField(required=False, label=_("Including units below"))
 
-    def __init__(self, *args, unit: Unit, **kwargs):
+    def __init__(self, *args, unit: Unit, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = User.objects.filter(unit=unit, is_active=True).order_by("full_name")
+        if actor is not None:  # only the roles this administrator may grant here, the officer's role first
+            from . import policy
+
+            offered = [(value, label) for value, label in Role.choices if policy.may_grant(actor, value, unit)]
+            self.fields["role"].choices = offered
+            if any(value == Role.OFFICER for value, _label in offered):
+                self.fields["role"].initial = Role.OFFICER
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

@@ -22,6 +22,9 @@ def role_grant(*, actor, user: User, role: str, unit: Unit, include_units_below:
     if role not in Role.values:
         raise AppError("invalid_role", _("Unknown role."), field="role")
     if not policy.may_grant(actor, role, unit):
+        if role == Role.UNIT_ADMIN:
+            raise Forbidden("forbidden", _("The unit administrator role is appointed by the administrator of the "
+                                           "unit above, not by the unit's own administrator."), field="role")
         raise Forbidden("forbidden", _("Only the administrator of this unit may grant roles in it."))
     if user.unit_id != unit.pk:
         raise AppError("user_not_in_unit", _("The user does not belong to this unit."), field="user")

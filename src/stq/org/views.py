@@ -35,7 +35,7 @@ def admin_home(request):
 @login_required
 def unit_grants(request, code: str):
     unit = _administered_unit(request.user, code)
-    form = GrantForm(request.POST or None, unit=unit)
+    form = GrantForm(request.POST or None, unit=unit, actor=request.user)
     if request.method == "POST" and form.is_valid() and call_service(
             form, lambda: services.role_grant(actor=request.user, unit=unit, **form.cleaned_data)):
         messages.success(request, _("Role granted."))

@@ -4,13 +4,14 @@ time and user); Vietnamese headers; VND as whole numbers with thousands separato
 from __future__ import annotations
 
 import io
-import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from stq.core import official
 
 from .builder import Report
 from .layout import text
@@ -25,13 +26,7 @@ TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
 def _sheet_title(value: str, used: set[str]) -> str:
-    title = re.sub(r"[\[\]\*\?/\\:]", " ", value)[:31].strip() or "Sheet"
-    base, n = title, 2
-    while title in used:
-        title = f"{base[:28]} {n}"
-        n += 1
-    used.add(title)
-    return title
+    return official.sheet_title(value, used)
 
 
 def reconciliation_line(report: Report) -> str:
@@ -64,12 +59,15 @@ def workbook_bytes(report: Report) -> bytes:
     for result in report.tables:
         table = result.table
         ws = wb.create_sheet(_sheet_title(f"{table.key} {result.title}", used))
+        freeze = None
         ncols = len(table.columns) + 1
-        ws.cell(1, 1, report.title).font = Font(bold=True, size=14)
-        ws.cell(2, 1, result.title).font = Font(bold=True, size=12)
-        for i, line in enumerate(title_lines(report), start=3):
+        head = official.heading(unit=report.unit, title=report.title, period=report.period.label,
+                                made_on=timezone.localtime(report.generated_at).date())
+        row = official.write_heading(ws, head, ncols)
+        ws.cell(row, 1, result.title).font = Font(bold=True, size=12)
+        for i, line in enumerate(title_lines(report), start=row + 1):
             ws.cell(i, 1, line)
-        row = 8
+        row += len(title_lines(report)) + 2
         for block in result.blocks:
             ws.cell(row, 1, f"{block.title}: {block.period.label}").font = Font(bold=True)
             row += 1
@@ -81,6 +79,7 @@ def workbook_bytes(report: Report) -> bytes:
                 cell.border = BOX
                 cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
             ws.row_dimensions[row].height = 60
+            freeze = freeze or f"B{row + 1}"
             row += 1
             for r in block.rows:
                 label = ws.cell(row, 1, ("    " * r.depth) + r.label)
@@ -97,14 +96,11 @@ def workbook_bytes(report: Report) -> bytes:
                 row += 1
             row += 1
         row += 1
-        for i, sig in enumerate(report.layout.signatures):
-            col = 1 + i * max(1, ncols // max(1, len(report.layout.signatures)))
-            ws.cell(row, col, text(sig)).font = Font(bold=True)
-            ws.cell(row + 1, col, _("(signature, full name)")).font = Font(italic=True)
+        official.write_signatures(ws, row, ncols, [text(sig) for sig in report.layout.signatures])
         ws.column_dimensions["A"].width = 42
         for c in range(2, ncols + 1):
             ws.column_dimensions[get_column_letter(c)].width = 18
-        ws.freeze_panes = "B10"
+        ws.freeze_panes = freeze
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
     buf = io.BytesIO()

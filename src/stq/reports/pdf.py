@@ -7,6 +7,9 @@ import logging
 from pathlib import Path
 
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from stq.core import official
 
 from .builder import Report
 from .excel import title_lines
@@ -22,5 +25,7 @@ def pdf_bytes(report: Report) -> bytes:
     html = render_to_string("reports/pdf.html", {
         "report": report, "title_lines": title_lines(report), "font_dir": FONT_DIR.as_uri(),
         "signatures": [text(s) for s in report.layout.signatures],
+        "heading": official.heading(unit=report.unit, title=report.title, period=report.period.label,
+                                    made_on=timezone.localtime(report.generated_at).date()),
     })
     return HTML(string=html, base_url=str(FONT_DIR)).write_pdf()

@@ -1,0 +1,84 @@
+"""One glossary (docs/glossary.csv: English, Vietnamese, identifier, wording to avoid) that the Vietnamese catalogues
+follow (issue 18 item 4): a message that is exactly a glossary term is translated by the glossary's Vietnamese, no
+catalogue uses a wording the glossary rules out, every identifier named exists in the code, and one English message
+reads the same in every app's catalogue (Django merges them: a second reading would win by app order, which is how
+"Import" showed "Nhập từ tệp" beside the import/export figures)."""
+
+import csv
+import gettext
+import re
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GLOSSARY = ROOT / "docs" / "glossary.csv"
+CATALOGUES = sorted((ROOT / "src" / "stq").glob("*/locale/vi/LC_MESSAGES/django.mo"))
+
+
+def glossary() -> list[dict]:
+    with GLOSSARY.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def catalogue(mo: Path) -> dict[str, str]:
+    with mo.open("rb") as f:
+        entries = gettext.GNUTranslations(f)._catalog
+    return {k: v for k, v in entries.items() if isinstance(k, str) and k and "\x04" not in k}
+
+
+def test_glossary_rows_are_complete():
+    rows = glossary()
+    assert len(rows) >= 25
+    for row in rows:
+        assert row["english"] and row["vietnamese"], row
+
+
+def _term(terms: dict, msgid: str):
+    """A lowercase glossary term matches the message in any case; a capitalised one ("Import", the flow) only as it
+    is written ("import" is also a file import)."""
+    return terms.get(msgid.strip()) or terms.get(msgid.strip().lower())
+
+
+def test_a_message_that_is_a_glossary_term_reads_as_the_glossary_says():
+    terms = {row["english"]: row["vietnamese"].lower() for row in glossary() if row["identifier"] != "LANGUAGES"}
+    wrong = []
+    for mo in CATALOGUES:
+        for msgid, msgstr in catalogue(mo).items():
+            expected = _term(terms, msgid)
+            if expected and msgstr.strip().lower() != expected:
+                wrong.append(f"{mo.parts[-5]}: {msgid!r} → {msgstr!r}, the glossary says {expected!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_catalogue_uses_a_wording_the_glossary_rules_out():
+    avoid = [(row["english"], re.compile(pattern, re.I)) for row in glossary() for pattern in
+             filter(None, row["avoid"].split("|"))]
+    found = []
+    for mo in CATALOGUES:
+        for msgstr in catalogue(mo).values():
+            found += [f"{mo.parts[-5]}: {msgstr!r} ({term})" for term, pattern in avoid if pattern.search(msgstr)]
+    assert not found, "\n".join(found)
+
+
+def test_the_language_switch_reads_english():
+    from django.conf import settings
+
+    assert dict(settings.LANGUAGES)["en"] == next(r["vietnamese"] for r in glossary() if r["identifier"] == "LANGUAGES")
+
+
+def test_identifiers_named_by_the_glossary_exist_in_the_code():
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "src" / "stq").rglob("*.py"))
+    missing = [row["identifier"] for row in glossary() if row["identifier"]
+               and not re.search(rf"\b{re.escape(row['identifier'].split('.')[-1])}\b", source)]
+    assert not missing, missing
+
+
+def test_one_english_message_has_one_vietnamese_reading_across_the_catalogues():
+    readings = defaultdict(dict)
+    for mo in CATALOGUES:
+        for msgid, msgstr in catalogue(mo).items():
+            readings[msgid][mo.parts[-5]] = msgstr
+    terms = {row["english"]: row["english"] for row in glossary()}
+    split = {msgid: apps for msgid, apps in readings.items()
+             if len(set(apps.values())) > 1 and _term(terms, msgid)}
+    assert not split, split
