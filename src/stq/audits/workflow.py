@@ -74,14 +74,29 @@ def _proposal_rules(p, actor, data):
                          declaration_numbers=p.declaration_numbers, mode=p.mode, ground=p.ground)
 
 
-def _on_submit(p, actor, data):
+def live_duplicates(p) -> list[dict]:
+    """The open cases of any unit on the proposal's enterprise (family) now, this proposal excepted. A proposal
+    submitted after this one was is among them: the leader deciding either sees the other (issue #17 item 8)."""
     from stq.collection.selectors import open_cases_for_enterprise
 
+    return open_cases_for_enterprise(p.enterprise.tax_code, exclude=p)
+
+
+def _has_duplicates(p) -> bool:
+    return p.duplicate_warning or bool(live_duplicates(p))
+
+
+def _on_submit(p, actor, data):
+    from stq.enterprises.models import Enterprise
+
+    # serialise submits per enterprise: of two simultaneous filings the later waits for the earlier's commit and
+    # then finds it (each could otherwise miss the other, both being drafts when the other looked)
+    Enterprise.objects.select_for_update().filter(pk=p.enterprise_id).first()
     p.submitted_by = actor
     if p.filed_at is None:  # the first filing fixes the priority order and the year the proposal counts for
         p.filed_at = timezone.now()
         p.year = timezone.localdate(p.filed_at).year
-    found = open_cases_for_enterprise(p.enterprise.tax_code, exclude=p)
+    found = live_duplicates(p)
     p.duplicates = found
     p.duplicate_warning = bool(found)
 
@@ -132,7 +147,7 @@ AUDIT_PROPOSAL_WORKFLOW = Workflow(
                    guard=_proposal_rules, effect=_on_submit,
                    deadline=Deadline("approve_by", _("Approve the audit proposal"), working_days=1)),
         Transition("approve", _("Approve"), (P.SUBMITTED,), P.APPROVED, LEADERS, unit_field=APPROVAL,
-                   not_by=("submitted_by",), note_required=lambda p: p.duplicate_warning, guard=_approve_guard,
+                   not_by=("submitted_by",), note_required=_has_duplicates, guard=_approve_guard,
                    effect=_on_approve, style="success",
                    deadline=lambda p: Deadline("decision_by", _("Record the audit decision"), working_days=0,
                                                anchor=p.planned_start)),

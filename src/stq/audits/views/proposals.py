@@ -20,7 +20,7 @@ from stq.org import policy
 
 from .. import export, forms, rules, selectors, services
 from ..models import AuditCase
-from ..workflow import DEADLINE_KINDS, may_edit_proposal, may_open_case
+from ..workflow import DEADLINE_KINDS, live_duplicates, may_edit_proposal, may_open_case
 from .common import PWF, duplicate_rows, get_proposal, list_query, timeline
 
 
@@ -96,7 +96,9 @@ def _proposal_context(request, p, *, action_error=None, action_note=""):
         "may_edit": may_edit_proposal(request.user, p),
         "may_open": may_open_case(request.user, p),
         "earlier": earlier, "case": case,
-        "duplicates": duplicate_rows(p.duplicates), "events": timeline(p, PWF),
+        # while it awaits a decision, the open cases now (a filing submitted after it included), else those at submit
+        "duplicates": duplicate_rows(live_duplicates(p) if p.state == "submitted" else p.duplicates),
+        "events": timeline(p, PWF),
         "due_label": DEADLINE_KINDS.get(p.due_kind, p.due_kind),
     }
 
