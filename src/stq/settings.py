@@ -4,11 +4,17 @@ Environment variables (all optional for the demo):
   STQ_DEBUG            "1" for development (default "0")
   STQ_SECRET_KEY       required when STQ_DEBUG is not "1"
   STQ_ALLOWED_HOSTS    comma-separated host names (default "127.0.0.1,localhost")
-  DATABASE_URL         e.g. postgres://user@127.0.0.1:5432/stq (default: SQLite file var/stq.sqlite3)
+  DATABASE_URL         e.g. postgres://user@127.0.0.1:5432/stq (default: SQLite file var/stq.sqlite3); with several
+                       database hosts, libpq's host list and the primary chosen by libpq:
+                       postgres://stq@db1:5432,db2:5432/stq?target_session_attrs=read-write&connect_timeout=3
+  DATABASE_REPLICA_URL a streaming replica (e.g. ...?target_session_attrs=prefer-standby): heavy reads go there
+                       (stq.core.db_routing); STQ_REPLICA_PIN_SECONDS after a write a user reads the primary (10)
   STQ_TASKS_BACKEND    "db" (default: background worker via `manage.py db_worker`) or "immediate"
   STQ_MEDIA_ROOT       where uploaded documents are stored (default var/media)
   STQ_BEHIND_TLS       "1" when served over HTTPS behind a proxy: secure cookies, HSTS, X-Forwarded-Proto trusted
-  STQ_CACHE_URL        e.g. redis://127.0.0.1:6379/0 (default: the process's local memory)
+  STQ_CACHE_URL        e.g. redis://127.0.0.1:6379/0 (default: the process's local memory); shared by every web node
+                       (sessions live in the database, sign-in rate-limit counters in this cache)
+  STQ_CACHE_KEY_PREFIX key prefix in that cache (default "stq")
   STQ_LOG_FORMAT       "json" (one JSON object per line on stdout, for production) or "text" (default)
   STQ_LOG_LEVEL        default INFO
   STQ_UPLOAD_MAX_MB    largest accepted document upload in MiB (default 50)
@@ -25,7 +31,7 @@ import json
 import os
 from pathlib import Path
 
-import dj_database_url
+from stq import dburl
 
 SRC_DIR = Path(__file__).resolve().parent  # src/stq
 BASE_DIR = SRC_DIR.parent.parent  # repository root
@@ -88,6 +94,7 @@ MIDDLEWARE = [
     "stq.core.guard.InputGuardMiddleware",  # NUL / invalid characters, oversized bodies: 400/413 naming the field
     "stq.core.ratelimit.SignInRateLimitMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "stq.core.db_routing.ReplicaReadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "stq.core.errorpages.ErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -118,12 +125,30 @@ TEMPLATES = [
     }
 ]
 
+# Persistent connections are checked before each request reuses them (CONN_HEALTH_CHECKS): after a database
+# failover the dead connection is dropped and libpq's host list finds the new primary, without a restart.
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": dburl.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'stq.sqlite3'}",
         conn_max_age=int(os.environ.get("STQ_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dburl.parse(os.environ["DATABASE_REPLICA_URL"],
+                                       conn_max_age=int(os.environ.get("STQ_DB_CONN_MAX_AGE", "60")),
+                                       conn_health_checks=True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the replica alias reads the test database
+    DATABASE_ROUTERS = ["stq.core.db_routing.ReplicaRouter"]
+STQ_REPLICA_PIN_SECONDS = int(os.environ.get("STQ_REPLICA_PIN_SECONDS", "10"))
+# Heavy reads sent to the replica (GET/HEAD only; regular expressions on the path): reports, declaration search,
+# risk pages, exports.
+STQ_REPLICA_READ_PATHS = [
+    r"^/reports/", r"^/api/v1/reports/",
+    r"^/declarations/(?!imports/)", r"^/api/v1/declarations/(?!imports/)",
+    r"^/risk/", r"^/api/v1/risk/",
+    r"\.(xlsx|pdf|csv)$", r"/export/",
+]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -278,7 +303,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 _cache_url = os.environ.get("STQ_CACHE_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url, "KEY_PREFIX": "stq"}
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url,
+         "KEY_PREFIX": os.environ.get("STQ_CACHE_KEY_PREFIX", "stq")}
         if _cache_url.startswith(("redis://", "rediss://"))
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stq"}
     )
