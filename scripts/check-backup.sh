@@ -3,7 +3,10 @@
 # scratch database on the same server, and compare the row count of every table with the counts that
 # scripts/backup.sh took in the dump's own snapshot.
 #
-#   scripts/check-backup.sh [--dump DEST/stq-<stamp>.dump] [--scratch NAME]   # DATABASE_URL from the environment
+#   scripts/check-backup.sh [--dump DEST/stq-<stamp>.dump] [--scratch NAME] [--from-standby]
+#                                                                          # DATABASE_URL from the environment
+# --from-standby: the dump is taken from a streaming standby (scripts/backup.sh --from-standby); the scratch
+# database is restored on the primary (DATABASE_URL with target_session_attrs=read-write).
 #
 # The scratch database (default stq_restore_check) is created on DATABASE_URL's server and must not be its database.
 # Exit 0 when every table matches (the scratch database is dropped again), 1 on any difference (it is kept for
@@ -11,11 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 URL=${DATABASE_URL:?DATABASE_URL must be set}
-SCRATCH=stq_restore_check; DUMP=""
+SCRATCH=stq_restore_check; DUMP=""; BACKUP_OPTS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dump) DUMP=${2:?--dump needs a file}; shift;;
     --scratch) SCRATCH=${2:?--scratch needs a name}; shift;;
+    --from-standby) BACKUP_OPTS+=(--from-standby);;
     *) echo "check-backup.sh: unknown option $1" >&2; exit 2;;
   esac
   shift
@@ -27,7 +31,7 @@ SCRATCH_URL="${base%/*}/$SCRATCH$query"
 WORK=${STQ_CHECK_KEEP_DIR:-$(mktemp -d)}
 [ -n "${STQ_CHECK_KEEP_DIR:-}" ] || trap 'rm -rf "$WORK"' EXIT
 
-[ -n "$DUMP" ] || DUMP=$(STQ_MEDIA_ROOT="" STQ_BACKUP_KEEP_DAYS=0 scripts/backup.sh "$WORK" | tail -1)
+[ -n "$DUMP" ] || DUMP=$(STQ_MEDIA_ROOT="" STQ_BACKUP_KEEP_DAYS=0 scripts/backup.sh "${BACKUP_OPTS[@]}" "$WORK" | tail -1)
 scripts/restore.sh "$DUMP" "$SCRATCH_URL" --replace >/dev/null
 EXPECTED="${DUMP%.dump}.counts.tsv"
 ACTUAL="$WORK/restored.counts.tsv"

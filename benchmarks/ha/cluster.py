@@ -29,7 +29,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-PG_BIN = Path(os.environ.get("STQ_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _pg_bin() -> Path:
+    """STQ_PG_BIN, else the newest /usr/lib/postgresql/<version>/bin (15 on this project's machines)."""
+    if os.environ.get("STQ_PG_BIN"):
+        return Path(os.environ["STQ_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 SCOPE = "stq-drill"
 # Patroni's timing in the drill: the leader key lives TTL seconds after the last renewal, so a primary that dies
 # without releasing it is replaced after at most TTL + LOOP_WAIT seconds (production: deploy/patroni/).
@@ -157,7 +165,9 @@ class PatroniNode:
                 "authentication": {"superuser": {"username": "postgres", "password": "drill"},
                                    "replication": {"username": "replicator", "password": "drill"},
                                    "rewind": {"username": "postgres", "password": "drill"}},
-                "parameters": {"unix_socket_directories": str(self.dir), "fsync": "on",
+                # fsync off: the drill kills processes, not the machine (the OS keeps what was written), and the
+                # machine's disk is shared; production keeps fsync on (deploy/patroni/patroni.yml)
+                "parameters": {"unix_socket_directories": str(self.dir), "fsync": "off",
                                "shared_buffers": "64MB", "logging_collector": "off"},
                 "pg_hba": hba,
             },

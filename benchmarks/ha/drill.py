@@ -52,6 +52,9 @@ class Journal:
     creates: list[dict] = field(default_factory=list)  # {"id", "number", "unit", "t"}
     submits: list[dict] = field(default_factory=list)  # {"id", "t"}
     errors: list[dict] = field(default_factory=list)  # {"t", "what", "status"}
+    # a submit that failed for the user (the primary died between its commit and the answer) and was in fact
+    # saved: sent again, it is refused with 409 because the case is already submitted
+    submits_saved_unanswered: list[dict] = field(default_factory=list)  # {"id", "t"}
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, kind: str, row: dict) -> None:
@@ -83,7 +86,7 @@ class Officer(threading.Thread):
         self.seed = seed
         self.rng = random.Random(officer["username"])
 
-    def _post(self, path: str, body: dict, what: str) -> dict | None:
+    def _post(self, path: str, body: dict, what: str, retry: bool = False) -> dict | None:
         t = time.monotonic()
         try:
             r = self.session.post(f"{self.base}{path}", json=body, timeout=30)
@@ -91,7 +94,11 @@ class Officer(threading.Thread):
             self.journal.add("errors", {"t": t, "what": what, "status": type(exc).__name__})
             return None
         if r.status_code in (200, 201):
-            return r.json()
+            return {**r.json(), "_t0": t}
+        if retry and what == "submit" and r.status_code == 409:
+            state = self.session.get(f"{self.base}{path.removesuffix('actions/')}", timeout=30).json().get("state")
+            if state == "submitted":  # the earlier attempt was saved; its answer was lost with the primary
+                return {"_saved_unanswered": True, "_t0": t}
         self.journal.add("errors", {"t": t, "what": what, "status": r.status_code, "body": r.text[:200]})
         return None
 
@@ -108,11 +115,15 @@ class Officer(threading.Thread):
                 time.sleep(0.2)
                 continue
             self.journal.add("creates", {"id": case["id"], "number": case["number"], "unit": self.unit,
-                                         "t": time.monotonic()})
+                                         "t0": case["_t0"], "t": time.monotonic()})
+            attempt = 0
             while not self.stop_event.is_set():  # the workflow action on the case just created, until it is acked
-                done = self._post(f"/api/v1/info-collections/{case['id']}/actions/", {"action": "submit"}, "submit")
+                done = self._post(f"/api/v1/info-collections/{case['id']}/actions/", {"action": "submit"}, "submit",
+                                  retry=attempt > 0)
+                attempt += 1
                 if done is not None:
-                    self.journal.add("submits", {"id": case["id"], "t": time.monotonic()})
+                    kind = "submits_saved_unanswered" if done.get("_saved_unanswered") else "submits"
+                    self.journal.add(kind, {"id": case["id"], "t": time.monotonic()})
                     break
                 time.sleep(0.2)
 
@@ -169,7 +180,8 @@ def check_database(db_url: str, journal: Journal, import_file: Path | None, job:
         for unit_code, year, kind, last in c.execute(
                 "SELECT u.code, n.year, n.kind, n.last FROM core_numbercounter n JOIN org_unit u ON u.id = n.unit_id "
                 "WHERE n.kind = 'TTTT'").fetchall():
-            seqs = sorted(int(num.split("/")[0]) for num in rows.values() if num.endswith(f"/{year}/{kind}-{unit_code}"))
+            suffix = f"/{year}/{kind}-{unit_code}"
+            seqs = sorted(int(num.split("/")[0]) for num in rows.values() if num.endswith(suffix))
             if seqs != list(range(1, last + 1)):
                 gaps[unit_code] = {"counter": last, "missing": sorted(set(range(1, last + 1)) - set(seqs))[:10],
                                    "stored": len(seqs)}
@@ -187,7 +199,7 @@ def check_database(db_url: str, journal: Journal, import_file: Path | None, job:
 
 
 def run_drill(cl: ha.Cluster, web_base: str, seed: dict, work: Path, *, writers: int = 4, before: float = 4,
-              after: float = 8, import_lines: int = 20000, kill_timeout: float = 20) -> dict:
+              after: float = 8, import_lines: int = 20000, kill_timeout: float = 20, reimport: bool = True) -> dict:
     """Writers + import through `web_base`, kill the primary hard, wait, check. Returns the figures."""
     journal, stop = Journal(), threading.Event()
     officers = [Officer(web_base, o, seed, journal, stop) for o in seed["officers"][:writers]]
@@ -212,13 +224,21 @@ def run_drill(cl: ha.Cluster, web_base: str, seed: dict, work: Path, *, writers:
     new = ha.wait_for(lambda: (lambda n: n if n is not None and n is not old else None)(cl.leader()),
                       FAILOVER_LIMIT_S + 30, "a new primary", interval=0.1)
     t_primary = time.monotonic()
-    t_back = ha.wait_for(lambda: next((w["t"] for w in list(journal.creates) if w["t"] > t_kill), None),
+    # back: the first write acknowledged among the requests sent after the kill (the old primary is gone by then)
+    t_back = ha.wait_for(lambda: next((w["t"] for w in list(journal.creates) if w["t0"] > t_kill), None),
                          APP_BACK_LIMIT_S + 30, "the first acknowledged write after the kill", interval=0.1)
     time.sleep(after)
     stop.set()
     for o in officers:
         o.join(timeout=40)
     final_status = job_status(risk, web_base, job["id"])
+    checks = check_database(cl.url(), journal, import_file, job)
+    if reimport and checks["import"]["found"] == 0:  # the interrupted import is absent: the user sends it again
+        job2 = upload_import(risk, web_base, import_file)
+        ha.wait_for(lambda: job_status(risk, web_base, job2["id"]) in ("succeeded", "failed", "crashed"), 120,
+                    "the import sent again after the switch", interval=0.5)
+        again = check_database(cl.url(), Journal(), import_file, job2)["import"]
+        checks["import_again"] = {**again, "whole": again["found"] == again["declarations_in_file"]}
     errors_during = [e for e in journal.errors if e["t"] >= t_kill - 1]
     figures = {
         "old_primary": old.name, "new_primary": new.name,
@@ -231,9 +251,11 @@ def run_drill(cl: ha.Cluster, web_base: str, seed: dict, work: Path, *, writers:
         "errors_window_s": (round(errors_during[-1]["t"] - errors_during[0]["t"], 1) if errors_during else 0),
         "error_kinds": sorted({str(e["status"]) for e in journal.errors}),
         "acknowledged_after_kill": sum(1 for w in journal.creates if w["t"] > t_kill),
+        "submits_saved_but_unanswered": len(journal.submits_saved_unanswered),
     }
-    figures.update(check_database(cl.url(), journal, import_file, job))
-    figures["ok"] = (figures["lost_creates"] == 0 and figures["lost_submits"] == 0 and not figures["number_gaps"]
+    figures.update(checks)
+    figures["ok"] = (checks.get("import_again", {}).get("whole", True)
+                     and figures["lost_creates"] == 0 and figures["lost_submits"] == 0 and not figures["number_gaps"]
                      and figures["import"]["whole_or_absent"]
                      and figures["seconds_to_new_primary"] <= FAILOVER_LIMIT_S
                      and figures["seconds_to_first_acknowledged_write"] <= APP_BACK_LIMIT_S
@@ -256,9 +278,8 @@ class Stack:
 
     def env(self, **extra) -> dict:
         more = dict(self.extra_env)
-        if self.replica:
-            standby = self.cluster.standby()
-            more["DATABASE_REPLICA_URL"] = self.cluster.node_url(standby)
+        if self.replica:  # any standby, else the primary (after a failover with one node left)
+            more["DATABASE_REPLICA_URL"] = self.cluster.url(attrs="prefer-standby")
         return ha.app_env(self.cluster.url(), self.base / "var", **more, **extra)
 
     def __enter__(self) -> Stack:
@@ -270,7 +291,9 @@ class Stack:
             self.timings["schema_s"] = round(time.monotonic() - t0, 1)
             (self.base / "var" / "media").mkdir(parents=True)
             env = self.env()
-            out = subprocess.run([sys.executable, str(Path(__file__).with_name("seed.py"))], cwd=ha.ROOT, env=env,
+            # the set-up data need not wait for the standby at each commit
+            seed_env = {**env, "PGOPTIONS": "-c synchronous_commit=local"}
+            out = subprocess.run([sys.executable, str(Path(__file__).with_name("seed.py"))], cwd=ha.ROOT, env=seed_env,
                                  check=True, capture_output=True, text=True)
             self.seed = json.loads(out.stdout.strip().splitlines()[-1])
             self.timings["seed_s"] = round(time.monotonic() - t0, 1)

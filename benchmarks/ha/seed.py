@@ -22,12 +22,17 @@ def seed() -> dict:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # The demo organisation's accounts (one per unit) never sign in during the drill: a fast hash for them, else
+    # hashing a hundred passwords takes minutes on a busy machine. The drill's own accounts get the production hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from benchmarks.load import fill
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-    from benchmarks.load import fill
+    from stq.collection.models import RiskArea
     from stq.enterprises.models import Enterprise
     from stq.org.models import Role, RoleGrant, Unit, User
-    from stq.collection.models import RiskArea
 
     fill.organisation(1)
     fill.enterprises(200)

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "stq.core.db_unavailable.DatabaseUnavailableMiddleware",  # last: sees the views' exceptions first
 ]
 if env_bool("STQ_SERVER_TIMING"):  # the time spent in Django, as a response header (tests, diagnosis)
     MIDDLEWARE.insert(0, "stq.core.timing.ServerTimingMiddleware")
