@@ -31,9 +31,11 @@ def seed() -> dict:
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
     from stq.collection.models import RiskArea
+    from stq.collection.reference import ensure_risk_areas
     from stq.enterprises.models import Enterprise
     from stq.org.models import Role, RoleGrant, Unit, User
 
+    ensure_risk_areas(RiskArea)  # a migration's reference data: gone when the source test database was flushed
     fill.organisation(1)
     fill.enterprises(200)
     hasher = PBKDF2PasswordHasher()
