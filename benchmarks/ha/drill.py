@@ -51,7 +51,7 @@ class Journal:
 
     creates: list[dict] = field(default_factory=list)  # {"id", "number", "unit", "t"}
     submits: list[dict] = field(default_factory=list)  # {"id", "t"}
-    errors: list[dict] = field(default_factory=list)  # {"t", "what", "status"}
+    errors: list[dict] = field(default_factory=list)  # {"t" (sent), "t_end" (answered), "what", "status"}
     # a submit that failed for the user (the primary died between its commit and the answer) and was in fact
     # saved: sent again, it is refused with 409 because the case is already submitted
     submits_saved_unanswered: list[dict] = field(default_factory=list)  # {"id", "t"}
@@ -91,7 +91,8 @@ class Officer(threading.Thread):
         try:
             r = self.session.post(f"{self.base}{path}", json=body, timeout=30)
         except requests.RequestException as exc:
-            self.journal.add("errors", {"t": t, "what": what, "status": type(exc).__name__})
+            self.journal.add("errors", {"t": t, "t_end": time.monotonic(), "what": what,
+                                        "status": type(exc).__name__})
             return None
         if r.status_code in (200, 201):
             return {**r.json(), "_t0": t}
@@ -99,7 +100,8 @@ class Officer(threading.Thread):
             state = self.session.get(f"{self.base}{path.removesuffix('actions/')}", timeout=30).json().get("state")
             if state == "submitted":  # the earlier attempt was saved; its answer was lost with the primary
                 return {"_saved_unanswered": True, "_t0": t}
-        self.journal.add("errors", {"t": t, "what": what, "status": r.status_code, "body": r.text[:200]})
+        self.journal.add("errors", {"t": t, "t_end": time.monotonic(), "what": what, "status": r.status_code,
+                                    "body": r.text[:200]})
         return None
 
     def run(self) -> None:

@@ -181,7 +181,7 @@ def test_two_web_nodes_share_sessions_rate_limits_and_work_and_lose_nothing_when
     assert result["lost_creates"] == 0 and result["lost_submits"] == 0, result
     assert result["number_gaps"] == {}, result
     assert result["import"]["found"] == result["import"]["declarations_in_file"]
-    assert [e for e in journal.errors if e["t"] < t_kill - 0.5] == []  # no error before the kill
+    assert [e for e in journal.errors if e["t_end"] < t_kill] == []  # no error before the kill
     stack.ha_web_kill = {"errors": len(journal.errors), "kinds": sorted({str(e["status"]) for e in journal.errors}),
                          "acknowledged": len(journal.creates) + len(journal.submits)}
     web1.start(wait=False)  # back for the drill (nginx sends it traffic again after fail_timeout)
@@ -193,7 +193,8 @@ def test_failover_drill_primary_killed_hard_loses_no_acknowledged_write(stack):
     SIGKILLed; a new primary within drill.FAILOVER_LIMIT_S, the application back without restart, every
     acknowledged write found, case numbers gap-free, the interrupted import whole or absent (the script also sends
     it again and checks it whole)."""
-    pids = [w.proc.pid for w in stack.webs]
+    nodes = [w for w in stack.webs if w.proc.poll() is None]
+    pids = [w.proc.pid for w in nodes]
     figures = drill.run_drill(stack.cluster, stack.nginx.base, stack.seed, stack.base, writers=4, before=1,
                               after=3, import_lines=15000, reimport=False)
     print("failover drill:", figures)
@@ -206,5 +207,5 @@ def test_failover_drill_primary_killed_hard_loses_no_acknowledged_write(stack):
     assert figures["import_status_at_kill"] == "running", figures  # the kill hit the import in the middle
     assert figures["import"]["whole_or_absent"], figures
     assert set(figures["error_kinds"]) <= {"503", "502"}, figures  # the switch answers "try again", not 500
-    assert [w.proc.pid for w in stack.webs] == pids and all(w.proc.poll() is None for w in stack.webs)
+    assert nodes and [w.proc.pid for w in nodes] == pids and all(w.proc.poll() is None for w in nodes)  # no restart
     assert figures["ok"]
