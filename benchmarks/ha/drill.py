@@ -18,7 +18,9 @@
        libpq finds the new primary);
      * every write that got a success answer is in the database (case by id and number, submit as state and
        event), case numbers of every unit gap-free 1..counter, the import whole or absent;
-     * the errors the users saw during the switch (count, first and last time).
+     * the errors the users saw during the switch (count, first and last time);
+  6. (unless --no-rejoin) the killed node is started again: Patroni rewinds it (pg_rewind) and it becomes the new
+     primary's synchronous standby; the time it takes is reported.
 Prints the figures as JSON (and writes --out). Exit status 0 only when every check passes.
 """
 
@@ -201,7 +203,8 @@ def check_database(db_url: str, journal: Journal, import_file: Path | None, job:
 
 
 def run_drill(cl: ha.Cluster, web_base: str, seed: dict, work: Path, *, writers: int = 4, before: float = 4,
-              after: float = 8, import_lines: int = 20000, kill_timeout: float = 20, reimport: bool = True) -> dict:
+              after: float = 8, import_lines: int = 20000, kill_timeout: float = 20, reimport: bool = True,
+              rejoin: bool = False) -> dict:
     """Writers + import through `web_base`, kill the primary hard, wait, check. Returns the figures."""
     journal, stop = Journal(), threading.Event()
     officers = [Officer(web_base, o, seed, journal, stop) for o in seed["officers"][:writers]]
@@ -256,6 +259,11 @@ def run_drill(cl: ha.Cluster, web_base: str, seed: dict, work: Path, *, writers:
         "submits_saved_but_unanswered": len(journal.submits_saved_unanswered),
     }
     figures.update(checks)
+    if rejoin:  # the old primary's host comes back: Patroni rewinds it and it follows the new primary
+        t0 = time.monotonic()
+        old.start()
+        cl.wait_sync_standby(120)
+        figures["seconds_old_primary_back_as_sync_standby"] = round(time.monotonic() - t0, 1)
     figures["ok"] = (checks.get("import_again", {}).get("whole", True)
                      and figures["lost_creates"] == 0 and figures["lost_submits"] == 0 and not figures["number_gaps"]
                      and figures["import"]["whole_or_absent"]
@@ -335,13 +343,15 @@ def main() -> int:
     parser.add_argument("--after", type=float, default=8)
     parser.add_argument("--import-lines", type=int, default=20000)
     parser.add_argument("--out", default="")
+    parser.add_argument("--no-rejoin", action="store_true", help="leave the killed node down")
     args = parser.parse_args()
     if ha.missing():
         print(f"drill: missing packages: {ha.missing()}", file=sys.stderr)
         return 2
     with Stack(args.source_db) as stack:
         figures = run_drill(stack.cluster, stack.nginx.base, stack.seed, stack.base, writers=args.writers,
-                            before=args.before, after=args.after, import_lines=args.import_lines)
+                            before=args.before, after=args.after, import_lines=args.import_lines,
+                            rejoin=not args.no_rejoin)
         figures.update(stack.timings)
         figures["web_node_restarts"] = sum(1 for w in stack.webs if w.proc.poll() is not None)
         figures["worker_restarts"] = stack.worker.restarts
