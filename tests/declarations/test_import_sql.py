@@ -160,3 +160,16 @@ def test_same_revision_with_identical_lines_is_a_noop_and_an_amendment_still_rep
     d = Declaration.objects.get(base_number="10000000001")
     assert (d.revision, d.line_count, d.lines.count()) == (1, 3, 3)
     assert ActivityMonth.objects.get(tax_code=TAX_A, flow="I").lines == 4
+
+
+@postgres_only
+def test_non_utf8_line_after_the_first_64_kib_is_named_with_its_line():
+    """Issue #17 item 5: non-UTF-8 bytes after the first 64 KiB were reported as "bad_columns"."""
+    good = csv_bytes([row(number=f"1000000{i:05d}") for i in range(1, 700)])
+    assert len(good) > 64 * 1024
+    lines = good.count(b"\n")
+    bad = good + b"100000099999,2025-03-10,C\xf4ng ty\n"  # a Latin-1 byte: not UTF-8
+    job = do_import(bad)
+    assert job.status == ImportStatus.FAILED
+    assert error_rows(job) == [(str(lines + 1), "", "", "", "bad_encoding")]
+    assert not Declaration.objects.exists()

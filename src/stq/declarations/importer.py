@@ -242,10 +242,23 @@ def stream_and_stage(job: ImportJob, stage: Stage, errors: ErrorSink, progress: 
             if str(exc) != "bad_columns":
                 raise
             errors.add(1, "", "", "", "bad_columns")
-        except (UnicodeDecodeError, csv.Error):
+        except UnicodeDecodeError:
+            errors.add(first_bad_utf8_line(job) or done + 2, "", "", "", "bad_encoding")
+        except csv.Error:
             errors.add(done + 2, "", "", "", "bad_columns")
         stage.write(batch)
     return done
+
+
+def first_bad_utf8_line(job: ImportJob) -> int | None:
+    """The number of the file's first line that is not UTF-8 (the CSV readers only say "somewhere in this block")."""
+    with job.file.open("rb") as raw:
+        for line_no, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return line_no
+    return None
 
 
 def _progress(job, done, progress):
@@ -261,7 +274,8 @@ def copy_and_validate_sql(job: ImportJob, stage: Stage, errors: ErrorSink, progr
         try:
             header, _ = sql_validation.read_header(raw)
         except UnicodeDecodeError:
-            header = []
+            errors.add(1, "", "", "", "bad_encoding")
+            return 0
         if set(COLUMNS) - {h.strip() for h in header}:
             errors.add(1, "", "", "", "bad_columns")
             return 0
@@ -270,7 +284,11 @@ def copy_and_validate_sql(job: ImportJob, stage: Stage, errors: ErrorSink, progr
             try:
                 done = sql_validation.copy_raw(table, raw, lambda n: _progress(job, n, progress))
             except sql_validation.CopyFailed as exc:
-                errors.add(exc.row_no, "", "", "", "bad_columns")
+                bad_line = first_bad_utf8_line(job)
+                if bad_line is not None:
+                    errors.add(bad_line, "", "", "", "bad_encoding")
+                else:
+                    errors.add(exc.row_no, "", "", "", "bad_columns")
                 return exc.row_no - 1
             staged, checks = sql_validation.stage_valid_rows(table, stage.name, STAGE_COLUMNS, _PG_TYPES, done)
             if staged < done:

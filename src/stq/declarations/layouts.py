@@ -80,6 +80,7 @@ MAX_LEN = {"customs_office": 10, "procedure_type": 5, "partner_name": 200, "tran
 
 MESSAGES = {
     "bad_columns": _("The file does not have the expected columns."),
+    "bad_encoding": _("This line is not UTF-8 text: save the file as CSV UTF-8 and send it again."),
     "bad_number": _("The declaration number must be 12 digits."),
     "bad_date": _("The date must be written YYYY-MM-DD."),
     "bad_tax_code": _("This tax code is not valid (10 or 13 digits with a correct check digit)."),
