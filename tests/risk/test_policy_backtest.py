@@ -12,6 +12,7 @@ from stq.risk import policy_backtest
 from stq.risk.models import BacktestState, Criterion, PolicyBacktest
 from stq.risk.runner import run_criteria
 from tests.risk import helpers as h
+from tests.risk.test_drift import FAST, TRAIN_FILE, needs_data
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,28 @@ def test_api_runs_a_backtest_in_the_background_and_returns_it(org, client, djang
     bad = client.post("/api/v1/risk/backtests/", {"period_from": "2025-10-01", "period_to": "2025-11-30",
                                                   "capacity": 1}, content_type="application/json")
     assert bad.status_code == 400 and "criteria" in bad.content.decode()
+
+
+@needs_data
+def test_a_model_version_alone_ranks_each_unit_month_and_reports_progress(org, tmp_path, settings):
+    """Model only (no criteria): each unit-month inspects `capacity` declarations by the model's ranking."""
+    from stq.risk import training
+    from stq.risk.ml.dataset import read_declarations, split_by_date
+
+    settings.MEDIA_ROOT = tmp_path
+    planted(org)
+    path = tmp_path / "train.csv"
+    split_by_date(read_declarations(TRAIN_FILE), "2020-03-01")[0].write_csv(path)
+    version = training.train_from_files([path], config=FAST)
+    backtest = policy_backtest.start(actor=org.risk_manager, period_from=dt.date(2025, 9, 1),
+                                     period_to=dt.date(2025, 11, 30), model_version=version, capacity=2,
+                                     exploration_share=0, seed=2, enqueue=False)
+    backtest = policy_backtest.run(backtest.pk)
+    assert backtest.state == BacktestState.DONE and backtest.progress == 100
+    months = backtest.result["months"]
+    assert [m["month"] for m in months] == ["2025-09", "2025-10", "2025-11"]
+    for month in months:  # one unit (KV01-PT): 2 inspections a month, every declaration has a model score
+        assert month["policy"]["inspections"] == 2
+        assert month["random"]["inspections"] == 2
+    assert backtest.result["model"] == version.number
+    assert [r["key"] for r in policy_backtest.presentation(backtest)["rows"]] == ["policy", "random"]
