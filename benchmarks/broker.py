@@ -157,13 +157,21 @@ def check_stored(numbers: dict, consumer_name_prefix: str) -> dict:
             "dead_letter_rows": DeadLetter.objects.filter(consumer__startswith=consumer_name_prefix).count()}
 
 
-def wait_drained(url, prefix, proc=None, timeout=1800):
+def wait_drained(url, prefix, numbers: dict, timeout=1800):
+    """Until nothing waits in the queue and every published declaration is stored at its last revision (messages
+    prefetched by the consumer are not counted as waiting by the broker)."""
+    from stq.declarations.models import Declaration
+
     t = time.monotonic()
+    bases = list(numbers)
     while time.monotonic() - t < timeout:
         with contextlib.suppress(Exception):
-            if depth(url, prefix)[0] == 0 and (proc is None or proc.poll() is not None):
-                return True
-        time.sleep(1)
+            if depth(url, prefix)[0] == 0:
+                stored = dict(Declaration.objects.filter(base_number__in=bases).values_list("base_number",
+                                                                                            "revision"))
+                if len(stored) == len(bases) and all(str(r) == numbers[b] for b, r in stored.items()):
+                    return True
+        time.sleep(2)
     return False
 
 
@@ -208,7 +216,7 @@ def live(args, out):
     times: dict[str, float] = {}
     n = int(args.live_seconds * args.rate)
     sent, numbers, pub = publish_day(n, day, prefix, MAIN_BROKER, rate=args.rate, times=times)
-    wait_drained(MAIN_BROKER, prefix)
+    wait_drained(MAIN_BROKER, prefix, numbers)
     time.sleep(5)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
@@ -245,10 +253,18 @@ def own_broker(action: str):
         (OWN["base"] / "rabbitmq.conf").write_text(f"loopback_users = none\nlisteners.tcp.local = 127.0.0.1:"
                                                    f"{OWN['port']}\n")
         subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(OWN["base"])], check=False)
-        subprocess.Popen(["rabbitmq-server"], env=env, stdout=open(OWN["base"] / "server.out", "a"),  # noqa: SIM115
-                         stderr=subprocess.STDOUT, start_new_session=True)
-        subprocess.run(["rabbitmqctl", "-n", OWN["node"], "await_startup", "--timeout", "300"], env=env,
-                       check=True, capture_output=True)
+        def running():
+            return subprocess.run(["rabbitmq-diagnostics", "-n", OWN["node"], "-q", "check_port_connectivity"],
+                                  env=env, capture_output=True).returncode == 0
+
+        if not running():
+            subprocess.Popen(["rabbitmq-server"], env=env, stdout=open(OWN["base"] / "server.out", "a"),  # noqa: SIM115
+                             stderr=subprocess.STDOUT, start_new_session=True)
+            deadline = time.monotonic() + 300
+            while not running():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("own RabbitMQ node did not start")
+                time.sleep(2)
     elif action == "stop":
         subprocess.run(["rabbitmqctl", "-n", OWN["node"], "stop"], env=env, check=False, capture_output=True)
     elif action == "queues":
@@ -284,7 +300,7 @@ def faults(args, out):
             continue
         proc = consumer(prefix, OWN_URL, name)
     print("faults:", "; ".join(events), flush=True)
-    wait_drained(OWN_URL, prefix)
+    wait_drained(OWN_URL, prefix, numbers)
     time.sleep(5)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=300)
