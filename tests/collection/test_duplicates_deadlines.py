@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from stq.collection import selectors
+from stq.collection.filters import InfoCollectionFilter
 from stq.collection.models import InfoCollection
 from stq.core import reminders
 from stq.core.errors import AppError
@@ -93,7 +94,7 @@ def test_overdue_detection_lists_and_my_work(org, on_day, client):
     on_day(date(2026, 2, 23))
     fresh = act(org.officer1, proposal(org.officer1, org.kv01pt), "submit")
     visible = selectors.info_collections_visible_to(org.approver1)
-    assert list(selectors.filter_info_collections(visible, overdue=True)) == [late]
+    assert list(InfoCollectionFilter({"overdue": "1"}, queryset=visible).qs) == [late]
     items = {i.case.pk: i for i in my_work(org.approver1)}
     assert items[late.pk].overdue_days == 1 and items[fresh.pk].overdue_days == 0  # 13/02 → 23/02 = 1 working day
     client.force_login(org.approver1)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from stq.core.errors import AppError, Conflict, Forbidden, NotFound
 from stq.core.models import Notification
 from stq.feedback import selectors, services
+from stq.feedback.filters import ChangeRequestFilter
 from stq.feedback.models import ChangeRequest
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,7 @@ def test_visibility_comments_and_filters(central):
     with pytest.raises(Forbidden):  # another unit's user may not comment (even if they could see it)
         services.change_request_comment(actor=central.officer2, change_request=a, text="?")
     qs = selectors.change_requests_visible_to(central.central_officer)
-    assert list(selectors.filter_change_requests(qs, query="báo cáo")) == [b]
-    assert list(selectors.filter_change_requests(qs, unit=central.kv01)) == [a]
+    assert list(ChangeRequestFilter({"q": "báo cáo"}, queryset=qs).qs) == [b]
+    assert list(ChangeRequestFilter({"unit": central.kv01.code}, queryset=qs).qs) == [a]
     set_status(central.central_officer, a, "accepted")
-    assert list(selectors.filter_change_requests(qs, state="accepted")) == [a]
+    assert list(ChangeRequestFilter({"state": "accepted"}, queryset=qs).qs) == [a]

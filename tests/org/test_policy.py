@@ -25,8 +25,9 @@ MATRIX = [
     ("analyst", "kv02pt", "view", True),
     ("analyst", "kv02pt", "test_ticket.submit", False),
     ("analyst", "kv02pt", "test_ticket.approve", False),
-    # unit administrators manage grants, not cases
+    # unit administrators manage grants, not cases (and read no case content)
     ("admin_kv01pt", "kv01pt", "org.grant", True),
+    ("admin_kv01pt", "kv01pt", "view", False),
     ("admin_kv01pt", "kv01pt", "test_ticket.approve", False),
     ("admin_kv01pt", "kv02pt", "org.grant", False),
     # a user without grants may do nothing
@@ -54,21 +55,36 @@ def test_revoked_grant_and_inactive_user_give_nothing(org):
     assert not policy.can_at(org.officer1, "view", org.kv01pt)
 
 
+def _visible(user):
+    return Ticket.objects.filter(policy.visible_q(user, Ticket))
+
+
 def test_visible_and_access(org):
     mine = Ticket.objects.create(title="a", unit=org.kv01pt, state="draft", created_by=org.officer1)
     theirs = Ticket.objects.create(title="b", unit=org.kv02pt, state="draft", created_by=org.officer2)
-    assert list(policy.visible(Ticket.objects.all(), org.officer1)) == [mine]
-    assert set(policy.visible(Ticket.objects.all(), org.analyst)) == {mine, theirs}
-    assert set(policy.visible(Ticket.objects.all(), org.leader_kv01)) == {mine}
+    assert list(_visible(org.officer1)) == [mine]
+    assert set(_visible(org.analyst)) == {mine, theirs}
+    assert set(_visible(org.leader_kv01)) == {mine}
+    # the decision on one object reads the same scope as the queryset filter
+    for user in (org.officer1, org.analyst, org.leader_kv01, org.approver2, org.admin_kv01pt, org.nobody):
+        assert {t for t in (mine, theirs) if policy.sees(user, t)} == set(_visible(user))
     # missing and forbidden give the same answer
     with pytest.raises(NotFound):
-        policy.access(Ticket.objects.all(), org.officer1, pk=theirs.pk)
+        policy.access(_visible(org.officer1), org.officer1, pk=theirs.pk)
     with pytest.raises(NotFound):
-        policy.access(Ticket.objects.all(), org.officer1, pk=999999)
+        policy.access(_visible(org.officer1), org.officer1, pk=999999)
     with pytest.raises(Forbidden):
-        policy.access(Ticket.objects.all(), org.officer1, "test_ticket.approve", pk=mine.pk)
+        policy.access(_visible(org.officer1), org.officer1, "test_ticket.approve", pk=mine.pk)
     assert policy.abilities(org.approver1, mine, ["test_ticket.approve", "view"]) == {
         "test_ticket_approve": True, "view": True}
+
+
+def test_unit_administrator_sees_no_case_content(org):
+    """Issue #15: holding only the unit-administrator role gives no access to case content."""
+    Ticket.objects.create(title="a", unit=org.kv01pt, state="draft", created_by=org.officer1)
+    assert not _visible(org.admin_kv01pt).exists()
+    assert not policy.can_at(org.admin_kv01pt, "view", org.kv01pt)
+    assert policy.can_at(org.admin_kv01pt, "org.grant", org.kv01pt)
 
 
 def test_unit_admin_grants_only_in_own_unit(org):

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from stq.core.excel import table_xlsx as _book
 
 from .models import AuditCase, AuditProposal
 from .selectors import case_figures
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _book(title: str, header: list[str], rows) -> HttpResponse:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    for i, name in enumerate(header, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, min(40, len(name) + 4))
-    ws.freeze_panes = "A2"
-    out = BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{title}-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
 
 
 def cases_xlsx(qs) -> HttpResponse:

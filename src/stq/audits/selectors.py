@@ -30,18 +30,20 @@ OPEN_CASE_EXCLUDED = ("closed", "cancelled")
 
 
 # --- visibility -----------------------------------------------------------------------------------------------
+@policy.selector_of(AuditProposal)
 def proposals_visible_to(user) -> QuerySet[AuditProposal]:
-    """Proposals of the units the user may see, and those their unit must approve."""
+    """The one scope of audit proposals: those of the units the user reads, and those the user may act on (e.g.
+    approve at the department for department scope)."""
     qs = AuditProposal.objects.select_related("unit", "approval_unit", "enterprise", "proposed_by")
-    q = policy.scope_q(user, "view") | policy.scope_q(user, "view", unit_field="approval_unit")
     # no DISTINCT: the scope follows foreign keys only (one row per proposal); a DISTINCT over the wide selected
     # rows cost more to plan and sort than the rest of the list query (load test, benchmarks/LOAD.md)
-    return qs.filter(q)
+    return qs.filter(policy.visible_q(user, AuditProposal))
 
 
+@policy.selector_of(AuditCase)
 def cases_visible_to(user) -> QuerySet[AuditCase]:
     qs = AuditCase.objects.select_related("unit", "enterprise", "proposal")
-    return policy.visible(qs, user)  # no DISTINCT: see proposals_visible_to
+    return qs.filter(policy.visible_q(user, AuditCase))  # no DISTINCT: see proposals_visible_to
 
 
 # --- the duplicate search (A1.2, A2): every unit, no content ----------------------------------------------------

@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer
-from stq.core.api_schema import page_of
 from stq.core.errors import AppError, Forbidden
 from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.enterprises.taxcode import normalize_tax_code
@@ -21,6 +21,7 @@ from stq.org import policy
 from stq.org.models import Unit
 
 from . import selectors, services
+from .filters import InfoCollectionFilter
 from .models import CollectionForm, CollectionResult, InfoCollection, Recommendation, RiskArea
 
 WF = InfoCollection.workflow
@@ -135,30 +136,18 @@ def _out(request, case, code=status.HTTP_200_OK):
     return Response(InfoCollectionSerializer(case, context={"request": request}).data, status=code)
 
 
-class InfoCollectionListView(APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("state", str), OpenApiParameter("unit", str, description="unit code"),
-                    OpenApiParameter("enterprise", str, description="tax code or name"),
-                    OpenApiParameter("risk_area", str, description="risk-area code"),
-                    OpenApiParameter("overdue", bool), OpenApiParameter("page", int)],
-        responses={200: page_of(InfoCollectionSerializer)},
-    )
-    def get(self, request):
-        p = request.query_params
-        qs = selectors.filter_info_collections(
-            selectors.info_collections_visible_to(request.user), state=p.get("state"),
-            unit=Unit.objects.filter(code=p.get("unit")).first() if p.get("unit") else None,
-            enterprise=p.get("enterprise"),
-            risk_area=RiskArea.objects.filter(code=p.get("risk_area")).first() if p.get("risk_area") else None,
-            overdue=p.get("overdue") in ("1", "true", "True"),
-        ).order_by("-created_at", "-pk").prefetch_related("risk_areas", "results__risk_area").select_related(
-            "submitted_by", "approved_by")  # the serializer names them: no query per row
-        if p.get("risk_area") and not RiskArea.objects.filter(code=p.get("risk_area")).exists():
-            qs = qs.none()
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(
-            InfoCollectionSerializer(page, many=True, context={"request": request}).data)
+class InfoCollectionListView(generics.ListAPIView):
+    """The information collections the user may see (their one scope), filtered by the list's one FilterSet."""
+
+    serializer_class = InfoCollectionSerializer
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InfoCollectionFilter
+
+    def get_queryset(self):
+        return (selectors.info_collections_visible_to(self.request.user).order_by("-created_at", "-pk")
+                .prefetch_related("risk_areas", "results__risk_area")
+                .select_related("submitted_by", "approved_by"))  # the serializer names them: no query per row
 
     @extend_schema(request=ProposalInSerializer, responses={201: InfoCollectionSerializer, **ERRORS})
     def post(self, request):

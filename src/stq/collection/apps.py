@@ -6,4 +6,7 @@ class CollectionConfig(AppConfig):
     label = "collection"
 
     def ready(self):
-        from . import sections  # noqa: F401  (the enterprise page's "Information collections" section)
+        from . import (
+            sections,  # noqa: F401  (the enterprise page's "Information collections" section)
+            selectors,  # noqa: F401  (registers the duplicate source and the visibility selector)
+        )

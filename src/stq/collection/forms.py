@@ -8,26 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from stq.core.errors import AppError
 from stq.enterprises.models import Enterprise
 from stq.enterprises.taxcode import normalize_tax_code
-from stq.org import policy
 from stq.org.forms import offer_units
 from stq.org.models import Unit
+from stq.org.policy import units_where
 
 from .models import CollectionForm, InfoCollection, Recommendation, RiskArea
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
-
-
-def units_where(user, action: str):
-    """Units where the user may take `action` (their grants' units, and the units below where the grant says so)."""
-    allowed = policy.roles_for(action)
-    ids = set()
-    for grant in policy.active_grants(user):
-        if grant.role in allowed:
-            if grant.include_units_below:
-                ids.update(Unit.objects.subtree(grant.unit).values_list("pk", flat=True))
-            else:
-                ids.add(grant.unit_id)
-    return Unit.objects.filter(pk__in=ids).order_by("path")
 
 
 class ProposalForm(forms.Form):
@@ -115,28 +102,3 @@ class ResultsForm(forms.Form):
                     placed = True
         if not placed:
             self.add_error(None, str(error.message))
-
-
-class ListFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("State"), required=False,
-                              choices=[("", _("All states")), *InfoCollection.State.choices])
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.all(),
-                                  to_field_name="code", empty_label=_("All units"))
-    enterprise = forms.CharField(label=_("Enterprise (tax code or name)"), required=False)
-    risk_area = forms.ModelChoiceField(label=_("Risk area"), required=False, queryset=RiskArea.objects.all(),
-                                       to_field_name="code", empty_label=_("All risk areas"))
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_where(user, "view")
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs.setdefault("class", "form-select form-select-sm")
-            elif not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("class", "form-control form-control-sm")
-            else:
-                field.widget.attrs.setdefault("class", "form-check-input")
-
-
-

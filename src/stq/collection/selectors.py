@@ -7,7 +7,6 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from stq.enterprises.models import Enterprise
 from stq.org import policy
 
 from .models import InfoCollection, RiskArea
@@ -79,33 +78,18 @@ def open_cases_for_enterprise(tax_code: str, *, exclude=None) -> list[dict]:
 
 
 # --- lists ----------------------------------------------------------------------------------------------------
+@policy.selector_of(InfoCollection)
 def info_collections_visible_to(user) -> QuerySet[InfoCollection]:
+    """The one scope of information collections: those of the units the user reads, and those the user may act on
+    (e.g. approve at the department for department scope) — lists, pages, exports, "my work" and the API."""
     qs = InfoCollection.objects.select_related("unit", "enterprise", "proposed_by", "approval_unit")
     # no DISTINCT: the scope follows foreign keys only (one row per collection); the risk-area filter adds it
-    return policy.visible(qs, user)
-
-
-def filter_info_collections(qs: QuerySet[InfoCollection], *, state=None, unit=None, enterprise=None,
-                            risk_area=None, overdue=False) -> QuerySet[InfoCollection]:
-    if state:
-        qs = qs.filter(state=state)
-    if unit:
-        qs = qs.filter(unit__path__startswith=unit.path)
-    if enterprise:
-        from stq.enterprises.selectors import search_filter
-
-        q = search_filter(str(enterprise))
-        if q is not None:
-            qs = qs.filter(**{"enterprise__in": Enterprise.objects.filter(q)})
-    if risk_area:
-        qs = qs.filter(risk_areas=risk_area).distinct()  # the one multi-valued filter
-    if overdue:
-        qs = qs.filter(due_on__lt=timezone.localdate())
-    return qs
+    return qs.filter(policy.visible_q(user, InfoCollection))
 
 
 def overdue_visible_to(user) -> QuerySet[InfoCollection]:
-    return filter_info_collections(info_collections_visible_to(user), overdue=True).order_by("unit__path", "due_on")
+    return (info_collections_visible_to(user).filter(due_on__lt=timezone.localdate())
+            .order_by("unit__path", "due_on"))
 
 
 def active_risk_areas() -> QuerySet[RiskArea]:

@@ -5,6 +5,7 @@ from . import views
 app_name = "collection"
 urlpatterns = [
     path("", views.collection_list, name="list"),
+    path("export.xlsx", views.export, name="export"),
     path("new/", views.create, name="create"),
     path("overdue/", views.overdue, name="overdue"),
     path("<int:pk>/", views.detail, name="detail"),

@@ -21,7 +21,9 @@ from stq.core.forms import call_service
 from stq.org import policy
 
 from . import selectors, services, workflow
-from .forms import ListFilterForm, ProposalForm, ResultsForm
+from .export import info_collections_xlsx
+from .filters import InfoCollectionFilter
+from .forms import ProposalForm, ResultsForm
 from .models import InfoCollection
 
 WF = InfoCollection.workflow
@@ -34,21 +36,30 @@ def _case(user, pk: int) -> InfoCollection:
         raise Http404 from None
 
 
+def _filtered(request) -> InfoCollectionFilter:
+    """The list's one FilterSet over the user's one scope (the page and its export)."""
+    return InfoCollectionFilter(request.GET or None, request=request,
+                                queryset=selectors.info_collections_visible_to(request.user).order_by("-created_at",
+                                                                                                      "-pk"))
+
+
 @login_required
 def collection_list(request):
-    form = ListFilterForm(request.GET or None, user=request.user)
-    qs = selectors.info_collections_visible_to(request.user)
-    if form.is_valid():
-        qs = selectors.filter_info_collections(qs, **form.cleaned_data)
-    qs = qs.order_by("-created_at", "-pk").prefetch_related("risk_areas")
+    filterset = _filtered(request)
+    qs = filterset.qs.prefetch_related("risk_areas")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "collection/list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
-        "may_create": form.fields["unit"].queryset.exists()
-        and policy.can_anywhere(request.user, "info_collection.create"),
+        "form": filterset.form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
+        "may_create": policy.can_anywhere(request.user, "info_collection.create"),
     })
+
+
+@login_required
+def export(request):
+    """Exactly the filtered list, as an Excel sheet."""
+    return info_collections_xlsx(_filtered(request).qs)
 
 
 @login_required

@@ -65,7 +65,13 @@ class CaseEvent(models.Model):
 class Notification(models.Model):
     """An in-app notification. `dedupe_key` keeps a scheduled reminder from being sent twice."""
 
+    withheld = False  # set when read: the recipient no longer sees the case (see `notifications.notifications_of`)
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # the case the notification is about (None: not about a case): it is shown through the case type's visibility
+    # scope when read, so a recipient who lost the grant no longer reads its number and state
+    case_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    case_id = models.PositiveBigIntegerField(null=True, blank=True)
     title = models.CharField(_("title"), max_length=255)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(max_length=500, blank=True)

@@ -39,7 +39,7 @@ def send_deadline_reminders(today: date | None = None) -> int:
                 title = _("Overdue by %(days)s working days: %(case)s") % {"days": days, "case": case}
                 recipients += list(users_with_roles([Role.APPROVER], case.unit))
             notify(recipients, title=title, url=url, level="warning" if key == "overdue" else "info",
-                   dedupe_key=f"{key}:{wf.name}:{case.pk}:{case.due_kind}:{case.due_on.isoformat()}")
+                   dedupe_key=f"{key}:{wf.name}:{case.pk}:{case.due_kind}:{case.due_on.isoformat()}", case=case)
             sent += 1
     return sent
 

@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .models import Notification
+from .notifications import notification_of, notifications_of
 from .work import my_work
 
 
@@ -14,18 +16,19 @@ def home(request):
 
 @login_required
 def notifications(request):
-    items = Notification.objects.filter(recipient=request.user)[:100]
-    return render(request, "core/notifications.html", {"items": items})
+    return render(request, "core/notifications.html", {"items": notifications_of(request.user)})
 
 
 @login_required
 @require_POST
 def notification_open(request, pk: int):
-    item = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    item = notification_of(request.user, pk)
+    if item is None:
+        raise Http404
     if item.read_at is None:
         item.read_at = timezone.now()
         item.save(update_fields=["read_at"])
-    return redirect(item.url or "notifications")
+    return redirect("notifications" if item.withheld else (item.url or "notifications"))
 
 
 @login_required
@@ -38,7 +41,6 @@ def notifications_read_all(request):
 # --- the working-day calendar: government-announced swaps, kept by the national administrator -------------------
 from django import forms  # noqa: E402
 from django.contrib import messages  # noqa: E402
-from django.http import Http404  # noqa: E402
 from django.utils.translation import get_language  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 

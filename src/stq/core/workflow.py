@@ -112,7 +112,14 @@ class Workflow:
     def bind(self, model) -> Workflow:
         self.model = model
         model.workflow = self
+        policy.register_scope(model, self.scope())
         return self
+
+    def scope(self) -> policy.Scope:
+        """The case type's one visibility scope: the case readers of the owning unit, plus whoever may take one of
+        its actions at the unit that action is taken at (e.g. the department leader at `approval_unit`)."""
+        return policy.Scope.of(("unit", policy.roles_for("view")), ("unit", self.create_roles),
+                               *((t.unit_field, t.roles) for t in self.transitions))
 
     # --- questions -----------------------------------------------------------------------------------
     def transition(self, action: str) -> Transition:
@@ -251,7 +258,7 @@ class Workflow:
         creator = getattr(case, "created_by", None)
         if creator is not None and creator.pk != actor.pk:
             recipients.append(creator)
-        notify(recipients, title=title, url=url)
+        notify(recipients, title=title, url=url, case=case)
 
 
 def workflows() -> Iterable[Workflow]:

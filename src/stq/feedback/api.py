@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.core.api import ErrorSerializer, date_param, query_date
-from stq.core.api_schema import page_of
+from stq.core.api import ErrorSerializer
 from stq.org.models import Unit
 
 from . import selectors, services
+from .filters import ChangeRequestFilter
 from .models import ChangeRequest, ChangeRequestComment
 
 WF = ChangeRequest.workflow
@@ -81,28 +82,17 @@ def _out(request, case, code=status.HTTP_200_OK):
     return Response(ChangeRequestSerializer(case, context={"request": request}).data, status=code)
 
 
-class ChangeRequestListView(APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("state", str), OpenApiParameter("unit", str, description="unit code"),
-                    OpenApiParameter("q", str, description="words in the function, change, reason or number"),
-                    date_param("date_from"), date_param("date_to"),
-                    OpenApiParameter("page", int)],
-        responses={200: page_of(ChangeRequestSerializer)},
-        description="The central PCA unit's handlers see every unit's requests; others their units' and their own.",
-    )
-    def get(self, request):
-        p = request.query_params
-        qs = selectors.filter_change_requests(
-            selectors.change_requests_visible_to(request.user), state=p.get("state"),
-            unit=Unit.objects.filter(code=p.get("unit")).first() if p.get("unit") else None, query=p.get("q"),
-            date_from=query_date(p, "date_from"), date_to=query_date(p, "date_to"),
-        ).order_by("-proposed_on", "-pk").prefetch_related("comments__author")
-        if p.get("unit") and not Unit.objects.filter(code=p.get("unit")).exists():
-            qs = qs.none()
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(
-            ChangeRequestSerializer(page, many=True, context={"request": request}).data)
+class ChangeRequestListView(generics.ListAPIView):
+    """The central PCA unit's handlers see every unit's requests; others their units' and their own."""
+
+    serializer_class = ChangeRequestSerializer
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ChangeRequestFilter
+
+    def get_queryset(self):
+        return (selectors.change_requests_visible_to(self.request.user).order_by("-proposed_on", "-pk")
+                .prefetch_related("comments__author"))
 
     @extend_schema(request=ChangeRequestInSerializer, responses={201: ChangeRequestSerializer, **ERRORS})
     def post(self, request):

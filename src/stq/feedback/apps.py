@@ -6,3 +6,6 @@ class FeedbackConfig(AppConfig):
     name = "stq.feedback"
     label = "feedback"
     verbose_name = _("Change requests")
+
+    def ready(self):
+        from . import selectors  # noqa: F401  (registers the visibility selector)

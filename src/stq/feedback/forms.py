@@ -11,8 +11,6 @@ from stq.org.forms import offer_units
 from stq.org.models import Unit
 from stq.org.policy import active_grants
 
-from .models import ChangeRequest
-
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
 
@@ -39,19 +37,3 @@ class ChangeRequestForm(forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
-
-
-class ListFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("Status"), required=False,
-                              choices=[("", _("All statuses")), *ChangeRequest.State.choices])
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.all(),
-                                  to_field_name="code", empty_label=_("All units"))
-    query = forms.CharField(label=_("Function or text"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"

@@ -53,7 +53,7 @@ def change_request_create(*, actor, unit, function_name: str, proposed_change: s
         notify([u for u in users_with_roles(HANDLERS, handling) if u.pk != actor.pk],
                title=_("New change request %(number)s: %(function)s") % {"number": case.number,
                                                                            "function": case.function_name},
-               url=case.get_absolute_url())
+               url=case.get_absolute_url(), case=case)
     return case
 
 
@@ -94,5 +94,5 @@ def change_request_comment(*, actor, change_request: ChangeRequest, text: str) -
         recipients = [case.proposed_by, *users_with_roles(HANDLERS, case.handling_unit)]
         notify([u for u in recipients if u.pk != actor.pk],
                title=_("New comment on change request %(number)s") % {"number": case.number},
-               url=case.get_absolute_url())
+               url=case.get_absolute_url(), case=case)
     return comment

@@ -19,7 +19,8 @@ from stq.core.forms import call_service
 
 from . import selectors, services
 from .export import change_requests_xlsx
-from .forms import ChangeRequestForm, CommentForm, ListFilterForm, units_of
+from .filters import ChangeRequestFilter
+from .forms import ChangeRequestForm, CommentForm, units_of
 from .models import ChangeRequest
 from .policy import handles_change_requests
 
@@ -34,11 +35,10 @@ def _request(user, pk: int) -> ChangeRequest:
 
 
 def _filtered(request):
-    form = ListFilterForm(request.GET or None)
-    qs = selectors.change_requests_visible_to(request.user)
-    if form.is_valid():
-        qs = selectors.filter_change_requests(qs, **form.cleaned_data)
-    return form, qs.order_by("-proposed_on", "-pk")
+    """The list's one FilterSet over the user's one scope (the page and its export)."""
+    filterset = ChangeRequestFilter(request.GET or None, request=request, queryset=selectors.change_requests_visible_to(
+        request.user).order_by("-proposed_on", "-pk"))
+    return filterset.form, filterset.qs
 
 
 @login_required

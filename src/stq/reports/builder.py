@@ -261,8 +261,21 @@ def _drill(name, filters, sel, unit, date_from, date_to, user, sign=1) -> list[D
         qs = qs.filter(**{f"{lookup}__path__startswith": unit.path})
         if sel.kind == "area":
             qs = qs.filter(_area=sel.pk) if sel.pk is not None else qs.filter(_area__isnull=True)
-    qs = qs.filter(policy.scope_q(user, "view", unit_field=lookup) if user is not None else Q())
+    if user is not None:
+        qs = qs.filter(_visible_records_q(user, measure, qs.model))
     return [DrillGroup(str(measure.label), measure, qs, sign)]
+
+
+def _visible_records_q(user, measure, model) -> Q:
+    """The records of the cases the user sees: the case type's one scope (`policy.visible_q`), applied through the
+    record's lookup to its case."""
+    if measure.case_lookup is None:  # the record is itself a case (a collection, a proposal)
+        prefix = ""
+    else:
+        from stq.audits.models import AuditCase
+
+        model, prefix = AuditCase, f"{measure.case_lookup}__" if measure.case_lookup else ""
+    return policy.visible_q(user, model, prefix=prefix)
 
 
 CASE_URLS = {"auditcase": "audits:case_detail", "auditproposal": "audits:proposal_detail",
