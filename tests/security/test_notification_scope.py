@@ -64,3 +64,23 @@ def test_old_notifications_get_their_case_from_their_link(org):
     other.refresh_from_db()
     assert (old.case_type.model_class(), old.case_id) == (InfoCollection, case.pk)
     assert other.case_type_id is None
+
+
+def test_national_risk_pages_show_a_collection_number_only_to_who_sees_the_collection(org, client):
+    """Alerts are national data (every role reads them); the information collection opened from one belongs to its
+    unit's scope: another unit's officer reads that one was opened, not its number."""
+    from rest_framework.test import APIClient
+
+    from stq.risk.models import Alert
+
+    case = _submitted(org)
+    Alert.objects.create(kind="volume_surge", tax_code=case.enterprise.tax_code, enterprise=case.enterprise,
+                         details={"factor": 8}, state="converted", info_collection=case, handled_by=org.risk_manager)
+    for user, shown in ((org.approver1, True), (org.officer2, False), (org.risk_manager, True)):
+        client.force_login(user)
+        page = client.get("/risk/alerts/", {"state": "all"}).content.decode()
+        assert (case.number in page) is shown, user
+        api = APIClient()
+        api.force_authenticate(user)
+        [row] = api.get("/api/v1/risk/alerts/", {"state": "all"}).json()["results"]
+        assert row["info_collection"] == (case.number if shown else None)

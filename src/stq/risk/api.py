@@ -67,6 +67,9 @@ class EnterpriseRiskSerializer(serializers.Serializer):
     def get_reasons(self, obj) -> list[str]:
         return [reason_text(r) for r in obj.reasons]
 
+    def get_info_collection(self, obj) -> str | None:
+        return _shown_number(obj)
+
 
 class EnterpriseRiskView(APIView):
     @extend_schema(responses={200: EnterpriseRiskSerializer, **ERRORS},
@@ -107,11 +110,16 @@ class DeclarationRiskView(APIView):
         })
 
 
+def _shown_number(obj) -> str | None:
+    shown = getattr(obj, "shown_collection", None)  # set by selectors.show_collections
+    return shown.number if shown is not None else None
+
+
 class PickSerializer(serializers.ModelSerializer):
     tax_code = serializers.CharField(source="enterprise.tax_code")
     enterprise_name = serializers.CharField(source="enterprise.name")
     reasons = serializers.SerializerMethodField()
-    info_collection = serializers.CharField(source="info_collection.number", allow_null=True, default=None)
+    info_collection = serializers.SerializerMethodField(help_text="its collection's number, when you may see it")
 
     class Meta:
         model = TargetPick
@@ -151,6 +159,7 @@ class TargetListsView(APIView):
         qs = selectors.target_lists().prefetch_related("picks__enterprise", "picks__info_collection")
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
+        selectors.show_collections(request.user, [p for t in page for p in t.picks.all()])
         return paginator.get_paginated_response(TargetListSerializer(page, many=True).data)
 
     @extend_schema(request=TargetListInSerializer, responses={201: TargetListSerializer, **ERRORS})
@@ -168,14 +177,18 @@ class TargetListView(APIView):
         target_list = selectors.target_lists().filter(pk=pk).first()
         if target_list is None:
             raise NotFound("not_found", _("Not found."))
-        return Response(TargetListSerializer(target_list).data)
+        picks = selectors.show_collections(request.user, target_list.picks.select_related("enterprise",
+                                                                                          "info_collection"))
+        data = TargetListSerializer(target_list).data
+        data["picks"] = PickSerializer(picks, many=True).data
+        return Response(data)
 
 
 class AlertSerializer(serializers.ModelSerializer):
     text = serializers.SerializerMethodField()
     kind_label = serializers.CharField(source="get_kind_display")
     handled_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    info_collection = serializers.CharField(source="info_collection.number", allow_null=True, default=None)
+    info_collection = serializers.SerializerMethodField(help_text="its collection's number, when you may see it")
 
     class Meta:
         model = Alert
@@ -184,6 +197,9 @@ class AlertSerializer(serializers.ModelSerializer):
 
     def get_text(self, obj) -> str:
         return selectors.alert_text(obj)
+
+    def get_info_collection(self, obj) -> str | None:
+        return _shown_number(obj)
 
 
 class AlertsView(APIView):
@@ -195,7 +211,7 @@ class AlertsView(APIView):
         state = request.query_params.get("state", "open")
         qs = selectors.alerts(None if state == "all" else state)
         paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
+        page = selectors.show_collections(request.user, paginator.paginate_queryset(qs, request, view=self))
         return paginator.get_paginated_response(AlertSerializer(page, many=True).data)
 
 

@@ -85,6 +85,22 @@ def alerts(state: str | None = "open") -> QuerySet[Alert]:
     return qs
 
 
+def show_collections(user, objs):
+    """Set `shown_collection` on each target-list pick or alert: its information collection when the user sees that
+    collection (the collection's one visibility scope, `policy.visible_to`), else None — so a national risk page
+    does not show the number of another unit's collection."""
+    from stq.collection.models import InfoCollection
+    from stq.org import policy
+
+    objs = list(objs)
+    ids = {o.info_collection_id for o in objs if o.info_collection_id}
+    seen = set(policy.visible_to(user, InfoCollection).filter(pk__in=ids).values_list("pk", flat=True)) if ids \
+        else set()
+    for o in objs:
+        o.shown_collection = o.info_collection if o.info_collection_id in seen else None
+    return objs
+
+
 def alert_text(alert: Alert) -> str:
     d = alert.details or {}
     if alert.kind == AlertKind.PRICE_OUTLIER:

@@ -209,7 +209,7 @@ def _proposal_url() -> str | None:
 def target_list_detail(request, pk: int):
     _may_view(request.user)
     target_list = get_object_or_404(selectors.target_lists(), pk=pk)
-    picks = target_list.picks.select_related("enterprise", "info_collection")
+    picks = selectors.show_collections(request.user, target_list.picks.select_related("enterprise", "info_collection"))
     return render(request, "risk/target_list.html", {
         "list": target_list,
         "picks": [{"p": p, "reasons": [reason_text(r) for r in p.reasons]} for p in picks],
@@ -242,7 +242,8 @@ def alerts(request):
     units = [u for u in Unit.objects.order_by("path") if policy.can_at(request.user, "info_collection.create", u)]
     return render(request, "risk/alerts.html", {
         "page": page, "state": state, "may_handle": may_handle, "units": units,
-        "rows": [{"a": a, "text": selectors.alert_text(a)} for a in page.object_list],
+        "rows": [{"a": a, "text": selectors.alert_text(a)}
+                 for a in selectors.show_collections(request.user, page.object_list)],
         "states": [("open", _("Open")), *AlertState.choices, ("all", _("All"))],
     })
 
