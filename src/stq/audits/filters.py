@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from stq.collection.models import RiskArea
 from stq.core.filters import ListFilterSet, OverdueFilter, UnitFilter
@@ -13,6 +14,11 @@ from stq.enterprises.filters import EnterpriseFilter
 from .models import AuditCase, AuditGround, AuditMode, AuditProposal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+@extend_schema_field({"type": "integer", "minimum": 2000, "maximum": 2100})
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
 
 
 class _AuditListFilter(ListFilterSet):
@@ -44,7 +50,7 @@ class AuditCaseFilter(_AuditListFilter):
 class AuditProposalFilter(_AuditListFilter):
     state = django_filters.ChoiceFilter(label=_("State"), choices=AuditProposal.State.choices,
                                         empty_label=_("All states"))
-    year = django_filters.NumberFilter(label=_("Year"), min_value=2000, max_value=2100)
+    year = YearFilter(label=_("Year"), min_value=2000, max_value=2100)
 
     class Meta:
         model = AuditProposal

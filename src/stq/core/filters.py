@@ -12,6 +12,8 @@ import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 TRUE_VALUES = ("1", "true", "True", "on", "yes")
 FALSE_VALUES = ("", "0", "false", "False", "off", "no")
@@ -41,6 +43,7 @@ class FlagWidget(forms.CheckboxInput):
         return data.get(name)  # the raw value, validated by FlagField
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class FlagFilter(django_filters.Filter):
     field_class = FlagField
 
@@ -65,6 +68,7 @@ class OverdueFilter(FlagFilter):
         return qs.filter(due_on__lt=timezone.localdate()) if value else qs
 
 
+@extend_schema_field({"type": "string", "description": "unit code (the unit and the units below it)"})
 class UnitFilter(django_filters.ModelChoiceFilter):
     """A unit by its code; the list keeps the unit and every unit below it."""
 
