@@ -22,6 +22,15 @@ LISTS = {
                         "stq.feedback.filters.ChangeRequestFilter",
                         {"state": "nope", "unit": "NO-SUCH-UNIT", "date_from": "31/02/2026", "date_to": "x"}),
 }
+LISTS.update({
+    "audit_proposals": ("/api/v1/audit-proposals/", "/audits/proposals/", "/audits/proposals/export.xlsx",
+                        "stq.audits.filters.AuditProposalFilter",
+                        {"state": "nope", "unit": "NO-SUCH-UNIT", "mode": "x", "ground": "x", "year": "abc",
+                         "overdue": "maybe"}),
+    "audit_cases": ("/api/v1/audit-cases/", "/audits/", "/audits/export.xlsx", "stq.audits.filters.AuditCaseFilter",
+                    {"state": "nope", "unit": "NO-SUCH-UNIT", "mode": "x", "ground": "x", "risk_area": "NO_SUCH_AREA",
+                     "signed_from": "2026-13-01", "signed_to": "0001-01-01", "overdue": "2"}),
+})
 BAD = [(name, param, value) for name, spec in LISTS.items() for param, value in spec[4].items()]
 
 
