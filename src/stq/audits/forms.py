@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from stq.collection.forms import units_where
 from stq.collection.models import InfoCollection, RiskArea
 from stq.org.forms import offer_units
 from stq.org.models import Unit
+from stq.org.policy import units_where
 
 from .models import (
     TAX_TYPES,
@@ -250,45 +250,6 @@ HANDLING_FORMS = {"tax": TaxAssessmentForm, "penalty": PenaltyForm, "payment": P
 class DocumentForm(Styled):
     title = forms.CharField(label=_("Title"), max_length=255)
     file = forms.FileField(label=_("Scanned document (PDF)"))
-
-
-class CaseFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")),
-                                                                        *AuditCase.State.choices])
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.all(), to_field_name="code",
-                                  empty_label=_("All units"))
-    enterprise = forms.CharField(label=_("Enterprise (tax code or name)"), required=False)
-    mode = forms.ChoiceField(label=_("Mode"), required=False, choices=[("", _("All modes")), *AuditMode.choices])
-    ground = forms.ChoiceField(label=_("Ground"), required=False, choices=[("", _("All grounds")),
-                                                                          *AuditGround.choices])
-    risk_area = forms.ModelChoiceField(label=_("Risk area"), required=False, queryset=RiskArea.objects.all(),
-                                       to_field_name="code", empty_label=_("All risk areas"))
-    signed_from = _date(_("Decision signed from"), required=False)
-    signed_to = _date(_("to"), required=False)
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_where(user, "view")
-        for field in self.fields.values():
-            w = field.widget
-            if isinstance(w, forms.CheckboxInput):
-                w.attrs["class"] = "form-check-input"
-            elif isinstance(w, forms.Select):
-                w.attrs["class"] = "form-select form-select-sm"
-            else:
-                w.attrs["class"] = "form-control form-control-sm"
-
-
-class ProposalFilterForm(CaseFilterForm):
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All states")), *AuditProposal.State.choices]
-        for name in ("risk_area", "signed_from", "signed_to"):
-            del self.fields[name]
-        self.fields["year"].widget.attrs["class"] = "form-control form-control-sm"
 
 
 DELIVERY_METHODS = DeliveryMethod.choices

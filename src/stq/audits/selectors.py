@@ -9,7 +9,6 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from stq.collection.selectors import duplicate_row, register_duplicate_source
-from stq.enterprises.models import Enterprise
 from stq.org import policy
 
 from .models import (
@@ -171,54 +170,12 @@ def enterprise_totals(cases: QuerySet[AuditCase]) -> dict:
 
 
 # --- lists ----------------------------------------------------------------------------------------------------
-def _enterprise_filter(qs, enterprise):
-    from stq.enterprises.selectors import search_filter
-
-    q = search_filter(str(enterprise))
-    return qs if q is None else qs.filter(enterprise__in=Enterprise.objects.filter(q))
-
-
-def _filter_common(qs, *, state, unit, enterprise, mode, ground, overdue):
-    """The filters proposals and cases share (lists, exports and the API use the same ones)."""
-    if state:
-        qs = qs.filter(state=state)
-    if unit:
-        qs = qs.filter(unit__path__startswith=unit.path)
-    if enterprise:
-        qs = _enterprise_filter(qs, enterprise)
-    if mode:
-        qs = qs.filter(mode=mode)
-    if ground:
-        qs = qs.filter(ground=ground)
-    if overdue:
-        qs = qs.filter(due_on__lt=timezone.localdate())
-    return qs
-
-
-def filter_proposals(qs, *, state=None, unit=None, enterprise=None, mode=None, ground=None, year=None,
-                     overdue=False):
-    qs = _filter_common(qs, state=state, unit=unit, enterprise=enterprise, mode=mode, ground=ground, overdue=overdue)
-    return qs.filter(year=year) if year else qs
-
-
-def filter_cases(qs, *, state=None, unit=None, enterprise=None, mode=None, ground=None, risk_area=None,
-                 signed_from=None, signed_to=None, overdue=False):
-    qs = _filter_common(qs, state=state, unit=unit, enterprise=enterprise, mode=mode, ground=ground, overdue=overdue)
-    if risk_area:
-        qs = qs.filter(risk_areas=risk_area).distinct()  # the one multi-valued filter
-    if signed_from:
-        qs = qs.filter(decision_signed_on__gte=signed_from)
-    if signed_to:
-        qs = qs.filter(decision_signed_on__lte=signed_to)
-    return qs
-
-
 def overdue_cases_visible_to(user) -> QuerySet[AuditCase]:
-    return filter_cases(cases_visible_to(user), overdue=True).order_by("unit__path", "due_on")
+    return cases_visible_to(user).filter(due_on__lt=timezone.localdate()).order_by("unit__path", "due_on")
 
 
 def overdue_proposals_visible_to(user) -> QuerySet[AuditProposal]:
-    return filter_proposals(proposals_visible_to(user), overdue=True).order_by("unit__path", "due_on")
+    return proposals_visible_to(user).filter(due_on__lt=timezone.localdate()).order_by("unit__path", "due_on")
 
 
 def late_recordings_visible_to(user):

@@ -4,17 +4,16 @@ conclusions, handling and figures), POST /api/v1/audit-cases/{id}/actions/ (the 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.collection.models import RiskArea
 from stq.core.api import ErrorSerializer, refused_input
-from stq.core.api_schema import page_of
-from stq.org.models import Unit
 
 from .. import selectors, services
+from ..filters import AuditCaseFilter
 from ..models import (
     AuditCase,
 )
@@ -80,23 +79,17 @@ def case_out(request, obj, code=status.HTTP_200_OK):
     return Response(CaseDetailSerializer(obj, context={"request": request}).data, status=code)
 
 
-class CaseListView(APIView):
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("state", "unit", "enterprise", "mode", "ground",
-                                                                  "risk_area")]
-                   + [OpenApiParameter("overdue", bool), OpenApiParameter("page", int)],
-                   responses={200: page_of(CaseSerializer)})
-    def get(self, request):
-        p = request.query_params
-        qs = selectors.filter_cases(
-            selectors.cases_visible_to(request.user), state=p.get("state"),
-            unit=Unit.objects.filter(code=p.get("unit")).first() if p.get("unit") else None,
-            enterprise=p.get("enterprise"), mode=p.get("mode"), ground=p.get("ground"),
-            risk_area=RiskArea.objects.filter(code=p.get("risk_area")).first() if p.get("risk_area") else None,
-            overdue=p.get("overdue") in ("1", "true", "True"),
-        ).order_by("-created_at", "-pk").prefetch_related("risk_areas")
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(CaseSerializer(page, many=True, context={"request": request}).data)
+class CaseListView(generics.ListAPIView):
+    """The audit cases the user may see (their one scope), filtered by the list's one FilterSet."""
+
+    serializer_class = CaseSerializer
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AuditCaseFilter
+
+    def get_queryset(self):
+        return (selectors.cases_visible_to(self.request.user).order_by("-created_at", "-pk")
+                .prefetch_related("risk_areas"))
 
 
 class CaseDetailView(APIView):

@@ -4,20 +4,21 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.collection.models import RiskArea
 from stq.core.api import ErrorSerializer, refused_input
-from stq.core.api_schema import page_of
 from stq.core.errors import AppError
 from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.org import policy
 from stq.org.models import Unit
 
 from .. import selectors, services
+from ..filters import AuditProposalFilter
 from ..models import (
     AuditGround,
     AuditMode,
@@ -94,22 +95,17 @@ def proposal_out(request, obj, code=status.HTTP_200_OK):
     return Response(ProposalSerializer(obj, context={"request": request}).data, status=code)
 
 
-class ProposalListView(APIView):
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("state", "unit", "enterprise", "mode", "ground")]
-                   + [OpenApiParameter("year", int), OpenApiParameter("overdue", bool), OpenApiParameter("page", int)],
-                   responses={200: page_of(ProposalSerializer)})
-    def get(self, request):
-        p = request.query_params
-        qs = selectors.filter_proposals(
-            selectors.proposals_visible_to(request.user), state=p.get("state"),
-            unit=Unit.objects.filter(code=p.get("unit")).first() if p.get("unit") else None,
-            enterprise=p.get("enterprise"), mode=p.get("mode"), ground=p.get("ground"),
-            year=int(p["year"]) if (p.get("year") or "").isdigit() else None,
-            overdue=p.get("overdue") in ("1", "true", "True"),
-        ).order_by("-created_at", "-pk").prefetch_related("risk_areas").select_related("case")
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(ProposalSerializer(page, many=True, context={"request": request}).data)
+class ProposalListView(generics.ListAPIView):
+    """The audit proposals the user may see (their one scope), filtered by the list's one FilterSet."""
+
+    serializer_class = ProposalSerializer
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AuditProposalFilter
+
+    def get_queryset(self):
+        return (selectors.proposals_visible_to(self.request.user).order_by("-created_at", "-pk")
+                .prefetch_related("risk_areas").select_related("case"))
 
     @extend_schema(request=AuditProposalInSerializer, responses={201: ProposalSerializer, **ERRORS},
                    description="Record a proposal (draft). The officer must have searched the enterprise first "

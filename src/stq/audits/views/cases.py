@@ -11,16 +11,16 @@ from django.views.decorators.http import require_POST
 from stq.core.actions import workflow_action
 
 from .. import export, forms, selectors, services, workflow
+from ..filters import AuditCaseFilter
 from ..workflow import DEADLINE_KINDS, DECISION_ONLY
 from .common import CWF, get_case, list_query, timeline
 
 
 def _filtered_cases(request):
-    form = forms.CaseFilterForm(request.GET or None, user=request.user)
-    qs = selectors.cases_visible_to(request.user)
-    if form.is_valid():
-        qs = selectors.filter_cases(qs, **form.cleaned_data)
-    return form, qs.order_by("-created_at", "-pk")
+    """The list's one FilterSet over the user's one scope (the page and its export)."""
+    filterset = AuditCaseFilter(request.GET or None, request=request,
+                                queryset=selectors.cases_visible_to(request.user).order_by("-created_at", "-pk"))
+    return filterset.form, filterset.qs
 
 
 @login_required

@@ -19,17 +19,18 @@ from stq.enterprises.taxcode import clean_digits
 from stq.org import policy
 
 from .. import export, forms, rules, selectors, services
+from ..filters import AuditProposalFilter
 from ..models import AuditCase
 from ..workflow import DEADLINE_KINDS, live_duplicates, may_edit_proposal, may_open_case
 from .common import PWF, duplicate_rows, get_proposal, list_query, timeline
 
 
 def _filtered_proposals(request):
-    form = forms.ProposalFilterForm(request.GET or None, user=request.user)
-    qs = selectors.proposals_visible_to(request.user)
-    if form.is_valid():
-        qs = selectors.filter_proposals(qs, **form.cleaned_data)
-    return form, qs.order_by("-created_at", "-pk")
+    """The list's one FilterSet over the user's one scope (the page and its export)."""
+    filterset = AuditProposalFilter(request.GET or None, request=request,
+                                    queryset=selectors.proposals_visible_to(request.user).order_by("-created_at",
+                                                                                                  "-pk"))
+    return filterset.form, filterset.qs
 
 
 @login_required
