@@ -67,9 +67,6 @@ class EnterpriseRiskSerializer(serializers.Serializer):
     def get_reasons(self, obj) -> list[str]:
         return [reason_text(r) for r in obj.reasons]
 
-    def get_info_collection(self, obj) -> str | None:
-        return _shown_number(obj)
-
 
 class EnterpriseRiskView(APIView):
     @extend_schema(responses={200: EnterpriseRiskSerializer, **ERRORS},
@@ -127,6 +124,10 @@ class PickSerializer(serializers.ModelSerializer):
 
     def get_reasons(self, obj) -> list[str]:
         return [reason_text(r) for r in obj.reasons]
+
+    def get_info_collection(self, obj) -> str | None:
+        return _shown_number(obj)
+
 
 
 class TargetListSerializer(serializers.ModelSerializer):
