@@ -46,7 +46,7 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(org, client, name, par
     r = _api(org.approver1).get(api_path, {param: value})
     assert r.status_code == 400, r.content
     body = r.json()
-    assert body["code"].startswith("invalid") and list(body["fields"]) == [param]
+    assert list(body["fields"]) == [param], body  # refused by the schema contract (#17) or the FilterSet
     # the page shows the list with the error beside the filter (never a server error)
     client.force_login(org.approver1)
     assert client.get(page_path, {param: value}).status_code == 200
