@@ -121,3 +121,13 @@ def test_grant_form_offers_only_the_roles_the_administrator_may_grant_and_says_w
         services.role_grant(actor=org.admin_kv01pt, user=org.officer1, role=Role.UNIT_ADMIN, unit=org.kv01pt)
     assert "role" in refused.value.fields
     assert "unit above" in str(refused.value.message) or "cấp trên" in str(refused.value.message)
+
+
+def test_case_timeline_shows_labels_not_codes():
+    """Issue 18 item 2: "Hình thức giao: direct" in a timeline."""
+    from stq.audits.models import DecisionKind, DeliveryMethod
+    from stq.audits.views.common import _shown
+
+    assert _shown("direct", "delivery_method") == DeliveryMethod("direct").label != "direct"
+    assert _shown("extension", "kind") == DecisionKind.EXTENSION.label
+    assert _shown("2026-02-16", "signed_on") == "16/02/2026"

@@ -80,13 +80,14 @@ def data_words() -> set[str]:
 
     from stq.declarations.models import Declaration, DeclarationLine, ImportJob
     from stq.org.models import Unit
+    from stq.risk.models import Criterion
 
     texts = []
     profile_models = [m for m in apps.get_app_config("enterprises").get_models()]  # free-text fields of the profile
     text_fields = (models.CharField, models.TextField)
     for model, fields in ((Declaration, ("partner_name",)), (DeclarationLine, ("description",)),
                           (ImportJob, ("original_name",)), (get_user_model(), ("first_name", "last_name", "username")),
-                          (Unit, ("name", "short_name", "level_label", "region")),
+                          (Unit, ("name", "short_name", "level_label", "region")), (Criterion, ("name",)),
                           *((m, tuple(f.name for f in m._meta.fields if isinstance(f, text_fields) and not f.choices))
                             for m in profile_models)):
         for name in fields:

@@ -30,15 +30,16 @@ COLUMNS = [
     Column("proposal_year", True, "Năm của đề xuất (năm tính quy tắc một đề xuất mỗi năm).",
            "The proposal's year (the year of the one-proposal-per-year rule)."),
     Column("proposal_date", False, "Ngày lập/nộp đề xuất.", "Date the proposal was filed."),
-    Column("mode", True, "desk (tại trụ sở cơ quan hải quan) hoặc field (tại trụ sở người khai hải quan).",
-           "desk (at the customs office) or field (at the declarant's premises)."),
-    Column("ground", True, "Căn cứ: 78.1, 78.2 hoặc 78.3.", "Ground: 78.1, 78.2 or 78.3."),
-    Column("risk_areas", True, "Mã lĩnh vực rủi ro, phân cách bằng dấu ; (ví dụ VALUATION;ORIGIN).",
-           "Risk-area codes separated by ; (e.g. VALUATION;ORIGIN)."),
+    Column("mode", True, "`desk` (tại trụ sở cơ quan hải quan) hoặc `field` (tại trụ sở người khai hải quan).",
+           "`desk` (at the customs office) or `field` (at the declarant's premises)."),
+    Column("ground", True, "Căn cứ: `78.1`, `78.2` hoặc `78.3` (khoản 1, 2, 3 Điều 78 Luật Hải quan).",
+           "Ground: `78.1`, `78.2` or `78.3` (art. 78, clauses 1–3 of the Customs Law)."),
+    Column("risk_areas", True, "Mã lĩnh vực rủi ro, phân cách bằng dấu ; (ví dụ `VALUATION;ORIGIN`).",
+           "Risk-area codes separated by ; (e.g. `VALUATION;ORIGIN`)."),
     Column("period_from", True, "Thời kỳ kiểm tra: từ ngày.", "Audited period: from."),
     Column("period_to", True, "Thời kỳ kiểm tra: đến ngày.", "Audited period: to."),
     Column("reason", False, "Lý do đề xuất.", "Reason for the proposal."),
-    Column("decision_number", False, "Số quyết định kiểm tra (nếu có: có vụ kiểm tra).",
+    Column("decision_number", False, "Số quyết định kiểm tra (nếu có: có cuộc kiểm tra).",
            "Audit decision number (when present, there is an audit case)."),
     Column("decision_signed_on", False, "Ngày ký quyết định (bắt buộc khi có số quyết định).",
            "Date the decision was signed (required with a decision number)."),
@@ -54,8 +55,8 @@ COLUMNS = [
     Column("conclusion_signed_on", False, "Ngày ký kết luận (bắt buộc khi có số kết luận).",
            "Date the conclusion was signed (required with a conclusion number)."),
     Column("conclusion_signer", False, "Người ký kết luận.", "Signer of the conclusion."),
-    Column("has_violations", False, "Có vi phạm: 1/0, có/không (mặc định: có khi có số thuế ấn định).",
-           "Violations found: 1/0, yes/no (default: yes when tax was assessed)."),
+    Column("has_violations", False, "Có vi phạm: `1`/`0`, `có`/`không` (mặc định: có khi có số thuế ấn định).",
+           "Violations found: `1`/`0`, `yes`/`no` (default: yes when tax was assessed)."),
     Column("declarations_concerned", False, "Số tờ khai được kiểm tra.", "Number of declarations audited."),
     Column("import_duty", False, "Thuế xuất nhập khẩu ấn định (đồng).", "Import/export duty assessed (VND)."),
     Column("vat", False, "Thuế GTGT ấn định (đồng).", "VAT assessed (VND)."),
@@ -70,10 +71,10 @@ COLUMNS = [
            "Fine (VND; needs the penalty decision's number and date)."),
     Column("collected", False, "Số tiền đã thu nộp NSNN (đồng).", "Amount collected to the budget (VND)."),
     Column("paid_on", False, "Ngày nộp (bắt buộc khi có số đã thu).", "Payment date (required with an amount)."),
-    Column("case_state", False, "Trạng thái vụ: closed (mặc định khi có kết luận), cancelled, hoặc trạng thái khác "
-           "của STQ; mặc định decision_signed khi chưa có kết luận.",
-           "Case state: closed (default with a conclusion), cancelled, or another STQ state; default "
-           "decision_signed without a conclusion."),
+    Column("case_state", False, "Trạng thái cuộc kiểm tra: `closed` (mặc định khi có kết luận), `cancelled`, "
+           "hoặc trạng thái khác của STQ; mặc định `decision_signed` khi chưa có kết luận.",
+           "Case state: `closed` (default with a conclusion), `cancelled`, or another STQ state; default "
+           "`decision_signed` without a conclusion."),
 ]
 NAMES = [c.name for c in COLUMNS]
 REQUIRED = [c.name for c in COLUMNS if c.required]

@@ -13,7 +13,16 @@ from stq.core.errors import NotFound
 from stq.org import policy
 
 from .. import forms, selectors
-from ..models import AuditCase, AuditProposal
+from ..models import (
+    AuditCase,
+    AuditGround,
+    AuditMode,
+    AuditProposal,
+    CancellationReason,
+    DecisionKind,
+    DeliveryMethod,
+    SuspensionReason,
+)
 
 PWF = AuditProposal.workflow
 CWF = AuditCase.workflow
@@ -62,10 +71,22 @@ DATA_LABELS = {
     "number": gettext_lazy("Number"), "signed_on": gettext_lazy("Signed on"),
     "concluded_on": gettext_lazy("Concluded on"), "reason_code": gettext_lazy("Legal reason"),
     "extension_working_days": gettext_lazy("Extension (working days)"), "body": gettext_lazy("Referred to"),
+    "kind": gettext_lazy("Kind of decision"), "mode": gettext_lazy("Mode"), "ground": gettext_lazy("Ground"),
 }
 
 
-def _shown(value):
+# coded values of the case events, shown by their labels (never "direct", "extension" on screen)
+DATA_CHOICES = {
+    "delivery_method": DeliveryMethod.choices, "kind": DecisionKind.choices, "mode": AuditMode.choices,
+    "ground": AuditGround.choices, "reason_code": [*SuspensionReason.choices, *CancellationReason.choices],
+}
+
+
+def _shown(value, key: str = ""):
+    if key in DATA_CHOICES and isinstance(value, str):
+        return dict(DATA_CHOICES[key]).get(value, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return f"{date.fromisoformat(value):%d/%m/%Y}"
@@ -77,7 +98,7 @@ def _shown(value):
 def timeline(case, wf):
     return [{"e": e, "label": wf.by_action[e.action].label if e.action in wf.by_action else _("Created"),
              "from": wf.state_label(e.from_state) if e.from_state else "", "to": wf.state_label(e.to_state),
-             "data": {DATA_LABELS.get(k, k): _shown(v) for k, v in (e.data or {}).items()
+             "data": {DATA_LABELS.get(k, k): _shown(v, k) for k, v in (e.data or {}).items()
                       if k not in ("note", "decision_id", "conclusion_id") and v not in (None, "")}}
             for e in case.events()]
 

@@ -38,3 +38,14 @@ def help_figure(name: str, caption: str = "") -> str:
                                'rounded" alt="{}" loading="lazy"><figcaption class="figure-caption">{}</figcaption>'
                                '</figure>', static(path), caption, caption)
     return ""
+
+
+@register.filter
+def file_values(text: str):
+    """A file-format description with its literal values between backticks (`desk`): those values as code."""
+    import re
+
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(str(text))))
