@@ -131,3 +131,25 @@ def test_case_timeline_shows_labels_not_codes():
     assert _shown("direct", "delivery_method") == DeliveryMethod("direct").label != "direct"
     assert _shown("extension", "kind") == DecisionKind.EXTENSION.label
     assert _shown("2026-02-16", "signed_on") == "16/02/2026"
+
+
+def test_api_messages_follow_the_requests_language(org, client):
+    """Issue 18 item 7: an API error reads in the language the request asks for (Accept-Language), Vietnamese by
+    default."""
+    vi = client.get("/api/v1/no-such-thing/").json()["detail"]
+    en = client.get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    assert en == "Not found." and vi != en and vi
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(org.officer1)
+    body = api.post("/api/v1/info-collections/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["fields"] and all(all(ord(c) < 0x250 for c in str(m)) for m in body["fields"].values()), body
+
+
+def test_the_language_switch_names_each_language_in_itself(org, client):
+    """Issue 18 item 4: the switch reads "English" in the Vietnamese UI (not "Tiếng Anh"), "Tiếng Việt" in English."""
+    client.force_login(org.officer1)
+    assert re.search(r'data-testid="lang-en">English<', client.get("/").content.decode())
+    client.cookies["django_language"] = "en"
+    assert re.search(r'data-testid="lang-vi">Tiếng Việt<', client.get("/").content.decode())
