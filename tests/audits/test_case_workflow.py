@@ -335,3 +335,15 @@ def test_desk_audit_signed_by_a_clearing_office_head_covers_60_days_only(org):
     case = services.case_open(actor=org.officer1, proposal=p, **decision_values(signed_on, duration=5,
                                                                                  signer_unit=org.kv01))
     assert case.mode == "desk"
+
+
+def test_a_payment_dated_in_the_future_is_refused_naming_the_payment_date(org):
+    """Issue 18 item 8: the refusal named "Ngày ký" (signing date) on the field "Ngày nộp" (payment date)."""
+    from django.utils import translation
+
+    case = step(org.approver1, concluded(org), "approve_conclusion")
+    with translation.override("vi"), pytest.raises(AppError) as error:
+        services.payment_record(actor=org.officer1, case=case, paid_on=today() + timedelta(days=1), kind="tax",
+                                amount=1_000_000)
+    assert error.value.code == "signed_in_future" and "paid_on" in error.value.fields
+    assert str(error.value.message) == "Ngày nộp không được sau ngày hôm nay."

@@ -153,3 +153,15 @@ def test_the_language_switch_names_each_language_in_itself(org, client):
     assert re.search(r'data-testid="lang-en">English<', client.get("/").content.decode())
     client.cookies["django_language"] = "en"
     assert re.search(r'data-testid="lang-vi">Tiếng Việt<', client.get("/").content.decode())
+
+
+def test_django_range_messages_read_without_a_stray_space():
+    """Issue 18 item 8: "…bằng với 10 ." (Django's own Vietnamese catalogue) — core's catalogue corrects it."""
+    from django import forms
+    from django.utils import translation
+
+    field = forms.IntegerField(max_value=10)
+    with translation.override("vi"):
+        with pytest.raises(forms.ValidationError) as error:
+            field.clean(11)
+    assert error.value.messages == ["Giá trị phải nhỏ hơn hoặc bằng 10."]

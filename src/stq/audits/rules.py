@@ -296,11 +296,13 @@ def recording_delay(signed_on: date, today: date | None = None) -> int:
     return ((today or timezone.localdate()) - signed_on).days
 
 
-def check_signed_on(signed_on: date | None, *, field="signed_on") -> None:
+def check_signed_on(signed_on: date | None, *, field="signed_on", required=None, in_future=None) -> None:
+    """A signing (or, with its own messages, payment) date: given, and not in the future; the messages name the
+    date the field holds."""
     if signed_on is None:
-        raise AppError("required", _("Enter the signing date."), field=field)
+        raise AppError("required", required or _("Enter the signing date."), field=field)
     if signed_on > timezone.localdate():
-        raise AppError("signed_in_future", _("The signing date cannot be in the future."), field=field)
+        raise AppError("signed_in_future", in_future or _("The signing date cannot be in the future."), field=field)
 
 
 def check_not_legacy(obj) -> None:

@@ -85,7 +85,8 @@ def payment_record(*, actor, case: AuditCase, paid_on: date, kind: str, amount, 
         locked = _handling_case(actor, case)
         if kind not in PaymentKind.values:
             raise AppError("invalid", _("Choose what was paid."), field="kind")
-        rules.check_signed_on(paid_on, field="paid_on")
+        rules.check_signed_on(paid_on, field="paid_on", required=_("Enter the payment date."),
+                              in_future=_("The payment date cannot be in the future."))
         errors: dict = {}
         value = clean_amount(amount, "amount", errors)
         if errors or value <= 0:
