@@ -2,6 +2,7 @@
 labels in lists, and help/error ids that the fields' aria-describedby point at."""
 
 import re
+import unicodedata
 
 import pytest
 from django.test import override_settings
@@ -152,7 +153,8 @@ def test_the_language_switch_names_each_language_in_itself(org, client):
     client.force_login(org.officer1)
     assert re.search(r'data-testid="lang-en">English<', client.get("/").content.decode())
     client.cookies["django_language"] = "en"
-    assert re.search(r'data-testid="lang-vi">Tiếng Việt<', client.get("/").content.decode())
+    html = unicodedata.normalize("NFC", client.get("/").content.decode())  # Django's name may be decomposed
+    assert re.search(r'data-testid="lang-vi">Tiếng Việt<', html), re.findall(r'data-testid="lang-[^<]*<', html)
 
 
 def test_django_range_messages_read_without_a_stray_space():
@@ -164,4 +166,4 @@ def test_django_range_messages_read_without_a_stray_space():
     with translation.override("vi"):
         with pytest.raises(forms.ValidationError) as error:
             field.clean(11)
-    assert error.value.messages == ["Giá trị phải nhỏ hơn hoặc bằng 10."]
+        assert error.value.messages == ["Giá trị phải nhỏ hơn hoặc bằng 10."]
