@@ -395,11 +395,27 @@ class ConclusionFinding(models.Model):
                             fine__gte=0, late_interest__gte=0),
                 name="audit_finding_amounts_nonnegative",
                 violation_error_message=_("Amounts cannot be negative."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(has_violation=True) | Q(import_duty=0, vat=0, excise=0, environmental=0, trade_remedy=0,
+                                                    fine=0, late_interest=0),
+                name="audit_finding_amounts_mark_violation",
+                violation_error_message=_("A finding with amounts assessed is a violation."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.conclusion} · {self.risk_area.code}"
+
+    @property
+    def has_amounts(self) -> bool:
+        return bool(self.tax_total or self.fine or self.late_interest)
+
+    def save(self, *args, **kwargs):
+        # Form 20 counts violations by finding area: a finding with amounts assessed is a violation (derived)
+        if self.has_amounts:
+            self.has_violation = True
+        super().save(*args, **kwargs)
 
     @property
     def tax_total(self) -> int:

@@ -224,7 +224,7 @@ def _check_row(line: int, raw: dict, refs: dict, err: _Errors) -> Row | None:
     if flag in TRUE_WORDS:
         v["has_violations"] = True
     elif flag in FALSE_WORDS:
-        v["has_violations"] = bool(tax) if not flag else False
+        v["has_violations"] = bool(tax or v.get("fine"))  # amounts assessed mark the violation (derived)
     else:
         err.add(line, "has_violations", "invalid", _("Write 1 or 0."))
     state = raw.get("case_state") or ""

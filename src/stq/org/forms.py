@@ -1,7 +1,8 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role, Unit, User
+from .models import Role, Unit, UnitKind, User
 
 
 class GrantForm(forms.Form):
@@ -11,7 +12,10 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args, unit: Unit, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(unit=unit, is_active=True).order_by("full_name")
+        users = Q(unit=unit)
+        if unit.parent_id is None:  # the national administrator also grants the central audit unit's users a
+            users |= Q(unit__kind=UnitKind.CENTRAL_AUDIT)  # read-only national scope (policy.NATIONAL_SCOPE_ROLES)
+        self.fields["user"].queryset = User.objects.filter(users, is_active=True).order_by("full_name")
         if actor is not None:  # only the roles this administrator may grant here, the officer's role first
             from . import policy
 

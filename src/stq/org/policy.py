@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import Forbidden, NotFound
 
-from .models import Role, RoleGrant, Unit
+from .models import Role, RoleGrant, Unit, UnitKind
 
 ALL_ROLES = frozenset(Role.values)
 WORKING_ROLES = frozenset({Role.OFFICER, Role.APPROVER})
@@ -246,6 +246,27 @@ def abilities(user, obj, actions: Iterable[str]) -> dict[str, bool]:
 def administers(user, unit: Unit) -> bool:
     """Is the user the administrator of exactly this unit? (Administration never reaches units below.)"""
     return any(g.role == Role.UNIT_ADMIN and g.unit_id == unit.pk for g in active_grants(user))
+
+
+# Roles the national administrator may grant at the top of the tree (with the units below) to a user of a central
+# audit unit, who belongs to another unit: a read-only scope across the tree (issue 16 item 13).
+NATIONAL_SCOPE_ROLES = frozenset({Role.ANALYST})
+
+
+def may_grant_across_tree(actor, user, role: str, unit: Unit) -> bool:
+    """May `actor` grant `role` at `unit` to `user`, who belongs to another unit? Only the national administrator
+    (administrator of the top unit), only at the top unit, only a national-scope role, only to a user of a central
+    audit unit (letter 7301 §2.5: the central audit unit aggregates and reviews every unit's reports)."""
+    return (unit.parent_id is None and administers(actor, unit) and role in NATIONAL_SCOPE_ROLES
+            and user.unit is not None and user.unit.kind == UnitKind.CENTRAL_AUDIT)
+
+
+def reviews_nationally(user, action: str) -> bool:
+    """Does `user` hold a grant for `action` at a central audit unit? Letter 7301 §2.5: "Cục KTSTQ: thực hiện tổng
+    hợp kết quả báo cáo theo mẫu 19 và 20 của các đơn vị; chủ động rà soát thông tin báo cáo của các đơn vị" — the
+    central unit's officers and leaders review the reports of every unit, whatever their own place in the tree."""
+    roles = roles_for(action)
+    return any(g.role in roles and g.unit.kind == UnitKind.CENTRAL_AUDIT for g in active_grants(user))
 
 
 def may_grant(user, role: str, unit: Unit) -> bool:

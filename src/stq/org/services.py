@@ -26,7 +26,7 @@ def role_grant(*, actor, user: User, role: str, unit: Unit, include_units_below:
             raise Forbidden("forbidden", _("The unit administrator role is appointed by the administrator of the "
                                            "unit above, not by the unit's own administrator."), field="role")
         raise Forbidden("forbidden", _("Only the administrator of this unit may grant roles in it."))
-    if user.unit_id != unit.pk:
+    if user.unit_id != unit.pk and not policy.may_grant_across_tree(actor, user, role, unit):
         raise AppError("user_not_in_unit", _("The user does not belong to this unit."), field="user")
     if not user.is_active:
         raise AppError("user_inactive", _("The user account is deactivated."), field="user")

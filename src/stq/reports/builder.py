@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from stq.org.models import Unit
 from . import measures
 from .layout import Layout, Table, text
 from .periods import Period
+from .permissions import VIEW
 
 Value = int | Decimal | None
 
@@ -261,8 +262,8 @@ def _drill(name, filters, sel, unit, date_from, date_to, user, sign=1) -> list[D
         qs = qs.filter(**{f"{lookup}__path__startswith": unit.path})
         if sel.kind == "area":
             qs = qs.filter(_area=sel.pk) if sel.pk is not None else qs.filter(_area__isnull=True)
-    if user is not None:
-        qs = qs.filter(_visible_records_q(user, measure, qs.model))
+    if user is not None and not policy.reviews_nationally(user, VIEW):  # the central unit reviews every unit's
+        qs = qs.filter(_visible_records_q(user, measure, qs.model))  # records (letter 7301 §2.5)
     return [DrillGroup(str(measure.label), measure, qs, sign)]
 
 

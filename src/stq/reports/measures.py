@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +70,8 @@ class Measure:
     area: Callable[[], object] | str  # a lookup to the risk area id, or a callable giving an annotation expression
     dimensions: dict[str, str] = field(default_factory=dict)  # filter key -> ORM lookup
     description: object = ""
+    distinct_total: str | None = None  # a lookup counted once in the ungrouped total (a case with findings in two
+    #                                    areas counts once in each area's row and once in the total)
 
     @property
     def filter_keys(self) -> frozenset[str]:
@@ -97,6 +99,8 @@ class Measure:
         """{group key: value}: group "unit" keys by unit id, "area" by risk area id (None: none), None -> {None: v}."""
         qs = self.base(date_from, date_to, filters).filter(**{f"{self.unit_lookup}__path__startswith": unit_path})
         if group is None:
+            if self.distinct_total:
+                return {None: qs.aggregate(v=Count(self.distinct_total, distinct=True))["v"]}
             return {None: qs.aggregate(v=Coalesce(Sum("_value"), 0))["v"]}
         key = f"{self.unit_lookup}_id" if group == "unit" else "_area"
         rows = qs.order_by().values(key).annotate(v=Coalesce(Sum("_value"), 0)).values_list(key, "v")
@@ -209,6 +213,21 @@ def _findings(date_from, date_to):
         conclusion__approved_at__isnull=False, **_in("conclusion__signed_on", date_from, date_to))
 
 
+def _area_cases(date_from, date_to, *, violations: bool = False):
+    """One finding per (case, finding area): the first finding of the case's approved conclusions in that area —
+    so that a case counts once under every area its findings name (Form 20 counts cases, violations and amounts by
+    the same finding areas)."""
+    m = _audits()
+    qs = _findings(date_from, date_to)
+    earlier = m.ConclusionFinding.objects.filter(
+        conclusion__case=OuterRef("conclusion__case"), risk_area=OuterRef("risk_area"),
+        conclusion__approved_at__isnull=False, pk__lt=OuterRef("pk"))
+    if violations:
+        qs = qs.filter(has_violation=True)
+        earlier = earlier.filter(has_violation=True)
+    return qs.filter(~Exists(earlier))
+
+
 def _penalties(date_from, date_to):
     return _audits().PenaltyDecision.objects.filter(**_in("issued_on", date_from, date_to))
 
@@ -256,6 +275,19 @@ register(Measure(
     "conclusion__case__unit", "conclusion__case", "conclusion__signed_on", "risk_area_id",
     _case_dims("conclusion__case__"),
     _("Declarations concerned by the findings of approved conclusions signed in the period."),
+))
+register(Measure(
+    "area_cases", _("Cases by finding area"), COUNT, _area_cases, Value(1), "conclusion__case__unit",
+    "conclusion__case", "conclusion__signed_on", "risk_area_id", _case_dims("conclusion__case__"),
+    _("Cases whose approved conclusion signed in the period has a finding in the area (a case with findings in two "
+      "areas counts in both; the total counts it once)."), distinct_total="conclusion__case",
+))
+register(Measure(
+    "area_violation_cases", _("Cases with violations by finding area"), COUNT,
+    lambda date_from, date_to: _area_cases(date_from, date_to, violations=True), Value(1), "conclusion__case__unit",
+    "conclusion__case", "conclusion__signed_on", "risk_area_id", _case_dims("conclusion__case__"),
+    _("Cases whose approved conclusion signed in the period finds a violation in the area (the total counts each "
+      "case once)."), distinct_total="conclusion__case",
 ))
 register(Measure(
     "fines", _("Fines"), VND, _penalties, F("amount"), "case__unit", "case", "issued_on", _case_area("case_id"),

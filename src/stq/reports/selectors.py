@@ -21,7 +21,10 @@ from .permissions import VIEW
 
 
 def report_units(user) -> QuerySet[Unit]:
-    """Units whose reports the user may see."""
+    """Units whose reports the user may see: those their grants cover, and every unit for the central audit unit's
+    officers and leaders (`policy.reviews_nationally`, letter 7301 §2.5)."""
+    if policy.reviews_nationally(user, VIEW):
+        return Unit.objects.order_by("path")
     q = Q(pk__in=[])
     allowed = policy.roles_for(VIEW)
     for grant in policy.active_grants(user):
@@ -38,9 +41,13 @@ def default_unit(user) -> Unit | None:
 def report_unit(user, code: str | None) -> Unit:
     """The unit named by `code` (default: the user's highest) if the user may see its reports; else NotFound."""
     unit = Unit.objects.filter(code=code).first() if code else default_unit(user)
-    if unit is None or not policy.can_at(user, VIEW, unit):
+    if unit is None or not may_view(user, unit):
         raise NotFound("not_found", _("Not found."))
     return unit
+
+
+def may_view(user, unit: Unit) -> bool:
+    return policy.can_at(user, VIEW, unit) or policy.reviews_nationally(user, VIEW)
 
 
 def get_layout(form: str) -> layout.Layout:
@@ -51,7 +58,8 @@ def get_layout(form: str) -> layout.Layout:
 
 
 def form_report(user, *, form: str, unit: Unit, period: Period, cumulative: bool = True) -> builder.Report:
-    policy.check_at(user, VIEW, unit)
+    if not may_view(user, unit):
+        policy.check_at(user, VIEW, unit)
     report = builder.build_report(get_layout(form), unit=unit, period=period, user=user, cumulative=cumulative)
     report.reconciliation = latest_reconciliation(form=form, unit=unit, period=period)
     report.differences = differences(report, report.reconciliation)
