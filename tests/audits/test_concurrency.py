@@ -49,8 +49,8 @@ def test_two_units_propose_and_approve_the_same_enterprise_at_once(org):
     losses = [r for r in results if isinstance(r, AppError)]
     assert len(wins) == 1 and len(losses) == 1
     assert losses[0].code in ("priority", "already_approved") and str(losses[0].message)
-    first = min(AuditProposal.objects.all(), key=lambda p: (p.filed_at, p.pk))
-    assert wins[0].pk == first.pk  # the first filed has priority
+    first = min(AuditProposal.objects.all(), key=lambda p: (p.created_at, p.pk))
+    assert wins[0].pk == first.pk  # the first recorded has priority (letter 7301 §2.2, issue 16 item 6)
     assert AuditProposal.objects.filter(enterprise=ent, state="approved").count() == 1
 
 

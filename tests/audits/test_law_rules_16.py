@@ -1,6 +1,6 @@
 """Audit rules as the law and the seed letter say them (issue 16), on real dates."""
 
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 
 import pytest
 
@@ -170,3 +170,172 @@ def test_a_name_search_with_other_enterprises_does_not_identify_letter_7301_2_2(
     assert not selectors.has_searched(org.officer1, ent.tax_code, since)
     services.search_and_record(actor=org.officer1, query="2300506922")
     assert selectors.has_searched(org.officer1, ent.tax_code, since)
+
+
+# --- item 1: the Đ78.1 exception is for field audits only (LHQ 80.2b; LHQ 79.2) -----------------------------------
+def test_desk_audit_on_violation_signs_keeps_the_notice_lhq_79_2_and_80_2b():
+    """LHQ 80.2b: a field audit on signs of violation (Đ78.1) is handed over at the announcement; LHQ 79.2 gives a
+    desk audit no such exception. Signed Fri 13/02/2026: the field audit may start that day, the desk audit on
+    Fri 27/02/2026 at the earliest (5 working days, Tết 16–20/02 skipped)."""
+    assert rules.earliest_start(date(2026, 2, 13), "78.1", "field") == date(2026, 2, 13)
+    assert rules.earliest_start(date(2026, 2, 13), "78.1", "desk") == date(2026, 2, 27)
+    with pytest.raises(AppError) as info:
+        rules.check_start(date(2026, 2, 13), date(2026, 2, 13), "78.1", mode="desk")
+    assert info.value.code == "start_too_early"
+    rules.check_start(date(2026, 2, 13), date(2026, 2, 13), "78.1", mode="field")
+    # delivered Thu 26/02 for a desk audit starting Fri 27/02: less than 5 working days' notice
+    with pytest.raises(AppError) as info:
+        rules.check_delivery(date(2026, 2, 13), date(2026, 2, 24), date(2026, 2, 27), "78.1", "desk")
+    assert info.value.code == "delivery_too_close"
+    rules.check_delivery(date(2026, 2, 13), date(2026, 2, 24), date(2026, 2, 27), "78.1", "field")
+
+
+def test_desk_case_on_violation_signs_refused_without_notice_lhq_79_2(org):
+    """LHQ 79.2: the service refuses a desk audit on 78.1 starting on the signing day, and its case must be
+    delivered before it starts (no hand-over at the announcement)."""
+    from .factories import approved, decision_values, past_working_day
+
+    p = approved(org, mode="desk", ground="78.1")
+    signed = past_working_day(10)
+    from stq.audits import services
+
+    with pytest.raises(AppError) as info:
+        services.case_open(actor=org.officer1, proposal=p, **decision_values(signed, start_on=signed, duration=5))
+    assert info.value.code == "start_too_early"
+
+
+# --- item 4: recording within N days, counted by the one calendar function (letter 7301 §2.3, §2.4) ---------------
+def test_decision_signed_before_tet_recorded_after_is_on_time_civil_code_148_5():
+    """Letter 7301 §2.3 "trong vòng 01 ngày kể từ ngày ban hành Quyết định" with Civil Code 2015 art 148.5: signed
+    Fri 13/02/2026, recorded Mon 23/02/2026 (after Tết) is on time; it was flagged 10 days late. Recorded Tue 24/02
+    it is late. A conclusion (§2.4, 03 days) signed Wed 25/02/2026 may be recorded until Sat 28/02 → Mon 02/03."""
+    assert rules.recording(date(2026, 2, 13), 1, date(2026, 2, 23)) == {"recording_delay_days": 10,
+                                                                         "recorded_late": False}
+    assert rules.recording(date(2026, 2, 13), 1, date(2026, 2, 24))["recorded_late"] is True
+    assert rules.recording(date(2026, 2, 25), 3, date(2026, 3, 2))["recorded_late"] is False
+    assert rules.recording(date(2026, 2, 25), 3, date(2026, 3, 3))["recorded_late"] is True
+
+
+# --- item 6: priority to the unit that RECORDED first; what frees it (letter 7301 §2.2) ----------------------------
+def test_the_unit_that_recorded_first_has_priority_letter_7301_2_2(org):
+    """Letter 7301 §2.2: "căn cứ thời gian cập nhật đề xuất, đơn vị nào cập nhật đề xuất đầu tiên thì được ưu tiên
+    phê duyệt". KV01-PT records first but submits after KV02-PT: KV02-PT's proposal cannot be approved meanwhile;
+    KV01-PT's can."""
+    from stq.audits.models import AuditProposal
+
+    from .factories import act, enterprise, proposal
+
+    ent = enterprise()
+    first = proposal(org.officer1, org.kv01pt, ent)
+    second = proposal(org.officer2, org.kv02pt, ent)
+    second = act(org.officer2, second, "submit")
+    first = act(org.officer1, first, "submit")
+    assert second.filed_at < first.filed_at and first.created_at < second.created_at
+    with pytest.raises(AppError) as info:
+        act(org.approver2, second, "approve", "ok")
+    assert info.value.code == "priority" and first.number in str(info.value.message)
+    assert act(org.approver1, first, "approve", "ok").state == AuditProposal.State.APPROVED
+
+
+def test_a_returned_proposal_holds_priority_for_five_working_days_only():
+    """SEED B9.12: "a returned, suspended or cancelled proposal must not hold that priority for ever". Returned on
+    Fri 13/02/2026, it still holds on Tue 24/02 (5 working days back is 10/02: Tết 16–20/02 is not counted) and no
+    longer on Tue 03/03/2026."""
+    from datetime import datetime
+
+    from django.utils import timezone as tz
+
+    returned = tz.make_aware(datetime(2026, 2, 13, 9, 0))
+    assert rules.returned_priority_cutoff(date(2026, 2, 24)) <= returned
+    assert rules.returned_priority_cutoff(date(2026, 3, 3)) > returned
+
+
+def test_returned_long_ago_or_suspended_frees_the_priority(org):
+    """A proposal returned on 13/02/2026 and never resubmitted, or a suspended one, no longer blocks the next unit."""
+    from stq.audits.models import AuditProposal
+
+    from .factories import act, enterprise, proposal
+
+    ent = enterprise()
+    first = act(org.officer1, proposal(org.officer1, org.kv01pt, ent), "submit")
+    second = act(org.officer2, proposal(org.officer2, org.kv02pt, ent), "submit")
+    first = act(org.approver1, first, "return", "Bổ sung căn cứ")
+    with pytest.raises(AppError):  # just returned: it still holds the priority
+        act(org.approver2, second, "approve", "ok")
+    from datetime import datetime
+
+    from django.utils import timezone as tz
+
+    AuditProposal.objects.filter(pk=first.pk).update(returned_at=tz.make_aware(datetime(2026, 2, 13, 9, 0)))
+    assert act(org.approver2, second, "approve", "ok").state == AuditProposal.State.APPROVED
+
+
+# --- item 7: one proposal per enterprise per year is for field audits (letter 7301 §2.2) ---------------------------
+def test_desk_audits_are_not_limited_to_one_per_year_letter_7301_2_2(org):
+    """Letter 7301 §2.2 (audits "tại trụ sở người khai hải quan"): "Mỗi phiếu đề xuất là duy nhất trong cùng một
+    năm" binds field-audit proposals; two desk audits of one enterprise in a year are approved, with the duplicate
+    warning. A second field audit is refused, in the service and by the database."""
+    from django.db import IntegrityError, transaction
+
+    from stq.audits.models import AuditProposal
+
+    from .factories import act, approved, enterprise, proposal
+
+    ent = enterprise()
+    desk1 = approved(org, ent, mode="desk")
+    desk2 = act(org.officer2, proposal(org.officer2, org.kv02pt, ent, mode="desk"), "submit")
+    assert desk2.duplicate_warning
+    desk2 = act(org.approver2, desk2, "approve", "Nội dung khác")
+    assert desk1.state == desk2.state == AuditProposal.State.APPROVED and desk1.year == desk2.year
+    field1 = approved(org, ent)
+    field2 = act(org.officer2, proposal(org.officer2, org.kv02pt, ent), "submit")
+    with pytest.raises(AppError) as info:
+        act(org.approver2, field2, "approve", "ok")
+    assert info.value.code in ("already_approved", "priority")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditProposal.objects.filter(pk=field2.pk).update(state="approved", year=field1.year)
+
+
+# --- item 8: recorded within 01 day of the paper approval (letter 7301 §2.2) ----------------------------------------
+def test_proposal_recorded_late_after_its_paper_approval_letter_7301_2_2(org, monkeypatch):
+    """Letter 7301 §2.2: "thực hiện cập nhật hệ thống trong vòng 01 ngày kể từ ngày được phê duyệt". Approved on
+    paper Fri 13/02/2026 and recorded Mon 23/02 (after Tết, art 148.5): in time; approved Wed 11/02 and recorded
+    Mon 23/02: late, 12 days."""
+    from django.utils import timezone as tz
+
+    from .factories import enterprise, proposal
+
+    monkeypatch.setattr(tz, "localdate", lambda *a, **k: date(2026, 2, 23))
+    ent = enterprise()
+    on_time = proposal(org.officer1, org.kv01pt, ent, paper_approved_on=date(2026, 2, 13),
+                       period_from=date(2024, 1, 1), period_to=date(2025, 12, 31), planned_start=date(2026, 3, 16))
+    assert on_time.paper_approved_on == date(2026, 2, 13) and not on_time.recorded_late
+    late = proposal(org.officer1, org.kv01pt, ent, paper_approved_on=date(2026, 2, 11),
+                    period_from=date(2024, 1, 1), period_to=date(2025, 12, 31), planned_start=date(2026, 3, 16))
+    assert late.recorded_late and late.recording_delay_days == 12
+    with pytest.raises(AppError) as info:
+        proposal(org.officer1, org.kv01pt, ent, paper_approved_on=date(2026, 2, 24),
+                 period_from=date(2024, 1, 1), period_to=date(2025, 12, 31), planned_start=date(2026, 3, 16))
+    assert info.value.code == "signed_in_future" and "paper_approved_on" in info.value.fields
+
+
+# --- item 10: no overlap in time with a concluded audit of the last five years -------------------------------------
+def test_overlap_with_a_concluded_audit_is_warned_and_needs_a_reason(org):
+    """Domain A1.6 ("without overlap in either the enterprise or the time of the audit"): a new proposal whose period
+    overlaps an audit concluded in the last five years is warned and submitted only with a reason; a period after
+    the concluded audit's needs none."""
+    from .factories import act, concluded, proposal, today
+
+    case = concluded(org)
+    earlier = case.proposal
+    overlapping = proposal(org.officer2, org.kv02pt, case.enterprise, period_from=earlier.period_from,
+                           period_to=earlier.period_to, declaration_numbers=["109999999990"])
+    with pytest.raises(AppError) as info:
+        act(org.officer2, overlapping, "submit")
+    assert info.value.code == "note_required"
+    overlapping = act(org.officer2, overlapping, "submit", "Dấu hiệu mới về xuất xứ sau kết luận")
+    assert overlapping.duplicate_warning
+    assert [d["number"] for d in overlapping.duplicates if d["kind"] == "concluded_audit"] == [case.number]
+    later = proposal(org.officer2, org.kv02pt, case.enterprise, period_from=earlier.period_to + timedelta(days=1),
+                     period_to=today(), declaration_numbers=["109999999991"])
+    assert act(org.officer2, later, "submit").state == "submitted"

@@ -35,7 +35,8 @@ def test_wizard_records_the_search_shows_duplicates_and_creates_a_draft(org, cli
         "tax_code": ent.tax_code, "unit": org.kv01pt.pk, "mode": "field", "ground": "78.2",
         "risk_areas": [a.pk for a in areas("VALUATION")],
         "period_from": str(today() - timedelta(days=300)), "period_to": str(today()), "reason": "Giá thấp",
-        "planned_start": str(today() + timedelta(days=20)), "declaration_numbers": "101234567890"})
+        "planned_start": str(today() + timedelta(days=20)), "declaration_numbers": "101234567890",
+        "paper_approved_on": str(today())})
     assert r.status_code == 302, r.content.decode()[:2000]
     p = AuditProposal.objects.get(unit=org.kv01pt)
     assert p.state == "draft" and p.declaration_numbers == ["101234567890"]
@@ -50,7 +51,7 @@ def test_wizard_refuses_without_search_beside_the_form(org, client):
         "tax_code": ent.tax_code, "unit": org.kv01pt.pk, "mode": "field", "ground": "78.2",
         "risk_areas": [a.pk for a in areas("VALUATION")],
         "period_from": str(today() - timedelta(days=300)), "period_to": str(today()), "reason": "Giá thấp",
-        "planned_start": str(today() + timedelta(days=20))})
+        "planned_start": str(today() + timedelta(days=20)), "paper_approved_on": str(today())})
     assert r.status_code == 200 and 'data-testid="form-error"' in r.content.decode()
     assert not AuditProposal.objects.exists()
 

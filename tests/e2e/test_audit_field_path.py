@@ -58,6 +58,7 @@ def test_field_audit_from_proposal_to_closed_case(org, live_server, page, tmp_pa
     page.fill("#id_declaration_numbers", "101234567890")
     page.fill("#id_reason", "Trị giá khai báo thấp hơn 30% so với cơ sở dữ liệu giá.")
     page.fill("#id_planned_start", str(today() + timedelta(days=20)))
+    page.fill("#id_paper_approved_on", str(today()))
     page.click("[data-testid=save]")
     assert "5 năm" in page.inner_text("[data-testid=error-period_from]")  # the 5-year rule, beside the field
     page.fill("#id_period_from", str(today() - timedelta(days=2 * 365)))

@@ -101,6 +101,7 @@ def field_audit_proposal(page, live_server, valuation, origin):
     page.fill("#id_declaration_numbers", "101234567890")
     page.fill("#id_reason", "Kết quả thu thập thông tin: trị giá khai báo thấp hơn cơ sở dữ liệu giá.")
     page.fill("#id_planned_start", str(today() + timedelta(days=20)))
+    page.fill("#id_paper_approved_on", str(today()))
     page.click("[data-testid=save]")
     page.wait_for_selector("text=Đã lưu dự thảo")
     act(page, "submit")

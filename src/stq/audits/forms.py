@@ -69,6 +69,8 @@ class ProposalForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     planned_team = forms.CharField(label=_("Planned team"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     planned_start = _date(_("Planned start"))
+    paper_approved_on = _date(_("Approved on paper on"), help_text=_("Record the proposal within 1 day of its "
+                                                                      "approval on paper; later it is flagged late."))
     info_collection = forms.ModelChoiceField(label=_("From information collection (closed)"), required=False,
                                              queryset=InfoCollection.objects.none())
     department_scope = forms.BooleanField(label=_("Department scope (approved by the department's leaders)"),
@@ -85,6 +87,7 @@ class ProposalForm(forms.Form):
         enterprise = enterprise or (instance.enterprise if instance else None)
         if instance is not None:
             del self.fields["unit"]
+            del self.fields["paper_approved_on"]  # fixed when the proposal was recorded
         else:
             offer_units(self.fields["unit"], user, units_where(user, "audit_proposal.create"))
         if enterprise is not None:

@@ -127,6 +127,11 @@ class AuditProposal(WorkflowCase):
     department_scope = models.BooleanField(_("department scope"), default=False)
     proposed_by = _user_fk(_("proposing officer"), null=True, blank=True)
     searched_at = models.DateTimeField(_("enterprise searched at"), null=True, blank=True, editable=False)
+    paper_approved_on = models.DateField(_("approved on paper on"), null=True, blank=True)
+    recorded_late = models.BooleanField(_("recorded late"), default=False, editable=False)
+    recording_delay_days = models.IntegerField(_("days from paper approval to recording"), default=0,
+                                               editable=False)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True, editable=False)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True, editable=False, db_index=True)
     submitted_by = _user_fk(_("submitted by"), null=True, blank=True, editable=False)
     approved_by = _user_fk(_("approved by"), null=True, blank=True, editable=False)
@@ -142,10 +147,10 @@ class AuditProposal(WorkflowCase):
         verbose_name_plural = _("audit proposals")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["enterprise", "year"], condition=Q(state="approved"),
-                name="one_approved_proposal_per_enterprise_year",
-                violation_error_message=_("This enterprise already has an approved audit proposal this year."),
+            models.UniqueConstraint(  # SEED letter 7301 §2.2 (field audits): one per enterprise per year
+                fields=["enterprise", "year"], condition=Q(state="approved", mode="field"),
+                name="one_approved_field_proposal_per_enterprise_year",
+                violation_error_message=_("This enterprise already has an approved field-audit proposal this year."),
             ),
             models.UniqueConstraint(
                 fields=["unit", "number"], name="audit_proposal_number_unique_per_unit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from .models import AuditGround, AuditMode, AuditProposal, CancellationReason, D
 SEARCH_VALID_DAYS = 30  # POLICY: the officer's recorded search of the enterprise counts for this many days
 DECISION_RECORDING_DAYS = 1  # POLICY: a decision is recorded within 1 day of signing (later: flagged late)
 CONCLUSION_RECORDING_DAYS = 3  # POLICY: a conclusion is recorded within 3 days of signing (later: flagged late)
+PROPOSAL_RECORDING_DAYS = 1  # POLICY: a proposal is recorded within 1 day of its approval on paper (later: flagged)
 
 # --- law ------------------------------------------------------------------------------------------------------
 AUDIT_WINDOW_YEARS = 5  # LHQ 77.3: declarations registered at most 5 years before the decision (B9.1)
@@ -126,9 +128,6 @@ def check_desk_by_clearing_office(mode: str, signer_unit, signed_on: date, perio
                            field="signer_unit")
 
 
-check_desk_by_subdepartment = check_desk_by_clearing_office  # the old name, until services move (issue 15b split)
-
-
 def check_aeo(enterprise, mode: str, ground: str, day: date) -> None:
     """LAW (B9.8, ND08 art 9.4): a priority enterprise (AEO) gets a desk audit only on signs of violation."""
     if mode == AuditMode.DESK and ground != AuditGround.VIOLATION_SIGNS and enterprise.aeo_valid_on(day):
@@ -183,35 +182,92 @@ def check_compliance_cap(proposal) -> None:
                        % {"used": used, "cap": cap}, field="ground")
 
 
+def returned_priority_cutoff(today: date | None = None) -> datetime:
+    """A proposal returned before this moment and not resubmitted has lost its priority: SEED policy, configurable
+    (`STQ_PROPOSAL_RETURNED_PRIORITY_WORKING_DAYS`, default 5 working days after the return)."""
+    days = getattr(settings, "STQ_PROPOSAL_RETURNED_PRIORITY_WORKING_DAYS", 5)
+    first_day = calendar.add_working_days(today or timezone.localdate(), -days)
+    return timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+
+
+def holding_priority_q(year: int) -> Q:
+    """Proposals that hold the priority on their enterprise: submitted (awaiting approval), returned for revision
+    less than `STQ_PROPOSAL_RETURNED_PRIORITY_WORKING_DAYS` working days ago, or approved for `year`. A suspended or
+    cancelled proposal holds nothing — the leader suspends or cancels a duplicate so that another may go ahead —
+    and neither does a draft, which is not yet before the leader."""
+    S = AuditProposal.State
+    return (Q(state=S.SUBMITTED) | Q(state=S.RETURNED, returned_at__gte=returned_priority_cutoff())
+            | Q(state=S.APPROVED, year=year))
+
+
 def earlier_proposals(proposal):
-    """SEED (B9.12): proposals on the same enterprise filed before this one that are still pending, or approved for
-    the same year — the first filed has priority."""
-    filed = proposal.filed_at or timezone.now()
-    qs = (AuditProposal.objects.filter(enterprise_id=proposal.enterprise_id)
-          .filter(Q(state__in=AuditProposal.PENDING_STATES) | Q(state=AuditProposal.State.APPROVED, year=proposal.year))
-          .filter(Q(filed_at__lt=filed) | Q(filed_at=filed, pk__lt=proposal.pk or 0))
-          .exclude(pk=proposal.pk).select_related("unit").order_by("filed_at", "pk"))
-    return qs
+    """SEED (B9.12, letter 7301 §2.2 "căn cứ thời gian cập nhật đề xuất, đơn vị nào cập nhật đề xuất đầu tiên thì
+    được ưu tiên phê duyệt"): field-audit proposals on the same enterprise RECORDED before this one (`created_at`,
+    not the submission time) that still hold the priority (`holding_priority_q`). Desk audits get the duplicate
+    warning only (the seed's section 2.2 is about audits at the declarant's premises)."""
+    if proposal.mode != AuditMode.FIELD:
+        return AuditProposal.objects.none()
+    recorded = proposal.created_at or timezone.now()
+    return (AuditProposal.objects.filter(enterprise_id=proposal.enterprise_id, mode=AuditMode.FIELD)
+            .filter(holding_priority_q(proposal.year))
+            .filter(Q(created_at__lt=recorded) | Q(created_at=recorded, pk__lt=proposal.pk or 0))
+            .exclude(pk=proposal.pk).select_related("unit").order_by("created_at", "pk"))
 
 
 def check_priority(proposal) -> None:
     earlier = earlier_proposals(proposal).first()
     if earlier is not None:
-        raise AppError("priority", _("Proposal %(number)s of %(unit)s on this enterprise was filed first and is "
+        raise AppError("priority", _("Proposal %(number)s of %(unit)s on this enterprise was recorded first and is "
                                      "“%(state)s”: it has priority; this one cannot be approved meanwhile.")
                        % {"number": earlier.number, "unit": earlier.unit.name,
                           "state": AuditProposal.workflow.state_label(earlier.state)})
 
 
 def check_one_approved_per_year(proposal) -> None:
-    """SEED (B9.12): one approved proposal per enterprise per year (also a database constraint)."""
+    """SEED (B9.12, letter 7301 §2.2 "mỗi phiếu đề xuất là duy nhất trong cùng một năm", in the section on audits at
+    the declarant's premises): one approved FIELD-audit proposal per enterprise per year (also a database
+    constraint); desk audits get the duplicate warning only."""
+    if proposal.mode != AuditMode.FIELD:
+        return
     other = (AuditProposal.objects.filter(enterprise_id=proposal.enterprise_id, year=proposal.year,
-                                          state=AuditProposal.State.APPROVED)
+                                          state=AuditProposal.State.APPROVED, mode=AuditMode.FIELD)
              .exclude(pk=proposal.pk).select_related("unit").first())
     if other is not None:
-        raise AppError("already_approved", _("The enterprise already has an approved audit proposal for %(year)s: "
-                                             "%(number)s of %(unit)s.")
+        raise AppError("already_approved", _("The enterprise already has an approved field-audit proposal for "
+                                             "%(year)s: %(number)s of %(unit)s.")
                        % {"year": proposal.year, "number": other.number, "unit": other.unit.name})
+
+
+def concluded_overlaps(proposal, today: date | None = None) -> list[dict]:
+    """Concluded audits of the last five years on the enterprise (its head office and branches included) whose
+    audited period overlaps the proposal's, or which covered one of its declarations (domain A1.6: targets are
+    chosen "without overlap in either the enterprise or the time of the audit"; LHQ 77.3 and TT38-39 art 142.1.b:
+    dossiers already audited are not audited again without new information). Rows in the duplicate-warning shape."""
+    from stq.collection.selectors import duplicate_row
+    from stq.enterprises.selectors import enterprise_family_codes
+
+    from .models import AuditCase
+
+    today = today or timezone.localdate()
+    numbers = {n[:11] for n in proposal.declaration_numbers or []}
+    cases = (AuditCase.objects.filter(enterprise__tax_code__in=enterprise_family_codes(proposal.enterprise.tax_code),
+                                      concluded_on__gte=years_before(today, AUDIT_WINDOW_YEARS),
+                                      proposal__isnull=False)
+             .exclude(proposal_id=proposal.pk).select_related("proposal", "unit", "enterprise")
+             .order_by("concluded_on", "pk"))
+    rows = []
+    for case in cases:
+        earlier = case.proposal
+        same_time = earlier.period_from <= proposal.period_to and proposal.period_from <= earlier.period_to
+        shared = numbers & {n[:11] for n in earlier.declaration_numbers or []}
+        if same_time or shared:
+            rows.append(duplicate_row(
+                kind="concluded_audit", kind_label=_("Concluded audit"), unit=case.unit, number=case.number,
+                state=case.state, state_label=AuditCase.workflow.state_label(case.state),
+                tax_code=case.enterprise.tax_code, enterprise_name=case.enterprise.name,
+                dates={"concluded_on": case.concluded_on, "period_from": earlier.period_from,
+                       "period_to": earlier.period_to}))
+    return rows
 
 
 def check_duration(mode: str, days: int | None, *, field="duration_working_days") -> None:
@@ -222,23 +278,30 @@ def check_duration(mode: str, days: int | None, *, field="duration_working_days"
                        % {"limit": limit}, field=field)
 
 
-def earliest_start(signed_on: date, ground: str) -> date:
+def without_notice(mode: str, ground: str) -> bool:
+    """LAW (B9.4, LHQ 80.2b): only a FIELD audit on signs of violation (Đ78.1) is handed over when it is announced,
+    with no advance notice; a desk audit keeps the delivery and notice rules whatever its ground (LHQ 79.2)."""
+    return mode == AuditMode.FIELD and ground == AuditGround.VIOLATION_SIGNS
+
+
+def earliest_start(signed_on: date, ground: str, mode: str = AuditMode.FIELD) -> date:
     """LAW (B9.4): delivered ≥ 5 working days before the start — so the start is at least 5 working days after the
-    signing — unless the ground is signs of violation (handed over at the announcement)."""
-    if ground == AuditGround.VIOLATION_SIGNS:
+    signing — unless it is a field audit on signs of violation (handed over at the announcement, LHQ 80.2b)."""
+    if without_notice(mode, ground):
         return signed_on
     return calendar.add_working_days(signed_on, NOTICE_WORKING_DAYS)
 
 
-def check_start(signed_on: date, start_on: date | None, ground: str, *, delivered_on: date | None = None) -> None:
+def check_start(signed_on: date, start_on: date | None, ground: str, *, mode: str = AuditMode.FIELD,
+                delivered_on: date | None = None) -> None:
     if start_on is None:
         raise AppError("required", _("Enter the start date."), field="start_on")
-    earliest = earliest_start(delivered_on or signed_on, ground)
+    earliest = earliest_start(delivered_on or signed_on, ground, mode)
     if start_on < earliest:
         raise AppError("start_too_early", _("The audit may start on %(day)s at the earliest: the decision is "
-                                            "delivered at least 5 working days before the start (unless the ground "
-                                            "is signs of violation).") % {"day": earliest.strftime("%d/%m/%Y")},
-                       field="start_on")
+                                            "delivered at least 5 working days before the start (unless it is a "
+                                            "field audit on signs of violation).")
+                       % {"day": earliest.strftime("%d/%m/%Y")}, field="start_on")
 
 
 def check_decision(case, kind: str, *, reason_code: str = "", reason: str = "", extension_working_days=None,
@@ -273,8 +336,10 @@ def delivery_due(signed_on: date) -> date:
     return calendar.add_working_days(signed_on, DELIVERY_WORKING_DAYS)
 
 
-def check_delivery(signed_on: date, delivered_on: date, start_on: date | None, ground: str) -> None:
-    """LAW (B9.4): delivered ≤ 3 working days after signing and ≥ 5 working days before the start (not 78.1)."""
+def check_delivery(signed_on: date, delivered_on: date, start_on: date | None, ground: str,
+                   mode: str = AuditMode.FIELD) -> None:
+    """LAW (B9.4): delivered ≤ 3 working days after signing and ≥ 5 working days before the start (not for a field
+    audit on ground 78.1, LHQ 80.2b; a desk audit always, LHQ 79.2)."""
     if delivered_on < signed_on:
         raise AppError("delivery_before_signing", _("The decision cannot be delivered before it was signed."),
                        field="delivered_on")
@@ -282,7 +347,7 @@ def check_delivery(signed_on: date, delivered_on: date, start_on: date | None, g
     if delivered_on > due:
         raise AppError("delivery_late", _("The decision must be delivered within 3 working days of signing, by "
                                           "%(day)s.") % {"day": due.strftime("%d/%m/%Y")}, field="delivered_on")
-    if ground != AuditGround.VIOLATION_SIGNS and start_on is not None:
+    if not without_notice(mode, ground) and start_on is not None:
         latest = calendar.add_working_days(start_on, -NOTICE_WORKING_DAYS)
         if delivered_on > latest:
             raise AppError("delivery_too_close", _("The decision must be delivered at least 5 working days before the "
@@ -291,9 +356,14 @@ def check_delivery(signed_on: date, delivered_on: date, start_on: date | None, g
                            field="delivered_on")
 
 
-def recording_delay(signed_on: date, today: date | None = None) -> int:
-    """Calendar days from signing to recording (the seed's plain "within N days")."""
-    return ((today or timezone.localdate()) - signed_on).days
+def recording(signed_on: date, days: int, today: date | None = None) -> dict:
+    """SEED (B9.14, letter 7301 §2.3 "trong vòng 01 ngày kể từ ngày ban hành", §2.4 "trong vòng 03 ngày"): the
+    recording bookkeeping of a decision or conclusion — calendar days from signing to recording, and late when
+    recorded after the end of the N-day period, counted by the one calendar function (calendar days; a period ending
+    on a day off ends on the next working day, Civil Code 2015 art 148.5)."""
+    today = today or timezone.localdate()
+    return {"recording_delay_days": (today - signed_on).days,
+            "recorded_late": calendar.days_late(signed_on, days, today) > 0}
 
 
 def check_signed_on(signed_on: date | None, *, field="signed_on", required=None, in_future=None) -> None:

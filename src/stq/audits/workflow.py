@@ -17,7 +17,7 @@ AUDIT CASE (field F = B4.3, desk D = B4.2); every step's deadline is computed by
 recorded on the case, in working days (WD) or calendar days (d):
     state on arrival         reached by                            deadline started                       modes
     decision_signed          the original decision (open_case)     deliver ≤ 3 WD after signing;            F D
-                                                                   78.1: start on the decision's start
+                                                                   field 78.1: start on the decision's start
     delivered                deliver (delivered_on, method)        start on the decision's start date     F D
     fieldwork                start (started_on; 78.1 may start     end ≤ duration − 1 WD after the start    F D
                              from decision_signed = handed over)   (+ the extension, + days suspended)
@@ -96,9 +96,19 @@ def _on_submit(p, actor, data):
     if p.filed_at is None:  # the first filing fixes the priority order and the year the proposal counts for
         p.filed_at = timezone.now()
         p.year = timezone.localdate(p.filed_at).year
-    found = live_duplicates(p)
+    found = live_duplicates(p) + rules.concluded_overlaps(p)
     p.duplicates = found
     p.duplicate_warning = bool(found)
+
+
+def _overlap_needs_reason(p) -> bool:
+    """A proposal covering declarations or a period a concluded audit of the last five years covered is submitted
+    with a reason (the note), which the approving leader sees beside the warning."""
+    return bool(rules.concluded_overlaps(p))
+
+
+def _on_return(p, actor, data):
+    p.returned_at = timezone.now()  # a returned proposal keeps its priority only for a while (rules.holding_priority_q)
 
 
 def _approve_guard(p, actor, data):
@@ -144,7 +154,7 @@ AUDIT_PROPOSAL_WORKFLOW = Workflow(
     create_roles=WORKERS,
     transitions=[
         Transition("submit", _("Submit for approval"), (P.DRAFT, P.RETURNED), P.SUBMITTED, WORKERS,
-                   guard=_proposal_rules, effect=_on_submit,
+                   guard=_proposal_rules, effect=_on_submit, note_required=_overlap_needs_reason,
                    deadline=Deadline("approve_by", _("Approve the audit proposal"), working_days=1)),
         Transition("approve", _("Approve"), (P.SUBMITTED,), P.APPROVED, LEADERS, unit_field=APPROVAL,
                    not_by=("submitted_by",), note_required=_has_duplicates, guard=_approve_guard,
@@ -152,7 +162,7 @@ AUDIT_PROPOSAL_WORKFLOW = Workflow(
                    deadline=lambda p: Deadline("decision_by", _("Record the audit decision"), working_days=0,
                                                anchor=p.planned_start)),
         Transition("return", _("Return for revision"), (P.SUBMITTED,), P.RETURNED, LEADERS, unit_field=APPROVAL,
-                   note_required=True, guard=_legacy_guard, style="warning"),
+                   note_required=True, guard=_legacy_guard, effect=_on_return, style="warning"),
         Transition("suspend", _("Suspend"), (P.SUBMITTED,), P.SUSPENDED, LEADERS, unit_field=APPROVAL,
                    note_required=True, guard=_legacy_guard, style="warning"),
         Transition("resume", _("Resume"), (P.SUSPENDED,), P.SUBMITTED, LEADERS, unit_field=APPROVAL,
@@ -192,7 +202,7 @@ def state_deadline(case) -> Deadline | None:
     """The deadline of the case's current state, from the dates recorded on it (the table in the docstring)."""
     s = case.state
     if s == C.DECISION_SIGNED:
-        if case.ground == AuditGround.VIOLATION_SIGNS:
+        if rules.without_notice(case.mode, case.ground):
             return Deadline("start_by", _("Announce the decision and start"), working_days=0,
                             anchor=case.planned_start_on)
         return Deadline("deliver_by", _("Deliver the decision"), working_days=rules.DELIVERY_WORKING_DAYS,
@@ -244,7 +254,7 @@ def _original(case):
 def _deliver(case, actor, data):
     rules.check_not_legacy(case)
     delivered_on = _date(data, "delivered_on", _("delivered on"))
-    rules.check_delivery(case.decision_signed_on, delivered_on, case.planned_start_on, case.ground)
+    rules.check_delivery(case.decision_signed_on, delivered_on, case.planned_start_on, case.ground, case.mode)
     case.delivered_on = delivered_on
     original = _original(case)
     if original is not None:
@@ -256,9 +266,9 @@ def _deliver(case, actor, data):
 def _start(case, actor, data):
     rules.check_not_legacy(case)
     started_on = _date(data, "started_on", _("started on"))
-    if case.state == C.DECISION_SIGNED and case.ground != AuditGround.VIOLATION_SIGNS:
-        raise AppError("not_delivered", _("Deliver the decision first (only an audit on signs of violation hands it "
-                                          "over at the announcement)."))
+    if case.state == C.DECISION_SIGNED and not rules.without_notice(case.mode, case.ground):
+        raise AppError("not_delivered", _("Deliver the decision first (only a field audit on signs of violation "
+                                          "hands it over at the announcement)."))
     if case.planned_start_on and started_on < case.planned_start_on:
         raise AppError("start_too_early", _("The audit cannot start before the start date of the decision (%(day)s).")
                        % {"day": case.planned_start_on.strftime("%d/%m/%Y")}, field="started_on")

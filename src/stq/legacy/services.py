@@ -293,6 +293,8 @@ def validate(rows: list[tuple[int, dict]]) -> tuple[list[Row], int, list[RowErro
     numbers: dict[tuple, int] = {}
     for row in clean:
         key = (row.enterprise.pk, row.values["proposal_year"])
+        if row.values["mode"] != AuditMode.FIELD:  # one per year binds field audits only (letter 7301 §2.2)
+            key = (None, row.line)
         if key in per_year:
             err.add(row.line, "proposal_year", "one_per_year",
                     _("Line %(line)s already has an approved proposal for this enterprise and year.")
@@ -306,14 +308,15 @@ def validate(rows: list[tuple[int, dict]]) -> tuple[list[Row], int, list[RowErro
     if clean:
         own = {r.existing.proposal_id for r in clean if r.existing is not None}
         taken = set(AuditProposal.objects.filter(
-            state=AuditProposal.State.APPROVED, enterprise_id__in={r.enterprise.pk for r in clean},
+            state=AuditProposal.State.APPROVED, mode=AuditMode.FIELD,
+            enterprise_id__in={r.enterprise.pk for r in clean},
             year__in={r.values["proposal_year"] for r in clean}).exclude(pk__in=own)
             .values_list("enterprise_id", "year"))
         used = set(AuditProposal.objects.filter(
             unit_id__in={r.unit.pk for r in clean}, number__in={r.values["proposal_number"] for r in clean}
         ).exclude(pk__in=own).values_list("unit_id", "number"))
         for row in clean:
-            if (row.enterprise.pk, row.values["proposal_year"]) in taken:
+            if row.values["mode"] == AuditMode.FIELD and (row.enterprise.pk, row.values["proposal_year"]) in taken:
                 err.add(row.line, "proposal_year", "one_per_year",
                         _("This enterprise already has an approved audit proposal in %(year)s.")
                         % {"year": row.values["proposal_year"]})

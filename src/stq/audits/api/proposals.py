@@ -47,7 +47,8 @@ class ProposalSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "year", "state", "state_label", "unit", "approval_unit", "enterprise",
                   "enterprise_name", "mode", "ground", "risk_areas", "period_from", "period_to",
                   "declaration_numbers", "reason", "planned_team", "planned_start", "info_collection",
-                  "department_scope", "proposed_by", "filed_at", "duplicate_warning", "duplicates", "approved_by",
+                  "department_scope", "paper_approved_on", "recorded_late", "recording_delay_days", "proposed_by",
+                  "filed_at", "duplicate_warning", "duplicates", "approved_by",
                   "approved_at", "approval_note", "due_on", "due_kind", "overdue", "version", "created_at", "legacy",
                   "case_id", "available_actions"]
 
@@ -81,6 +82,9 @@ class AuditProposalInSerializer(serializers.Serializer):
     planned_start = serializers.DateField()
     info_collection = serializers.IntegerField(required=False, allow_null=True, default=None)
     department_scope = serializers.BooleanField(default=False)
+    paper_approved_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                              help_text="The day the proposal was approved on paper (recorded "
+                                                        "more than 1 day later: flagged late).")
 
 
 class ProposalActionInSerializer(serializers.Serializer):

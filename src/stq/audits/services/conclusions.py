@@ -72,7 +72,6 @@ def conclusion_record(*, actor, case: AuditCase, number: str, signed_on: date, s
             errors["declarations_accepted"] = _("Accepted and adjusted declarations cannot exceed those audited.")
         if errors:
             raise AppError("invalid", _("Please correct the highlighted fields."), fields=errors)
-        delay = rules.recording_delay(signed_on)
         conclusion = AuditConclusion(
             case=locked, is_result_notice=locked.mode == AuditMode.DESK, supplementary=supplementary,
             number=number.strip(), signed_on=signed_on, signer_name=signer_name.strip(),
@@ -81,7 +80,7 @@ def conclusion_record(*, actor, case: AuditCase, number: str, signed_on: date, s
             declarations_concerned=counts[0], declarations_accepted=counts[1], declarations_adjusted=counts[2],
             declarant_reservation=(declarant_reservation or "").strip(),
             handling_measures=(handling_measures or "").strip(), created_by=actor,
-            recording_delay_days=delay, recorded_late=delay > rules.CONCLUSION_RECORDING_DAYS,  # POLICY (SEED)
+            **rules.recording(signed_on, rules.CONCLUSION_RECORDING_DAYS),  # POLICY (SEED)
         )
         try:
             with transaction.atomic():

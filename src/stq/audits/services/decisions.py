@@ -37,10 +37,9 @@ def _decision(case, kind, actor, values: dict, parent=None) -> AuditDecision:
     if parent is not None and values["signed_on"] < parent.signed_on:
         raise AppError("signed_before_original", _("The decision cannot be signed before the audit decision."),
                        field="signed_on")
-    delay = rules.recording_delay(values["signed_on"])
     decision = AuditDecision(
         case=case, kind=kind, parent=parent, created_by=actor,
-        recording_delay_days=delay, recorded_late=delay > rules.DECISION_RECORDING_DAYS,  # POLICY (SEED)
+        **rules.recording(values["signed_on"], rules.DECISION_RECORDING_DAYS),  # POLICY (SEED)
         **{f: (values[f].strip() if isinstance(values[f], str) else values[f])
            for f in DECISION_FIELDS if values.get(f) not in (None, "")},
     )
@@ -67,9 +66,9 @@ def case_open(*, actor, proposal: AuditProposal, **decision) -> AuditCase:
         policy.check_at(actor, "audit_case.create", p.unit)
         rules.check_signed_on(decision.get("signed_on"))
         rules.check_duration(p.mode, decision.get("duration_working_days"))
-        rules.check_start(decision["signed_on"], decision.get("start_on"), p.ground)
+        rules.check_start(decision["signed_on"], decision.get("start_on"), p.ground, mode=p.mode)
         rules.check_period(p.period_from, decision["signed_on"], p.declaration_numbers)
-        rules.check_desk_by_subdepartment(p.mode, decision.get("signer_unit"), decision["signed_on"], p.period_from,
+        rules.check_desk_by_clearing_office(p.mode, decision.get("signer_unit"), decision["signed_on"], p.period_from,
                                           p.declaration_numbers)
         AuditProposal.workflow.apply(actor=actor, case=p, action="open_case",
                                      data={"decision": decision.get("number"), "signed_on": decision["signed_on"]})
@@ -120,7 +119,7 @@ def decision_record(*, actor, case: AuditCase, kind: str, expected_version: int 
                     raise AppError("already_started", _("The audit has started: its start cannot change."),
                                    field="start_on")
                 rules.check_start(values.get("signed_on") or original.signed_on, values["start_on"], locked.ground,
-                                  delivered_on=locked.delivered_on)
+                                  mode=locked.mode, delivered_on=locked.delivered_on)
         if locked.state not in AuditCase.workflow.transition(action).sources:
             raise Conflict("invalid_state", _("This decision is not possible while the case is “%(state)s”.")
                            % {"state": AuditCase.workflow.state_label(locked.state)})

@@ -67,9 +67,13 @@ def _validate_proposal(values: dict) -> None:
 
 def proposal_create(*, actor, unit, enterprise, mode: str, ground: str, risk_areas: Iterable, period_from: date,
                     period_to: date, reason: str, planned_start: date, declaration_numbers=(),
-                    planned_team: str = "", info_collection=None, department_scope: bool = False) -> AuditProposal:
+                    planned_team: str = "", info_collection=None, department_scope: bool = False,
+                    paper_approved_on: date | None = None) -> AuditProposal:
     """Record a proposal (draft) in `unit`, numbered from the unit's DX counter. The officer must have searched the
-    enterprise first (SEED); the focus list, the 5 years and the AEO rule are checked now and again later."""
+    enterprise first (SEED); the focus list, the 5 years and the AEO rule are checked now and again later.
+    `paper_approved_on`: the day the proposal was approved on paper; recorded more than 1 day later (counted by the
+    one calendar function) it is flagged late (SEED, letter 7301 §2.2 "cập nhật hệ thống trong vòng 01 ngày kể từ
+    ngày được phê duyệt")."""
     values = {"enterprise": enterprise, "mode": mode, "ground": ground, "risk_areas": list(risk_areas),
               "period_from": period_from, "period_to": period_to, "reason": reason, "planned_start": planned_start,
               "declaration_numbers": clean_numbers(declaration_numbers), "info_collection": info_collection}
@@ -80,6 +84,10 @@ def proposal_create(*, actor, unit, enterprise, mode: str, ground: str, risk_are
         rules.check_proposal(enterprise, period_from=period_from, planned_start=planned_start,
                              declaration_numbers=values["declaration_numbers"], mode=mode, ground=ground)
         today = timezone.localdate()
+        recording = {}
+        if paper_approved_on is not None:
+            rules.check_signed_on(paper_approved_on, field="paper_approved_on")
+            recording = rules.recording(paper_approved_on, rules.PROPOSAL_RECORDING_DAYS)  # POLICY (SEED)
         proposal = AuditProposal(
             unit=unit, approval_unit=unit.department() if department_scope else unit, enterprise=enterprise,
             mode=mode, ground=ground, period_from=period_from, period_to=period_to,
@@ -87,6 +95,7 @@ def proposal_create(*, actor, unit, enterprise, mode: str, ground: str, risk_are
             planned_team=(planned_team or "").strip(), planned_start=planned_start, info_collection=info_collection,
             department_scope=department_scope, proposed_by=actor, searched_at=timezone.now(), year=today.year,
             number=next_number(unit=unit, year=today.year, kind=PROPOSAL_KIND),
+            paper_approved_on=paper_approved_on, **recording,
         )
         AuditProposal.workflow.create(actor=actor, case=proposal)
         proposal.risk_areas.set(values["risk_areas"])
@@ -136,6 +145,6 @@ def proposal_act(*, actor, proposal: AuditProposal, action: str, note: str = "",
                                                 data={"note": note} if note else {},
                                                 expected_version=expected_version)
     except IntegrityError:
-        raise AppError("already_approved", _("The enterprise already has an approved audit proposal for this year "
-                                             "(approved meanwhile by another unit).")) from None
+        raise AppError("already_approved", _("The enterprise already has an approved field-audit proposal for this "
+                                             "year (approved meanwhile by another unit).")) from None
 

@@ -53,7 +53,8 @@ def list_query(request) -> str:
 DATE_LABELS = {"submitted_on": gettext_lazy("submitted"), "filed_on": gettext_lazy("filed"),
                "planned_start": gettext_lazy("planned start"), "planned_end": gettext_lazy("planned end"),
                "decision_signed_on": gettext_lazy("decision signed"), "started_on": gettext_lazy("started"),
-               "ended_on": gettext_lazy("ended")}
+               "ended_on": gettext_lazy("ended"), "concluded_on": gettext_lazy("concluded"),
+               "period_from": gettext_lazy("audited from"), "period_to": gettext_lazy("audited to")}
 
 
 def duplicate_rows(rows) -> list[dict]:

@@ -27,7 +27,7 @@ def case_open(request, pk: int):
             return redirect(case)
     return render(request, "audits/decision_form.html", {"form": form, "p": p, "original": True,
                                                          "earliest": rules.earliest_start(timezone.localdate(),
-                                                                                          p.ground)})
+                                                                                          p.ground, p.mode)})
 
 
 @login_required
