@@ -86,11 +86,11 @@ def test_help_screenshots_and_a_change_request_in_the_browser(org, live_server, 
     User.objects.filter(username="lanhdao_ktstq").update(full_name="Lê Minh Tâm")
     ent = enterprise(name="Công ty TNHH Thương mại Sao Mai")
     other = enterprise("0301234562", name="Công ty Cổ phần Sông Hồng")
+    case = act(org.officer1, proposal(org.officer1, org.kv01pt, ent), "submit")
+    proposal_obj, audit_case = _audit_case(org, other)  # before the focus list entry: it blocks new proposals
     FocusListEntry.objects.create(enterprise=other, risk_area="ORIGIN", valid_from=timezone.localdate(),
                                   reason="Nhiều C/O nghi vấn trong năm trước.", designating_unit=org.chq,
                                   created_by=org.risk_manager)
-    case = act(org.officer1, proposal(org.officer1, org.kv01pt, ent), "submit")
-    proposal_obj, audit_case = _audit_case(org, other)
 
     # the change request, through the browser: officer1 proposes, the central unit accepts
     as_user(page, live_server, "officer1", "vi")
