@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from stq.collection.models import RiskArea
+from stq.collection.filters import RiskAreaFilter
 from stq.core.filters import ListFilterSet, OverdueFilter, UnitFilter
 from stq.enterprises.filters import EnterpriseFilter
 
@@ -31,9 +31,7 @@ class _AuditListFilter(ListFilterSet):
 
 class AuditCaseFilter(_AuditListFilter):
     state = django_filters.ChoiceFilter(label=_("State"), choices=AuditCase.State.choices, empty_label=_("All states"))
-    risk_area = django_filters.ModelChoiceFilter(
-        label=_("Risk area"), queryset=RiskArea.objects.all(), to_field_name="code", empty_label=_("All risk areas"),
-        method="filter_risk_area")
+    risk_area = RiskAreaFilter()
     signed_from = django_filters.DateFilter(label=_("Decision signed from"), field_name="decision_signed_on",
                                             lookup_expr="gte", widget=DATE)
     signed_to = django_filters.DateFilter(label=_("to"), field_name="decision_signed_on", lookup_expr="lte",
@@ -42,9 +40,6 @@ class AuditCaseFilter(_AuditListFilter):
     class Meta:
         model = AuditCase
         fields = ["state", "unit", "enterprise", "mode", "ground", "risk_area", "signed_from", "signed_to", "overdue"]
-
-    def filter_risk_area(self, qs, name, value):
-        return qs.filter(risk_areas=value).distinct() if value else qs  # the one multi-valued filter
 
 
 class AuditProposalFilter(_AuditListFilter):
