@@ -66,6 +66,8 @@ def test_case_actions_decisions_conclusion_payments_complaints(org):
     r = client.post(f"{url}decisions/", {"kind": "extension", "number": "3/QĐ", "signed_on": str(today()),
                                          "signer_name": "Trần Văn Ký", "extension_working_days": 3}, format="json")
     assert r.status_code == 201 and r.data["kind"] == "extension"
+    r = api(org.approver1).post(f"{url}actions/", {"action": "extend"}, format="json")  # a leader approves it
+    assert r.status_code == 200, r.data
     r = client.post(f"{url}decisions/", {"kind": "extension", "number": "4/QĐ", "signed_on": str(today()),
                                          "signer_name": "Trần Văn Ký", "extension_working_days": 3}, format="json")
     assert r.status_code == 400 and r.data["code"] == "second_extension"

@@ -39,7 +39,10 @@ def refused(code, fn, *args, **kw):
 def decision(org, case, kind, **kw):
     values = dict(number=f"9/QĐ-{kind}", signed_on=today(), signer_name="Trần Văn Ký", signer_title="Chi cục trưởng")
     values.update(kw)
-    return services.decision_record(actor=org.officer1, case=case, kind=kind, **values)
+    recorded = services.decision_record(actor=org.officer1, case=case, kind=kind, **values)
+    services.decision_approve(actor=org.approver1, case=case)  # it takes effect once a leader approves it
+    recorded.refresh_from_db()
+    return recorded
 
 
 # --- opening the case: the original decision -------------------------------------------------------------------

@@ -339,3 +339,58 @@ def test_overlap_with_a_concluded_audit_is_warned_and_needs_a_reason(org):
     later = proposal(org.officer2, org.kv02pt, case.enterprise, period_from=earlier.period_to + timedelta(days=1),
                      period_to=today(), declaration_numbers=["109999999991"])
     assert act(org.officer2, later, "submit").state == "submitted"
+
+
+# --- item 9: decisions are recorded, then approved by a leader before they take effect (letter 7301 §1.3) -----------
+def test_a_recorded_decision_takes_effect_only_when_a_leader_approves_it_letter_7301_1_3(org):
+    """Letter 7301 §1.3: "Cập nhật và phê duyệt Quyết định KTSTQ và các Quyết định sửa đổi, bổ sung/Quyết định gia
+    hạn/Quyết định hủy bỏ". The extension recorded by the officer changes nothing until a leader — not the officer —
+    approves it through the workflow; a second decision waits for the first to be approved."""
+    from stq.audits import services
+    from stq.audits.models import AuditCase, AuditDecision
+    from stq.core.errors import Conflict, Forbidden
+
+    from .factories import in_fieldwork, today
+
+    case = in_fieldwork(org)
+    decision = services.decision_record(actor=org.officer1, case=case, kind="extension", number="3/QĐ-GH",
+                                        signed_on=today(), signer_name="Trần Văn Ký", signer_title="Chi cục trưởng",
+                                        extension_working_days=5)
+    case.refresh_from_db()
+    assert decision.approved_at is None and case.extension_working_days == 0
+    assert case.pending_decision_kind == "extension"
+    with pytest.raises(Conflict) as info:
+        services.decision_record(actor=org.officer1, case=case, kind="suspension", number="4/QĐ-TD",
+                                 signed_on=today(), signer_name="Trần Văn Ký", reason_code="investigation")
+    assert info.value.code == "decision_pending"
+    with pytest.raises(Forbidden):  # an officer cannot approve it
+        services.decision_approve(actor=org.officer1b, case=case)
+    case = services.decision_approve(actor=org.approver1, case=case)
+    decision.refresh_from_db()
+    assert case.extension_working_days == 5 and case.pending_decision_kind == ""
+    assert decision.approved_by == org.approver1 and decision.approved_at is not None
+    assert not [t for t in AuditCase.workflow.available(org.approver1, case)
+                if t.action in ("amend", "extend", "suspend", "resume", "cancel")]  # nothing awaits approval now
+    from django.db import IntegrityError, transaction
+
+    AuditDecision.objects.create(case=case, kind="amendment", number="5/QĐ", signed_on=today(), signer_name="x",
+                                 signer_title="y")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditDecision.objects.create(case=case, kind="amendment", number="6/QĐ", signed_on=today(),
+                                     signer_name="x", signer_title="y")
+
+
+def test_the_recorder_cannot_approve_their_own_decision(org):
+    """The approving leader is never the one who recorded the decision (the engine's not_by)."""
+    from stq.audits import services
+    from stq.core.errors import Forbidden
+
+    from .factories import in_fieldwork, today
+
+    case = in_fieldwork(org)
+    services.decision_record(actor=org.approver1, case=case, kind="cancellation", number="7/QĐ-HB",
+                             signed_on=today(), signer_name="Trần Văn Ký", signer_title="Chi cục trưởng",
+                             reason_code="dissolved", reason="Doanh nghiệp đã giải thể")
+    with pytest.raises(Forbidden):
+        services.decision_approve(actor=org.approver1, case=case)
+    assert services.decision_approve(actor=org.leader_kv01, case=case).state == "cancelled"

@@ -191,15 +191,18 @@ def seed_audits(options: dict) -> str:
         services.decision_record(actor=seed.officer, case=work, kind="extension", number=f"{seed.n}/QĐ-GH",
                                  signed_on=timezone.localdate(), extension_working_days=5,
                                  reason="Phạm vi kiểm tra lớn, nhiều hợp đồng gia công.", **SIGNER)
+        services.decision_approve(actor=seed.approver, case=work)
         seed.case(next(pool), signed_ago=6)  # decision signed, delivery overdue, recorded late
         suspended = seed.fieldwork(seed.case(next(pool), signed_ago=20))
         services.decision_record(actor=seed.officer, case=suspended, kind="suspension", number=f"{seed.n}/QĐ-TD",
                                  signed_on=timezone.localdate(), reason_code="tax_inspection",
                                  reason="Doanh nghiệp đang được Cục Thuế thanh tra.", **SIGNER)
+        services.decision_approve(actor=seed.approver, case=suspended)
         cancelled = seed.case(next(pool), signed_ago=15)
         services.decision_record(actor=seed.officer, case=cancelled, kind="cancellation", number=f"{seed.n}/QĐ-HB",
                                  signed_on=timezone.localdate(), reason_code="ceased",
                                  reason="Doanh nghiệp đã ngừng hoạt động tại địa chỉ đăng ký.", **SIGNER)
+        services.decision_approve(actor=seed.approver, case=cancelled)
         return True
 
     done = []

@@ -229,6 +229,10 @@ class AuditCase(WorkflowCase):
     suspended_due_on = models.DateField(null=True, blank=True, editable=False)
     suspended_due_kind = models.CharField(max_length=64, blank=True, editable=False)
     suspended_working_days = models.PositiveIntegerField(_("working days suspended"), default=0, editable=False)
+    # a recorded decision awaiting a leader's approval (seed letter 7301 §1.3 "Cập nhật và phê duyệt Quyết định")
+    pending_decision_kind = models.CharField(_("decision awaiting approval"), max_length=16, blank=True,
+                                             editable=False)
+    decision_recorded_by = _user_fk(_("decision recorded by"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -292,6 +296,8 @@ class AuditDecision(RecordedLate):
     parent = models.ForeignKey("self", verbose_name=_("original decision"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")
     created_by = _user_fk(_("recorded by"), null=True, blank=True)
+    approved_by = _user_fk(_("approved by"), null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
     legacy = models.BooleanField(_("imported from STQ01"), default=False, editable=False)
     history = HistoricalRecords()
 
@@ -304,6 +310,9 @@ class AuditDecision(RecordedLate):
                                     violation_error_message=_("The case already has its audit decision.")),
             models.UniqueConstraint(fields=["case"], condition=Q(kind="extension"), name="audit_one_extension",
                                     violation_error_message=_("The audit has already been extended once.")),
+            models.UniqueConstraint(fields=["case"], condition=Q(approved_at__isnull=True) & ~Q(kind="original"),
+                                    name="audit_one_decision_awaiting_approval",
+                                    violation_error_message=_("A decision of this case is awaiting approval.")),
             models.CheckConstraint(condition=~Q(kind="cancellation") | ~Q(reason_code=""),
                                    name="audit_cancellation_has_reason",
                                    violation_error_message=_("A cancellation needs its legal reason.")),

@@ -348,6 +348,33 @@ def _decision_guard(case, actor, data):
                          extension_working_days=data.get("extension_working_days"), recorded=decision)
 
 
+def _approving(kind: str, effect=None):
+    """The effect of a leader's approval of the pending decision of `kind` (seed letter 7301 §1.3 "Cập nhật và phê
+    duyệt Quyết định KTSTQ"; domain A1.3): the decision is marked approved, the case's pending mark is cleared, an
+    amendment's new start and duration apply, then the step's own effect runs."""
+    def apply(case, actor, data):
+        from stq.core.history import save_as
+
+        decision = case.decisions.get(pk=data["decision_id"])
+        if decision.kind != kind or decision.approved_at is not None:
+            raise AppError("no_pending_decision", _("No decision of this kind is awaiting approval."))
+        decision.approved_by, decision.approved_at = actor, timezone.now()
+        save_as(decision, actor, reason="approve")
+        case.pending_decision_kind, case.decision_recorded_by = "", None
+        if kind == DecisionKind.AMENDMENT:
+            if decision.start_on:
+                case.planned_start_on = decision.start_on
+            if decision.duration_working_days:
+                case.duration_working_days = decision.duration_working_days
+        if effect is not None:
+            effect(case, actor, data)
+    return apply
+
+
+def _pending(kind: str):
+    return (lambda c: c.pending_decision_kind == kind), Q(pending_decision_kind=kind)
+
+
 def _on_suspend(case, actor, data):
     case.suspended_from_state = case.state
     case.suspended_on = data.get("signed_on") or timezone.localdate()
@@ -404,7 +431,7 @@ ACTIVE = (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK, C.FIELDWORK_ENDED, C.MINU
 DECISION_ACTIONS = {DecisionKind.AMENDMENT: "amend", DecisionKind.EXTENSION: "extend",
                     DecisionKind.SUSPENSION: "suspend", DecisionKind.RESUMPTION: "resume",
                     DecisionKind.CANCELLATION: "cancel"}
-DECISION_ONLY = (*DECISION_ACTIONS.values(), "conclude")  # taken by recording a document
+DECISION_ONLY = ("conclude",)  # taken by recording the conclusion; the decision steps approve a recorded decision
 
 AUDIT_CASE_WORKFLOW = Workflow(
     name="audit_case",
@@ -444,20 +471,32 @@ AUDIT_CASE_WORKFLOW = Workflow(
                    not_by=("conclusion_recorded_by",), effect=_approve_conclusion, style="success"),
         Transition("close", _("Close the case"), (C.HANDLING,), C.CLOSED, LEADERS, note_required=True, effect=_close,
                    style="success"),
-        Transition("amend", _("Record an amendment decision"), (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK),
-                   lambda c: c.state, WORKERS, required_data=("decision_id",), guard=_decision_guard,
-                   deadline=state_deadline),
-        Transition("extend", _("Record the extension decision"), (C.FIELDWORK,), C.FIELDWORK, WORKERS,
-                   required_data=("decision_id", "extension_working_days"), guard=_decision_guard, effect=_on_extend,
-                   deadline=state_deadline, when=is_field, when_q=FIELD_Q),
-        Transition("suspend", _("Record the suspension decision"), ACTIVE, C.SUSPENDED, WORKERS,
-                   required_data=("decision_id", "reason_code"), guard=_decision_guard, effect=_on_suspend,
+        # A decision recorded by an officer takes effect only when a leader — never its recorder — approves it:
+        # each of these steps is that approval (services.decision_approve), available while such a decision waits.
+        Transition("amend", _("Approve the amendment decision"), (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK),
+                   lambda c: c.state, LEADERS, required_data=("decision_id",), guard=_decision_guard,
+                   not_by=("decision_recorded_by",), effect=_approving(DecisionKind.AMENDMENT),
+                   deadline=state_deadline, when=_pending(DecisionKind.AMENDMENT)[0],
+                   when_q=_pending(DecisionKind.AMENDMENT)[1]),
+        Transition("extend", _("Approve the extension decision"), (C.FIELDWORK,), C.FIELDWORK, LEADERS,
+                   required_data=("decision_id", "extension_working_days"), guard=_decision_guard,
+                   not_by=("decision_recorded_by",), effect=_approving(DecisionKind.EXTENSION, _on_extend),
+                   deadline=state_deadline, when=lambda c: is_field(c) and _pending(DecisionKind.EXTENSION)[0](c),
+                   when_q=FIELD_Q & _pending(DecisionKind.EXTENSION)[1]),
+        Transition("suspend", _("Approve the suspension decision"), ACTIVE, C.SUSPENDED, LEADERS,
+                   required_data=("decision_id", "reason_code"), guard=_decision_guard,
+                   not_by=("decision_recorded_by",), effect=_approving(DecisionKind.SUSPENSION, _on_suspend),
+                   when=_pending(DecisionKind.SUSPENSION)[0], when_q=_pending(DecisionKind.SUSPENSION)[1],
                    style="warning"),
-        Transition("resume", _("Record the resumption decision"), (C.SUSPENDED,), _resume_target, WORKERS,
-                   required_data=("decision_id",), guard=_decision_guard, effect=_on_resume,
-                   deadline=_resume_deadline),
-        Transition("cancel", _("Record the cancellation decision"), (*ACTIVE, C.SUSPENDED), C.CANCELLED, WORKERS,
-                   required_data=("decision_id", "reason_code"), guard=_decision_guard, style="danger"),
+        Transition("resume", _("Approve the resumption decision"), (C.SUSPENDED,), _resume_target, LEADERS,
+                   required_data=("decision_id",), guard=_decision_guard, not_by=("decision_recorded_by",),
+                   effect=_approving(DecisionKind.RESUMPTION, _on_resume), deadline=_resume_deadline,
+                   when=_pending(DecisionKind.RESUMPTION)[0], when_q=_pending(DecisionKind.RESUMPTION)[1]),
+        Transition("cancel", _("Approve the cancellation decision"), (*ACTIVE, C.SUSPENDED), C.CANCELLED, LEADERS,
+                   required_data=("decision_id", "reason_code"), guard=_decision_guard,
+                   not_by=("decision_recorded_by",), effect=_approving(DecisionKind.CANCELLATION),
+                   when=_pending(DecisionKind.CANCELLATION)[0], when_q=_pending(DecisionKind.CANCELLATION)[1],
+                   style="danger"),
         Transition("escalate", _("Refer to specialised inspection"), (*ACTIVE, C.CONCLUDED, C.HANDLING), C.ESCALATED,
                    LEADERS, note_required=True, effect=_escalate, style="danger"),
     ],

@@ -24,7 +24,8 @@ class DecisionSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "number", "signed_on", "signer_name", "signer_title", "signer_unit",
                   "signer_authority", "team_leader", "team_members", "start_on", "duration_working_days",
                   "extension_working_days", "reason_code", "reason", "delivered_on", "delivery_method",
-                  "delivery_due_on", "recorded_at", "recorded_late", "recording_delay_days", "legacy"]
+                  "delivery_due_on", "recorded_at", "recorded_late", "recording_delay_days", "approved_at",
+                  "legacy"]
 
 
 class DecisionInSerializer(serializers.Serializer):

@@ -12,7 +12,15 @@ Callers use `from stq.audits import services` and `services.<function>`: every p
 
 from ..workflow import EDITABLE_STATES, HANDLING_STATES
 from .conclusions import conclusion_approve, conclusion_record
-from .decisions import CASE_KIND, DECISION_FIELDS, case_act, case_open, decision_record
+from .decisions import (
+    CASE_KIND,
+    DECISION_FIELDS,
+    case_act,
+    case_open,
+    decision_approve,
+    decision_record,
+    pending_decision,
+)
 from .handling import (
     complaint_decide,
     complaint_record,
@@ -27,6 +35,6 @@ from .proposals import PROPOSAL_FIELDS, PROPOSAL_KIND, proposal_act, proposal_cr
 __all__ = [
     "CASE_KIND", "DECISION_FIELDS", "EDITABLE_STATES", "HANDLING_STATES", "PROPOSAL_FIELDS", "PROPOSAL_KIND",
     "case_act", "case_open", "complaint_decide", "complaint_record", "conclusion_approve", "conclusion_record",
-    "decision_record", "document_upload", "payment_record", "penalty_record", "proposal_act", "proposal_create",
-    "proposal_update", "referral_record", "tax_assessment_record",
+    "decision_approve", "decision_record", "document_upload", "pending_decision", "payment_record",
+    "penalty_record", "proposal_act", "proposal_create", "proposal_update", "referral_record", "tax_assessment_record",
 ]

@@ -108,10 +108,7 @@ def decision_record(*, actor, case: AuditCase, kind: str, expected_version: int 
         rules.check_decision(locked, kind, reason_code=values.get("reason_code") or "", reason=values.get("reason"),
                              extension_working_days=values.get("extension_working_days"))
         action = DECISION_ACTIONS[kind]
-        data: dict = {}
-        if kind == DecisionKind.EXTENSION:
-            data["extension_working_days"] = values["extension_working_days"]
-        elif kind == DecisionKind.AMENDMENT:  # team, time, scope or content
+        if kind == DecisionKind.AMENDMENT:  # team, time, scope or content
             if values.get("duration_working_days") is not None:
                 rules.check_duration(locked.mode, values["duration_working_days"])
             if values.get("start_on") and values["start_on"] != locked.planned_start_on:
@@ -120,6 +117,9 @@ def decision_record(*, actor, case: AuditCase, kind: str, expected_version: int 
                                    field="start_on")
                 rules.check_start(values.get("signed_on") or original.signed_on, values["start_on"], locked.ground,
                                   mode=locked.mode, delivered_on=locked.delivered_on)
+        if locked.pending_decision_kind:
+            raise Conflict("decision_pending", _("A decision of this case is awaiting a leader's approval: it is "
+                                                 "approved before another is recorded."))
         if locked.state not in AuditCase.workflow.transition(action).sources:
             raise Conflict("invalid_state", _("This decision is not possible while the case is “%(state)s”.")
                            % {"state": AuditCase.workflow.state_label(locked.state)})
@@ -127,16 +127,34 @@ def decision_record(*, actor, case: AuditCase, kind: str, expected_version: int 
                                                    "signer_title": values.get("signer_title") or original.signer_title,
                                                    "signer_unit": values.get("signer_unit") or original.signer_unit},
                              parent=original)
-        if kind == DecisionKind.AMENDMENT:
-            if values.get("start_on"):
-                locked.planned_start_on = values["start_on"]
-            if values.get("duration_working_days"):
-                locked.duration_working_days = values["duration_working_days"]
-            save_as(locked, actor, reason="amendment")
-        data.update({"decision_id": decision.pk, "decision": decision.number, "signed_on": decision.signed_on,
-                     "reason_code": decision.reason_code})
-        AuditCase.workflow.apply(actor=actor, case=locked, action=action, note=decision.reason, data=data)
+        # recorded, not yet in effect: a leader approves it (decision_approve, the workflow step `action`)
+        locked.pending_decision_kind, locked.decision_recorded_by = kind, actor
+        locked.version += 1
+        save_as(locked, actor, reason=f"{kind} recorded")
     return decision
+
+
+def pending_decision(case: AuditCase) -> AuditDecision | None:
+    """The case's recorded decision awaiting a leader's approval (at most one: a database constraint)."""
+    return case.decisions.filter(approved_at__isnull=True).exclude(kind=DecisionKind.ORIGINAL).first()
+
+
+def decision_approve(*, actor, case: AuditCase, note: str = "", expected_version: int | None = None) -> AuditCase:
+    """A leader approves the recorded decision awaiting approval (seed letter 7301 §1.3 "Cập nhật và phê duyệt
+    Quyết định KTSTQ và các Quyết định sửa đổi, bổ sung/gia hạn/hủy bỏ"): only then does the amendment, extension,
+    suspension, resumption or cancellation take effect in the case. It is the decision's workflow step (roles:
+    leaders; never the officer who recorded it), applied by the one engine."""
+    decision = pending_decision(case)
+    if decision is None:
+        raise Conflict("no_pending_decision", _("No decision of this case is awaiting approval."))
+    data = {"decision_id": decision.pk, "decision": decision.number, "signed_on": decision.signed_on,
+            "reason_code": decision.reason_code}
+    if decision.kind == DecisionKind.EXTENSION:
+        data["extension_working_days"] = decision.extension_working_days
+    with transaction.atomic():
+        return AuditCase.workflow.apply(actor=actor, case=case, action=DECISION_ACTIONS[decision.kind],
+                                        note=(note or "").strip() or decision.reason, data=data,
+                                        expected_version=expected_version)
 
 
 def case_act(*, actor, case: AuditCase, action: str, note: str = "", data: dict | None = None,
@@ -147,6 +165,12 @@ def case_act(*, actor, case: AuditCase, action: str, note: str = "", data: dict 
     if action in DECISION_ONLY:
         raise AppError("use_decision", _("This step is taken by recording its decision or the conclusion."),
                        field="action")
+    if action in DECISION_ACTIONS.values():  # the approval of the recorded decision of this kind
+        pending = pending_decision(case)
+        if pending is None or DECISION_ACTIONS[pending.kind] != action:
+            raise AppError("use_decision", _("This step approves a recorded decision of its kind: record the "
+                                             "decision first, then a leader approves it."), field="action")
+        return decision_approve(actor=actor, case=case, note=note, expected_version=expected_version)
     rules.check_not_legacy(case)
     data = dict(data or {})
     note = (note or "").strip()

@@ -46,7 +46,8 @@ def decision_create(request, pk: int):
             if decision.recorded_late:
                 messages.warning(request, _("Recorded %(days)s days after signing: flagged as late.")
                                  % {"days": decision.recording_delay_days})
-            messages.success(request, _("Decision %(number)s recorded.") % {"number": decision.number})
+            messages.success(request, _("Decision %(number)s recorded: it takes effect when a leader approves it.")
+                             % {"number": decision.number})
             return redirect(case)
     return render(request, "audits/decision_form.html", {"form": form, "case": case, "original": False})
 
