@@ -102,7 +102,7 @@ def english_words(text: str, data: set[str] = frozenset()) -> list[str]:
     found = []
     for m in WORD.finditer(text):
         word = m.group(0).strip("'’-")
-        if not word or VI_MARKS.search(word) or any(c.isdigit() for c in word):
+        if len(word) < 2 or VI_MARKS.search(word) or any(c.isdigit() for c in word):  # "điểm b khoản 1 Điều 78"
             continue
         if word.isupper() or word.lower() in SHARED_WORDS or word.lower() in data:
             continue
