@@ -53,6 +53,7 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("STQ_ALLOWED_HOSTS", "127.0.0
 INSTALLED_APPS = [
     "stq.org",
     "stq.core",
+    "stq.workflow",
     "stq.enterprises",
     "stq.collection",
     "stq.declarations",
@@ -120,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "stq.core.context_processors.layout",
+                "stq.org.context_processors.layout",
                 "stq.org.oidc.context",
             ],
         },

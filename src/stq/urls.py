@@ -7,7 +7,8 @@ from stq.core import api as core_api
 from stq.core import errorpages, health
 from stq.core import views as core_views
 from stq.org import api as org_api
-from stq.org import oidc
+from stq.org import calendar_views, oidc
+from stq.workflow import views as workflow_views
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -29,7 +30,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", workflow_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", oidc.logout, name="logout"),
     path("oidc/", include(oidc)),
@@ -40,8 +41,8 @@ urlpatterns = [
     path("notifications/", core_views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", core_views.notification_open, name="notification_open"),
     path("notifications/read-all/", core_views.notifications_read_all, name="notifications_read_all"),
-    path("administration/calendar/", core_views.calendar_days, name="calendar_days"),
-    path("administration/calendar/<int:pk>/delete/", core_views.calendar_day_delete, name="calendar_day_delete"),
+    path("administration/calendar/", calendar_views.calendar_days, name="calendar_days"),
+    path("administration/calendar/<int:pk>/delete/", calendar_views.calendar_day_delete, name="calendar_day_delete"),
     path("administration/", include("stq.org.urls")),
     path("enterprises/", include("stq.enterprises.urls")),
     path("collection/", include("stq.collection.urls")),

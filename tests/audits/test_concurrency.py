@@ -91,3 +91,31 @@ def test_simultaneous_filings_warn_each_other(org, client):
             client.force_login(leader)
             assert other.number in client.get(f"/audits/proposals/{mine.pk}/").content.decode()
         AuditProposal.objects.filter(pk__in=[p1.pk, p2.pk]).update(state="cancelled")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_units_cannot_both_take_the_last_compliance_audit_of_the_year(org):
+    """TT81 art 23.2 (the 0.5 % cap is national): two units approve compliance audits at once while one remains —
+    the named advisory lock ("audits.compliance_cap", year) serialises them (the unit's number counter borrowed as a
+    mutex did not: each unit locked its own counter row)."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from stq.audits import rules
+    from stq.enterprises.models import Enterprise
+
+    from .factories import today
+
+    last_year = today().year - 1
+    Enterprise.objects.bulk_create([Enterprise(tax_code=f"09{i:08d}", name=f"DN {i}") for i in range(399)])
+    Enterprise.objects.update(created_at=timezone.make_aware(datetime(last_year, 6, 1)))
+    assert rules.compliance_audit_cap(today().year) == 1
+    p1 = act(org.officer1, proposal(org.officer1, org.kv01pt, enterprise(), ground="78.3"), "submit")
+    p2 = act(org.officer2, proposal(org.officer2, org.kv02pt, enterprise("0301234562", "Công ty B"), ground="78.3"),
+             "submit")
+    results = run_together(lambda: act(org.approver1, p1, "approve", "x"), lambda: act(org.approver2, p2, "approve",
+                                                                                       "x"))
+    assert sorted(type(r).__name__ for r in results) == ["AppError", "AuditProposal"]
+    assert next(r for r in results if isinstance(r, AppError)).code == "compliance_cap"
+    assert AuditProposal.objects.filter(ground="78.3", state="approved").count() == 1

@@ -8,8 +8,8 @@ from stq.audits.selectors import late_recordings_visible_to, open_tax_codes, ove
 from stq.collection.selectors import open_cases_for_enterprise
 from stq.core import calendar
 from stq.core.models import Notification
-from stq.core.reminders import send_deadline_reminders
-from stq.core.work import my_work
+from stq.workflow.reminders import send_deadline_reminders
+from stq.workflow.work import my_work
 
 from .factories import act, approved, decision_values, opened, proposal, step, today
 

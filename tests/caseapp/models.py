@@ -5,8 +5,8 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from stq.core.models import WorkflowCase
-from stq.core.workflow import Deadline, Transition, Workflow
 from stq.org.models import Role
+from stq.workflow.engine import Deadline, Fact, Transition, Workflow
 
 
 class Ticket(WorkflowCase):
@@ -32,6 +32,7 @@ TICKET_WORKFLOW = Workflow(
     initial="draft",
     states=models.TextChoices("TicketState", "draft submitted approved returned"),
     create_roles=frozenset({Role.OFFICER, Role.APPROVER}),
+    facts=[Fact("retitled", "Retitled")],
     transitions=[
         Transition("submit", "Submit", ("draft", "returned"), "submitted", frozenset({Role.OFFICER, Role.APPROVER}),
                    effect=_remember_submitter, deadline=Deadline("approve_by", "Approve", working_days=0)),

@@ -12,7 +12,7 @@ from stq.collection.models import InfoCollection
 from stq.core import reminders
 from stq.core.errors import AppError
 from stq.core.models import Notification
-from stq.core.work import my_work
+from stq.workflow.work import my_work
 
 from .factories import OTHER_CODE, act, branch, enterprise, proposal, results_for
 

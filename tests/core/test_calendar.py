@@ -56,8 +56,8 @@ def test_national_day_and_weekends():
 
 
 def test_only_the_national_administrator_edits_the_calendar(org):
-    from stq.core import services
     from stq.core.errors import AppError, Forbidden
+    from stq.org import calendar_admin as services
 
     with pytest.raises(Forbidden):
         services.calendar_day_add(actor=org.admin_kv01pt, date=date(2026, 2, 23), kind="off", reason="x")
@@ -149,6 +149,6 @@ def test_holidays_and_swaps_lists_tet_2026_and_the_swap():
 def test_workflow_deadline_in_days_uses_the_one_calendar_function():
     """LHQ 80.3d: conclusion ≤ 15 days after the end of the audit; ended Fri 13/02/2026 → Sat 28/02 → Mon 02/03/2026
     (Civil Code 2015 art 148.5). Every workflow deadline counted in days goes through `calendar.add_days`."""
-    from stq.core.workflow import Deadline
+    from stq.workflow.engine import Deadline
 
     assert Deadline("conclusion_by", "", days=15).due_from(date(2026, 2, 13)) == date(2026, 3, 2)

@@ -5,7 +5,7 @@ from datetime import date
 from django.db import transaction
 
 from stq.core.models import Notification
-from stq.core.reminders import send_deadline_reminders
+from stq.workflow.reminders import send_deadline_reminders
 from tests.caseapp.models import TICKET_WORKFLOW as WF
 from tests.caseapp.models import Ticket
 

@@ -93,7 +93,7 @@ def test_field_errors_and_help_have_the_ids_aria_describedby_names(org, client):
 
 def test_my_work_lists_a_draft_for_its_author_only(org):
     """Issue 18 item 8: the approver's "my work" listed the officers' drafts (an approver may also submit)."""
-    from stq.core.work import my_work
+    from stq.workflow.work import my_work
 
     ensure_risk_areas()
     case = proposal(org.officer1, org.kv01pt)

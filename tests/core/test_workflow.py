@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from stq.core.errors import AppError, Conflict, Forbidden
 from stq.core.models import CaseEvent, Notification
-from stq.core.work import my_work
+from stq.workflow.work import my_work
 from tests.caseapp.models import TICKET_WORKFLOW as WF
 from tests.caseapp.models import Ticket
 
@@ -122,3 +122,34 @@ def test_two_concurrent_approvals_one_wins(org):
         t.join()
     assert sorted(outcomes) == ["invalid_state", "ok"]
     assert [e for e in events(ticket) if e[0] == "approve"] == [("approve", "submitted", "approved")]
+
+
+def test_record_a_fact_with_before_and_after(org):
+    """Issue 15 item 3: a fact that is not a step is one case event through `Workflow.record`: who, when, the state
+    it happened in, before → after; a kind the case type did not declare is a programming error."""
+    ticket = new_ticket(org)
+    with pytest.raises(ValueError):
+        WF.record(actor=org.officer1, case=ticket, kind="payment")
+    with transaction.atomic():
+        event = WF.record(actor=org.officer1, case=ticket, kind="retitled", before={"title": "T"},
+                          after={"title": "T2", "on": date(2026, 3, 2)}, note="typo")
+    assert events(ticket)[-1] == ("retitled", "draft", "draft")
+    event.refresh_from_db()
+    assert (event.actor, event.before, event.after, event.note) == (
+        org.officer1, {"title": "T"}, {"title": "T2", "on": "2026-03-02"}, "typo")
+    item = WF.timeline(ticket)[-1]
+    assert item["fact"] and item["label"] == "Retitled" and item["from"] == ""
+    assert item["changes"] == [{"field": "title", "before": "T", "after": "T2"},
+                               {"field": "on", "before": "", "after": "02/03/2026"}]
+
+
+def test_import_case_is_the_one_way_to_store_a_state_from_elsewhere(org):
+    with transaction.atomic():
+        ticket = WF.import_case(actor=org.admin_chq, case=Ticket(title="Old", unit=org.kv01pt), state="approved",
+                                note="STQ01", data={"id": "X-1"})
+    assert (ticket.state, ticket.created_by) == ("approved", org.admin_chq)
+    assert events(ticket) == [("import", "", "approved")]
+    assert ticket.history.first().history_change_reason == "import"
+    with pytest.raises(AppError), transaction.atomic():
+        WF.import_case(actor=org.admin_chq, case=Ticket(title="Bad", unit=org.kv01pt), state="lost")
+    assert not Ticket.objects.filter(title="Bad").exists()

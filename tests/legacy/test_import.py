@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from stq.audits import services as audits
 from stq.audits.models import AuditCase, AuditConclusion, AuditProposal, Payment, PenaltyDecision
 from stq.audits.selectors import open_tax_codes
+from stq.audits.views.common import timeline
 from stq.collection.models import RiskArea
 from stq.collection.selectors import open_cases_for_enterprise
 from stq.core.errors import AppError, Forbidden
@@ -82,6 +83,24 @@ def test_real_run_writes_legacy_audit_rows_in_one_batch(org):
     assert p.history.first().history_user == org.admin_chq  # attributed history
     lone = AuditProposal.objects.get(enterprise=other)
     assert lone.legacy and lone.state == "approved" and not AuditCase.objects.filter(proposal=lone).exists()
+
+
+def test_imported_records_come_through_the_engine_with_an_import_event(org):
+    """Issue 15 item 3: the proposal and the case are stored by the engine's `import_case` (an "import" event, from
+    nothing to the STQ01 state), their penalty and payment are case facts: the timeline shows them."""
+    head, _other = enterprises()
+    run(org.admin_chq, [row()], dry_run=False)
+    p = AuditProposal.objects.get(enterprise=head)
+    assert [(e.action, e.from_state, e.to_state, e.actor_id, e.note) for e in p.events()] == [
+        ("import", "", "approved", org.admin_chq.pk, "STQ01")]
+    assert p.events()[0].data["stq01_id"] == "STQ01-0001"
+    assert [(e.action, e.to_state) for e in p.case.events()] == [("import", "closed"), ("penalty", "closed"),
+                                                                 ("payment", "closed")]
+    assert p.case.history.first().history_change_reason == "STQ01 import"
+    with translation.override("vi"):
+        labels = [str(item["label"]) for item in timeline(p.case, AuditCase.workflow)]
+    assert labels == ["Nhập từ hệ thống cũ", "Ghi nhận quyết định xử phạt vi phạm hành chính",
+                      "Ghi nhận số tiền đã thu"]
 
 
 def test_the_real_run_is_all_or_nothing(org):

@@ -86,3 +86,35 @@ def test_inbox_actions(org, django_capture_on_commit_callbacks):
     # the draft is the unit's from here: its officer submits it, the risk manager cannot
     assert [t.action for t in INFO_COLLECTION_WORKFLOW.available(org.officer1, case)] == ["submit"]
     assert INFO_COLLECTION_WORKFLOW.available(org.risk_manager, case) == []
+
+
+def test_alerts_run_on_the_workflow_engine(org, django_capture_on_commit_callbacks):
+    """Issue 15 item 3: alerts are a case type of the one engine, declared as data (`risk.workflow`): raised by the
+    scan with a history row and a "create" event each, every step an event with who and from → to."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from stq.core.models import CaseEvent
+    from stq.risk.workflow import ALERT_WORKFLOW
+
+    def events(alert):
+        return list(CaseEvent.objects.filter(content_type=ContentType.objects.get_for_model(Alert),
+                                             object_id=alert.pk).values_list("action", "from_state", "to_state",
+                                                                             "actor_id"))
+
+    imported(org, django_capture_on_commit_callbacks)
+    areas()
+    surge, price, origin = Alert.objects.order_by("kind")[:3]
+    assert Alert.workflow is ALERT_WORKFLOW
+    assert events(surge) == [("create", "", "new", None)] and surge.history.count() == 1
+    assert [t.action for t in ALERT_WORKFLOW.available(org.risk_manager, surge)] == ["acknowledge", "dismiss",
+                                                                                      "convert"]
+    assert ALERT_WORKFLOW.available(org.officer1, surge) == []  # national: the risk manager's role only
+    services.alert_acknowledge(actor=org.risk_manager, alert=surge)
+    services.alert_dismiss(actor=org.risk_manager, alert=surge, reason="Mùa vụ")
+    services.alert_to_info_collection(actor=org.risk_manager, alert=origin, unit=org.kv01pt)
+    me = org.risk_manager.pk
+    assert events(surge)[1:] == [("acknowledge", "new", "acknowledged", me), ("dismiss", "acknowledged", "dismissed",
+                                                                              me)]
+    assert events(origin)[1:] == [("convert", "new", "converted", me)]
+    surge.refresh_from_db()
+    assert (surge.dismiss_reason, surge.handled_by_id, surge.version) == ("Mùa vụ", me, 3)

@@ -85,3 +85,17 @@ def test_audit_conclusions_become_labels(org):
     assert labels == {**{n: 1 for n in numbers[h.UNDERPRICER]}, **{n: 0 for n in numbers[h.PEERS[0]]}}
     with pytest.raises(ValueError, match="not enough audit labels"):
         training.train_from_database()
+
+
+def test_model_version_numbers_come_from_the_numbering_service(org):
+    """Issue 15 item 5: no Max+1 (two trainings at once took the same number): the national "RISK-MODEL" series of
+    the numbering service, reserved in a durable transaction of its own."""
+    from django.db import transaction
+
+    from stq.core.models import NumberCounter
+    from stq.risk.training import MODEL_SERIES, _next_number
+
+    assert [_next_number(), _next_number()] == [1, 2]
+    assert NumberCounter.objects.get(unit=org.chq, year=0, kind=MODEL_SERIES).last == 2
+    with pytest.raises(RuntimeError), transaction.atomic():  # never nested: the counter would stay locked
+        _next_number()

@@ -11,4 +11,5 @@ class AuditsConfig(AppConfig):
         from . import (
             sections,  # noqa: F401  (the enterprise page's audit sections)
             selectors,  # noqa: F401  (registers the duplicate sources)
+            workflow,  # noqa: F401  (binds the workflows to the models, registers the policy actions)
         )

@@ -583,6 +583,3 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-from . import workflow  # noqa: E402,F401  (binds the workflows to the models and registers policy actions)

@@ -1,4 +1,4 @@
-"""The audit workflows, declared as data for the one engine (`stq.core.workflow`), domain A1.3, B4.2, B4.3.
+"""The audit workflows, declared as data for the one engine (`stq.workflow.engine`), domain A1.3, B4.2, B4.3.
 
 AUDIT PROPOSAL (SEED workflow, A1.3)
     submit       draft, returned          -> submitted   officer/approver; the rules of B9 (search first, focus list,
@@ -46,9 +46,10 @@ from django.utils.translation import gettext_lazy as _
 
 from stq.core import calendar
 from stq.core.errors import AppError
-from stq.core.workflow import Deadline, Transition, Workflow
+from stq.core.locks import advisory_lock
 from stq.org import policy
 from stq.org.models import Role
+from stq.workflow.engine import Deadline, Fact, Transition, Workflow
 
 from . import rules
 from .models import AuditCase, AuditGround, AuditMode, AuditProposal, DecisionKind
@@ -119,9 +120,7 @@ def _approve_guard(p, actor, data):
     rules.check_priority(p)
     rules.check_one_approved_per_year(p)
     if p.ground == AuditGround.COMPLIANCE:
-        from stq.core.numbering import next_sequence
-
-        next_sequence(unit=p.approval_unit, year=p.year, kind="LOCK-78.3")  # serialise the cap check
+        advisory_lock("audits.compliance_cap", p.year)  # the cap is national: one approval of the year at a time
         rules.check_compliance_cap(p)
 
 
@@ -152,6 +151,7 @@ AUDIT_PROPOSAL_WORKFLOW = Workflow(
     initial=P.DRAFT,
     states=P,
     create_roles=WORKERS,
+    facts=[Fact("edit", _("Proposal changed"))],
     transitions=[
         Transition("submit", _("Submit for approval"), (P.DRAFT, P.RETURNED), P.SUBMITTED, WORKERS,
                    guard=_proposal_rules, effect=_on_submit, note_required=_overlap_needs_reason,
@@ -440,6 +440,19 @@ AUDIT_CASE_WORKFLOW = Workflow(
     states=C,
     create_roles=WORKERS,
     initial_deadline=state_deadline,
+    facts=[  # recorded by the services of `services.conclusions` and `services.handling` (Workflow.record)
+        Fact("findings", _("Results per risk area recorded")),
+        Fact("declarant_reservation", _("Declarant's reservations recorded")),
+        Fact("supplementary_conclusion", _("Supplementary conclusion recorded")),
+        Fact("supplementary_approved", _("Supplementary conclusion approved")),
+        Fact("tax_assessment", _("Tax-assessment decision recorded")),
+        Fact("penalty", _("Administrative-penalty decision recorded")),
+        Fact("payment", _("Amount collected recorded")),
+        Fact("referral", _("Referral recorded")),
+        Fact("complaint", _("Complaint recorded")),
+        Fact("complaint_decided", _("Decision on the complaint recorded")),
+        Fact("document", _("Document stored")),
+    ],
     transitions=[
         Transition("deliver", _("Record the delivery of the decision"), (C.DECISION_SIGNED,), C.DELIVERED, WORKERS,
                    required_data=("delivered_on",), effect=_deliver, deadline=state_deadline),

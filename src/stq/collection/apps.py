@@ -6,7 +6,8 @@ class CollectionConfig(AppConfig):
     label = "collection"
 
     def ready(self):
-        from . import (
-            sections,  # noqa: F401  (the enterprise page's "Information collections" section)
-            selectors,  # noqa: F401  (registers the duplicate source and the visibility selector)
+        from . import (  # noqa: F401
+            sections,  # the enterprise page's "Information collections" section
+            selectors,  # registers the duplicate source and the visibility selector
+            workflow,  # binds the workflow to InfoCollection, registers the policy actions
         )

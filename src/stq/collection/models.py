@@ -162,6 +162,3 @@ class CollectionResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection} · {self.risk_area.code}"
-
-
-from . import workflow  # noqa: E402,F401  (binds the workflow to InfoCollection and registers policy actions)

@@ -13,6 +13,7 @@ from stq.core.errors import AppError, Conflict, Forbidden, check_changeable, che
 from stq.core.history import save_as
 from stq.core.numbering import next_number
 from stq.org import policy
+from stq.workflow.engine import changed, snapshot
 
 from .models import CollectionForm, CollectionResult, InfoCollection, Recommendation, RiskArea
 from .workflow import EDITABLE_STATES, RESULT_STATES
@@ -85,6 +86,7 @@ def info_collection_update(*, actor, info_collection: InfoCollection, expected_v
         check_version(case, expected_version)
         if case.state not in EDITABLE_STATES:
             raise Conflict("not_editable", _("The proposal can only be changed while it is a draft or returned."))
+        before = snapshot(case, PROPOSAL_FIELDS)
         risk_areas = changes.pop("risk_areas", None)
         for name, value in changes.items():
             setattr(case, name, value.strip() if isinstance(value, str) else value)
@@ -96,6 +98,8 @@ def info_collection_update(*, actor, info_collection: InfoCollection, expected_v
         save_as(case, actor, reason="edit")
         if risk_areas is not None:
             case.risk_areas.set(areas)
+        before, after = changed(before, snapshot(case, PROPOSAL_FIELDS))
+        InfoCollection.workflow.record(actor=actor, case=case, kind="edit", before=before, after=after)
     return case
 
 
@@ -151,12 +155,22 @@ def info_collection_results_save(*, actor, info_collection: InfoCollection, resu
             clean.append((areas[area_id], findings, amount, row.get("recommendation")))
         if errors:
             raise AppError("invalid", _("Please correct the highlighted fields."), fields=errors)
+        before, after = {}, {}
         for area, findings, amount, recommendation in clean:
             result = CollectionResult.objects.filter(collection=case, risk_area=area).first() or CollectionResult(
                 collection=case, risk_area=area)
+            before[area.code] = _result_text(result) if result.pk else None
             result.findings, result.amount_at_risk, result.recommendation = findings, amount, recommendation
             result.recorded_by = actor
             save_as(result, actor, reason="results")
+            after[area.code] = _result_text(result)
         case.version += 1
         save_as(case, actor, reason="results")
+        before, after = changed(before, after)
+        InfoCollection.workflow.record(actor=actor, case=case, kind="results", before=before, after=after)
     return case
+
+
+def _result_text(result) -> str:
+    """A result per risk area as the timeline keeps it: the recommendation and the amount at risk (đồng)."""
+    return f"{result.get_recommendation_display()} · {result.amount_at_risk:,} đ".replace(",", ".")

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from stq.core.actions import workflow_action
 from stq.core.errors import NotFound
 from stq.core.forms import call_service
 from stq.org import policy
+from stq.workflow.actions import workflow_action
 
 from . import selectors, services, workflow
 from .export import info_collections_xlsx
@@ -98,6 +98,7 @@ def edit(request, pk: int):
     return render(request, "collection/form.html", {"form": form, "case": case})
 
 
+TIMELINE_LABELS = {f.name: f.verbose_name for f in InfoCollection._meta.get_fields() if hasattr(f, "verbose_name")}
 DATE_LABELS = {"submitted_on": gettext_lazy("submitted"), "planned_start": gettext_lazy("planned start"),
                "planned_end": gettext_lazy("planned end")}
 
@@ -126,9 +127,7 @@ def _detail_context(request, case, *, action_error=None, action_note=""):
         "may_edit": workflow.may_edit(request.user, case),
         "may_results": workflow.may_record_results(request.user, case),
         "results": case.results.select_related("risk_area", "recorded_by"),
-        "events": [{"e": e, "label": WF.by_action[e.action].label if e.action in WF.by_action else _("Created"),
-                    "from": WF.state_label(e.from_state) if e.from_state else "", "to": WF.state_label(e.to_state)}
-                   for e in case.events()],
+        "events": WF.timeline(case, labels=TIMELINE_LABELS),
         "show_duplicates": case.duplicate_warning and case.duplicates,
         "duplicates": _duplicate_rows(case.duplicates),
     }

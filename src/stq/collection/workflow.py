@@ -1,4 +1,4 @@
-"""The information-collection workflow, declared as data for the one engine (`stq.core.workflow`), domain B4.1.
+"""The information-collection workflow, declared as data for the one engine (`stq.workflow.engine`), domain B4.1.
 
     submit          draft, returned             -> submitted         officer/approver of the unit; duplicate search;
                                                                      deadline "approve_by" = the same working day
@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
-from stq.core.workflow import KEEP_DEADLINE, Deadline, Transition, Workflow
 from stq.org.models import Role
+from stq.workflow.engine import KEEP_DEADLINE, Deadline, Fact, Transition, Workflow
 
 from .models import InfoCollection
 
@@ -96,6 +96,7 @@ INFO_COLLECTION_WORKFLOW = Workflow(
     # A risk manager opens drafts too (from a risk alert or a target-list pick, issue #7); the unit's officers
     # and leaders take them from there: submitting and everything after is theirs.
     create_roles=WORKERS | {Role.RISK_MANAGER},
+    facts=[Fact("edit", _("Proposal changed")), Fact("results", _("Results per risk area recorded"))],
     transitions=[
         Transition("submit", _("Submit for approval"), (S.DRAFT, S.RETURNED), S.SUBMITTED, WORKERS,
                    effect=_on_submit, deadline=Deadline("approve_by", _("Approve the proposal"), working_days=0)),

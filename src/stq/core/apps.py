@@ -8,8 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import api_schema, dates, limits, services  # noqa: F401  (services: the calendar policy action;
-        # api_schema: the schema extensions)
+        from . import api_schema, dates, limits  # noqa: F401  (api_schema: the schema extensions)
 
         dates.install()  # every date field, form or API, refuses dates outside 1900–2099
         limits.install()  # every text field, form or API, has a length limit

@@ -44,7 +44,8 @@ class NumberCounter(models.Model):
 
 
 class CaseEvent(models.Model):
-    """What happened to a case, in order: actor, action, from → to, note."""
+    """What happened to a case, in order: actor, action, from → to, note — a step of its workflow, a fact recorded
+    on it (`action` names the fact; `before` / `after` what it changed), its creation or its import."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -55,6 +56,8 @@ class CaseEvent(models.Model):
     to_state = models.CharField(_("to"), max_length=64, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
@@ -91,7 +94,7 @@ class Notification(models.Model):
 
 
 class WorkflowCase(models.Model):
-    """Mixin for every case type run by the workflow engine (`stq.core.workflow`).
+    """Mixin for every case type run by the workflow engine (`stq.workflow.engine`).
 
     `state`, `due_on` and `due_kind` are written only by the engine. `version` is bumped on every change so that
     edits made on a stale copy are refused (optimistic concurrency) instead of overwriting silently.
@@ -108,7 +111,7 @@ class WorkflowCase(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    workflow = None  # set by each concrete case type to its `stq.core.workflow.Workflow`
+    workflow = None  # set by each concrete case type to its `stq.workflow.engine.Workflow`
 
     class Meta:
         abstract = True

@@ -11,7 +11,8 @@
    and declarations already loaded **at the same revision with different goods lines** (``revision_conflict``:
    a declaration number + revision is one document; a change must come as an amendment, a higher revision).
 3. If any row is in error, or on a dry run, stop: nothing is merged. Otherwise **merge in one transaction**,
-   holding a PostgreSQL advisory lock (``MERGE_LOCK``) so that concurrent imports merge one after the other:
+   holding a PostgreSQL advisory lock (``advisory_lock("declarations.merge")``) so that concurrent imports merge
+   one after the other:
    keep the highest revision of each declaration found in the file (the header table, built before); archive the
    revisions it replaces into ``DeclarationRevision`` (header + lines as JSON); delete their lines; write the
    headers (a new declaration, or a higher revision of a stored one; the same or an older revision is a no-op);
@@ -37,6 +38,8 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from stq.core.locks import advisory_lock
+
 from . import activity, sql_validation
 from .layouts import COLUMNS, MESSAGES, READERS, STAGE_COLUMNS
 from .models import Declaration, DeclarationLine, DeclarationRevision, ImportFormat, ImportJob, ImportStatus
@@ -46,7 +49,6 @@ CHUNK = 20_000
 MAX_ERROR_ROWS = 100_000  # rows written to the errors CSV (all are counted)
 SQL_VALIDATION = True  # PostgreSQL + STQ layout: COPY the raw CSV and validate in SQL (tests switch it off)
 WORK_MEM = "256MB"  # PostgreSQL work_mem during an import (see _session_work_mem)
-MERGE_LOCK = 0x5354_5144_4543  # pg_advisory_xact_lock key held by the conflict check + merge ("STQDEC")
 PARALLEL_MERGE = True  # PostgreSQL: the merge streams the lines from a 2nd connection, aggregates on a 3rd
 
 _PG_TYPES = {
@@ -367,8 +369,7 @@ def merge_lock() -> None:
     ends). Two merges touching the same declarations or profile months would otherwise race (e.g. both recompute
     the same replaced (tax code, month) pair and collide on its unique key). SQLite serialises writers itself."""
     if is_postgres():
-        with connection.cursor() as c:
-            c.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK])
+        advisory_lock("declarations.merge")
 
 
 def merge(job: ImportJob, stage: Stage, parallel: bool = False) -> None:

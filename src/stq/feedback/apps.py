@@ -8,4 +8,7 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Change requests")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (registers the visibility selector)
+        from . import (  # noqa: F401
+            selectors,  # registers the visibility selector
+            workflow,  # binds the workflow to ChangeRequest, registers the policy actions
+        )

@@ -76,6 +76,3 @@ class ChangeRequestComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_request} · {self.author}"
-
-
-from . import workflow  # noqa: E402,F401  (binds the workflow to ChangeRequest and registers policy actions)

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stq.core import official
-from stq.core.actions import workflow_action
 from stq.core.errors import NotFound
 from stq.core.forms import call_service
+from stq.workflow.actions import workflow_action
 
 from . import selectors, services
 from .export import change_requests_xlsx

@@ -1,4 +1,4 @@
-"""The change-request workflow, declared as data for the one engine (`stq.core.workflow`).
+"""The change-request workflow, declared as data for the one engine (`stq.workflow.engine`).
 
     create    -> received                                any user with a role at the proposing unit
     accept    received               -> accepted        officer/approver of the central PCA unit
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from stq.core.workflow import Transition, Workflow
 from stq.org.policy import ALL_ROLES
+from stq.workflow.engine import Transition, Workflow
 
 from .models import ChangeRequest
 from .policy import HANDLERS

@@ -6,7 +6,10 @@ STQ01 id an earlier batch imported is an upsert: unchanged (same row checksum) i
 rows it became in place — each changed field saved with its history (`save_as`, reason "STQ01 re-import") — and
 adds what is new (a decision, a conclusion, a penalty, a payment). A re-import may not remove a decision or a
 conclusion STQ01 once had (a row error). The audits services refuse legacy rows by design, so the rows are written
-here with the ORM (attributed history through `save_as`), never through those services.
+here, never through those services: the proposal and the case through the workflow engine's named entry point for
+imports (`Workflow.import_case`: the state STQ01 had, a history row, an "import" event with what a re-import
+changed), the other rows with `save_as` (attributed history); a new penalty or payment is also a case fact
+(`Workflow.record`), so that the case's timeline shows it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from stq.core.history import save_as
 from stq.enterprises.models import Enterprise
 from stq.enterprises.taxcode import clean_digits
 from stq.org.models import Unit
+from stq.workflow.engine import snapshot
 
 from .layout import AMOUNT_COLUMNS, NAMES, REQUIRED
 from .models import ImportBatch, LegacyRecord
@@ -328,6 +332,9 @@ def validate(rows: list[tuple[int, dict]]) -> tuple[list[Row], int, list[RowErro
 
 
 # --- writing --------------------------------------------------------------------------------------------------
+NOTE = "STQ01"  # the note of the events of imported records
+
+
 def _at(day: date | None):
     return timezone.make_aware(datetime.combine(day, time(8, 0))) if day else None
 
@@ -347,6 +354,26 @@ def _upsert(obj, model, values: dict, actor, changed: list):
     return obj
 
 
+def _import(obj, model, values: dict, state: str, actor, changed: list, data: dict):
+    """The proposal or the case of a record, created or updated in place through the engine's entry point for
+    imports (`Workflow.import_case`: its state, its history row, an "import" event with what changed)."""
+    if obj is None:
+        obj = model.workflow.import_case(actor=actor, case=model(**values), state=state, note=NOTE, data=data,
+                                         reason="STQ01 import")
+        changed.append(model.__name__)
+        return obj
+    diff = [k for k, v in values.items() if getattr(obj, k) != v]
+    if diff or obj.state != state:
+        before = snapshot(obj, [*diff, "state"])
+        for k in diff:
+            setattr(obj, k, values[k])
+        model.workflow.import_case(actor=actor, case=obj, state=state, note=NOTE, data=data,
+                                   before=before, after={**snapshot(obj, diff), "state": state},
+                                   reason="STQ01 re-import")
+        changed.append(model.__name__)
+    return obj
+
+
 def _write_row(row: Row, actor, batch: ImportBatch) -> tuple[bool, bool, bool]:
     """Store one STQ01 record as audits rows marked legacy — or, for a record imported before, update those rows in
     place; returns (has a case, has a conclusion, something changed)."""
@@ -354,30 +381,29 @@ def _write_row(row: Row, actor, batch: ImportBatch) -> tuple[bool, bool, bool]:
     record = row.existing
     changed: list[str] = []
     decision_on = v["decision_signed_on"]
-    proposal = _upsert(record.proposal if record else None, AuditProposal, dict(
+    source = {"stq01_id": row.stq01_id, "batch": batch.filename}
+    proposal = _import(record.proposal if record else None, AuditProposal, dict(
         unit=row.unit, approval_unit=row.unit, number=v["proposal_number"], year=v["proposal_year"],
         enterprise=row.enterprise, mode=v["mode"], ground=v["ground"],
         period_from=v["period_from"], period_to=v["period_to"],
         reason=v["reason"] or _("Imported from STQ01 (record %(id)s).") % {"id": row.stq01_id},
         planned_start=v["start_on"] or decision_on or v["proposal_date"] or date(v["proposal_year"], 1, 1),
         filed_at=_at(v["proposal_date"]), approved_at=_at(v["proposal_date"] or decision_on), legacy=True,
-        state=AuditProposal.State.APPROVED, **({} if record else {"created_by": actor}),
-    ), actor, changed)
+    ), AuditProposal.State.APPROVED, actor, changed, source)
     if set(proposal.risk_areas.all()) != set(row.risk_areas):
         proposal.risk_areas.set(row.risk_areas)
         changed.append("risk_areas")
     case = record.case if record else None
     if v["decision_number"]:
         concluded_on = v["conclusion_signed_on"]
-        case = _upsert(case, AuditCase, dict(
+        case = _import(case, AuditCase, dict(
             unit=row.unit, approval_unit=row.unit, number=f"STQ01-{row.stq01_id}"[:64], proposal=proposal,
             enterprise=row.enterprise, mode=proposal.mode, ground=proposal.ground, legacy=True,
-            state=v["case_state"], decision_signed_on=decision_on, started_on=v["start_on"],
+            decision_signed_on=decision_on, started_on=v["start_on"],
             ended_on=v["end_on"], concluded_on=concluded_on,
             closed_on=(concluded_on or v["end_on"] or decision_on) if v["case_state"] == "closed" else None,
             planned_start_on=v["start_on"], duration_working_days=v["duration_working_days"],
-            **({} if case else {"created_by": actor}),
-        ), actor, changed)
+        ), v["case_state"], actor, changed, {**source, "decision": v["decision_number"], "signed_on": decision_on})
         if set(case.risk_areas.all()) != set(row.risk_areas):
             case.risk_areas.set(row.risk_areas)
         _upsert(case.decisions.filter(kind=DecisionKind.ORIGINAL).first(), AuditDecision, dict(
@@ -400,13 +426,22 @@ def _write_row(row: Row, actor, batch: ImportBatch) -> tuple[bool, bool, bool]:
                 **{c: v[c] for c in TAX_COLUMNS},
             ), actor, changed)
         if v["fine"] or v["penalty_number"]:
-            _upsert(case.penalties.first(), PenaltyDecision, dict(
+            old = case.penalties.first()
+            _upsert(old, PenaltyDecision, dict(
                 case=case, number=v["penalty_number"], issued_on=v["penalty_issued_on"], legal_article="",
                 amount=v["fine"]), actor, changed)
+            if old is None:
+                AuditCase.workflow.record(actor=actor, case=case, kind="penalty", note=NOTE, data={
+                    "number": v["penalty_number"], "issued_on": v["penalty_issued_on"], "amount": v["fine"]})
         if v["collected"]:
-            _upsert(case.payments.filter(reference=f"STQ01 {row.stq01_id}").first(), Payment, dict(
+            old = case.payments.filter(reference=f"STQ01 {row.stq01_id}").first()
+            _upsert(old, Payment, dict(
                 case=case, paid_on=v["paid_on"], kind=PaymentKind.TAX, amount=v["collected"],
                 reference=f"STQ01 {row.stq01_id}"), actor, changed)
+            if old is None:
+                AuditCase.workflow.record(actor=actor, case=case, kind="payment", note=NOTE, data={
+                    "paid_on": v["paid_on"], "payment_kind": PaymentKind.TAX, "amount": v["collected"],
+                    "reference": f"STQ01 {row.stq01_id}"})
     if record is None:
         LegacyRecord.objects.create(batch=batch, stq01_id=row.stq01_id, tax_code=row.enterprise.tax_code,
                                     proposal=proposal, case=case, row_checksum=row.checksum)

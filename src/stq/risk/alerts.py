@@ -126,8 +126,11 @@ def _join_open_alerts(found: list[tuple], numbers: dict[int, str]) -> list[tuple
         more = [numbers[i] for i in ids[:MAX_NUMBERS] if i in numbers]
         merged = sorted(set(alert.declaration_numbers) | set(more))[:MAX_NUMBERS]
         if merged != alert.declaration_numbers:
+            before = {"declaration_numbers": alert.declaration_numbers}
             alert.declaration_numbers = merged
             alert.save(update_fields=["declaration_numbers"])
+            Alert.workflow.record(actor=None, case=alert, kind="declarations_added", before=before,
+                                  after={"declaration_numbers": merged})
     return fresh
 
 
@@ -164,7 +167,7 @@ def scan_import(job_id: int) -> AlertScan | None:
         if not created:
             return None
         found = _join_open_alerts(found, numbers)
-        Alert.objects.bulk_create([
+        Alert.workflow.create_many(cases=[  # raised by the system: history rows and "created" events, in bulk
             Alert(kind=kind, tax_code=code, enterprise_id=enterprises.get(code), scan=scan, details=details,
                   declaration_numbers=sorted({numbers[i] for i in ids[:MAX_NUMBERS] if i in numbers}))
             for kind, code, details, ids in found

@@ -8,4 +8,9 @@ class RiskConfig(AppConfig):
     verbose_name = _("Risk management")
 
     def ready(self):
-        from . import policy, sections, signals  # noqa: F401  (policy actions, enterprise-page section, import hook)
+        from . import (  # noqa: F401  (policy actions, enterprise-page section, import hook, the alert workflow)
+            policy,
+            sections,
+            signals,
+            workflow,
+        )

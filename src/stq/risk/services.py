@@ -20,6 +20,7 @@ from stq.org import policy
 from . import scoring, targets
 from .criteria import get_kind
 from .models import Alert, AlertState, Criterion, ModelVersion, TargetPick
+from .workflow import OPEN
 
 CRITERION_FIELDS = ("name", "kind", "params", "risk_area", "weight", "rationale", "instructions", "valid_from",
                     "valid_to", "owner_unit", "active")
@@ -145,34 +146,21 @@ def pick_to_info_collection(*, actor, pick: TargetPick) -> InfoCollection:
     return case
 
 
-ALERT_OPEN = (AlertState.NEW, AlertState.ACKNOWLEDGED)
-
-
-def _alert_for_update(actor, alert: Alert, expected_version: int | None) -> Alert:
+def _alert_open(actor, alert: Alert) -> str:
+    """Who handles alerts (national), and that this one is still open — asked before the engine's own checks, for
+    the inbox's codes; the engine re-checks both after locking the row. Returns the alert's state."""
     _check_national(actor, "risk.alerts")
-    row = Alert.objects.select_for_update().get(pk=alert.pk)
-    check_version(row, expected_version)
-    if row.state not in ALERT_OPEN:
+    state = Alert.objects.filter(pk=alert.pk).values_list("state", flat=True).first()
+    if state not in OPEN:
         raise Conflict("alert_closed", _("This alert has already been handled."))
-    return row
-
-
-def _close_alert(row: Alert, actor, state: str, reason: str = "") -> Alert:
-    row.state = state
-    row.handled_by = actor
-    row.handled_at = timezone.now()
-    row.dismiss_reason = reason
-    row.version += 1
-    save_as(row, actor, reason=state)
-    return row
+    return state
 
 
 def alert_acknowledge(*, actor, alert: Alert, expected_version: int | None = None) -> Alert:
     with transaction.atomic():
-        row = _alert_for_update(actor, alert, expected_version)
-        if row.state != AlertState.NEW:
+        if _alert_open(actor, alert) != AlertState.NEW:
             raise Conflict("alert_closed", _("This alert has already been acknowledged."))
-        return _close_alert(row, actor, AlertState.ACKNOWLEDGED)
+        return Alert.workflow.apply(actor=actor, case=alert, action="acknowledge", expected_version=expected_version)
 
 
 def alert_dismiss(*, actor, alert: Alert, reason: str, expected_version: int | None = None) -> Alert:
@@ -180,8 +168,9 @@ def alert_dismiss(*, actor, alert: Alert, reason: str, expected_version: int | N
     if not reason:
         raise AppError("invalid", _("Give the reason for the dismissal."), field="reason")
     with transaction.atomic():
-        row = _alert_for_update(actor, alert, expected_version)
-        return _close_alert(row, actor, AlertState.DISMISSED, reason)
+        _alert_open(actor, alert)
+        return Alert.workflow.apply(actor=actor, case=alert, action="dismiss", note=reason, data={"reason": reason},
+                                    expected_version=expected_version)
 
 
 def alert_to_info_collection(*, actor, alert: Alert, unit=None, expected_version: int | None = None) -> InfoCollection:
@@ -189,7 +178,9 @@ def alert_to_info_collection(*, actor, alert: Alert, unit=None, expected_version
     from .selectors import alert_text
 
     with transaction.atomic():
-        row = _alert_for_update(actor, alert, expected_version)
+        _alert_open(actor, alert)
+        row = Alert.objects.select_for_update().get(pk=alert.pk)
+        check_version(row, expected_version)
         enterprise = row.enterprise
         if enterprise is None:
             raise AppError("unknown_enterprise", _("This enterprise is not in the directory yet; add it first."))
@@ -200,8 +191,8 @@ def alert_to_info_collection(*, actor, alert: Alert, unit=None, expected_version
         if row.declaration_numbers:
             signs += " — " + gettext("declarations: %(n)s") % {"n": ", ".join(row.declaration_numbers[:20])}
         case = _collection_for(actor=actor, unit=unit, enterprise=enterprise, signs=signs)
-        row.info_collection = case
-        _close_alert(row, actor, AlertState.CONVERTED)
+        Alert.workflow.apply(actor=actor, case=row, action="convert",
+                             data={"info_collection_id": case.pk, "info_collection": case.number})
     return case
 
 

@@ -26,7 +26,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from stq.core.errors import AppError
+from stq.core.numbering import next_sequence
 from stq.declarations.models import Declaration, DeclarationLine
 
 from . import sources
@@ -49,8 +52,20 @@ def artefact_root() -> Path:
     return Path(settings.MEDIA_ROOT) / "risk" / "models"
 
 
+MODEL_SERIES = "RISK-MODEL"  # the numbering service's national series of model versions (year 0: never reset)
+
+
 def _next_number() -> int:
-    return (ModelVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
+    """The next model version from the numbering service (the national unit's counter), reserved in a transaction of
+    its own — durable: nested in a caller's transaction, the counter would stay locked through the minutes of
+    training. A failed training leaves a gap, never a duplicate."""
+    from stq.org.models import Unit
+
+    national = Unit.objects.root()
+    if national is None:
+        raise AppError("no_national_unit", _("Load the organisation first: model versions are numbered nationally."))
+    with transaction.atomic(durable=True):
+        return next_sequence(unit=national, year=0, kind=MODEL_SERIES)
 
 
 def _p_r_at_5(metrics: dict) -> dict:

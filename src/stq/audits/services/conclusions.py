@@ -8,6 +8,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from stq.core.errors import AppError, Conflict
 from stq.core.history import save_as
@@ -18,6 +19,8 @@ from ..models import TAX_TYPES, AuditCase, AuditConclusion, AuditMode, Conclusio
 from .common import clean_amount
 
 C = AuditCase.State
+
+
 def conclusion_record(*, actor, case: AuditCase, number: str, signed_on: date, signer_name: str,
                       signer_title: str = "", findings: list[dict], has_violations: bool | None = None,
                       declarations_concerned: int = 0, declarations_accepted: int = 0,
@@ -89,12 +92,30 @@ def conclusion_record(*, actor, case: AuditCase, number: str, signed_on: date, s
             raise AppError("conclusion_exists", _("The case already has its conclusion.")) from None
         for row in rows:
             row.conclusion = conclusion
-        ConclusionFinding.objects.bulk_create(rows)
-        if not supplementary:
-            AuditCase.workflow.apply(actor=actor, case=locked, action="conclude",
-                                     data={"concluded_on": signed_on, "conclusion_id": conclusion.pk,
-                                           "number": conclusion.number})
+        bulk_create_with_history(rows, ConclusionFinding, default_user=actor, default_change_reason="conclusion")
+        if supplementary:
+            AuditCase.workflow.record(actor=actor, case=locked, kind="supplementary_conclusion",
+                                      data={"number": conclusion.number, "signed_on": signed_on,
+                                            "conclusion_id": conclusion.pk})
+        else:
+            locked = AuditCase.workflow.apply(actor=actor, case=locked, action="conclude",
+                                              data={"concluded_on": signed_on, "conclusion_id": conclusion.pk,
+                                                    "number": conclusion.number})
+        _record_findings(actor, locked, conclusion, rows)
     return conclusion
+
+
+def _record_findings(actor, case, conclusion, rows) -> None:
+    """The results per risk area (the amounts found, in đồng) and the declarant's reservations, as case facts."""
+    AuditCase.workflow.record(
+        actor=actor, case=case, kind="findings",
+        after={r.risk_area.code: r.tax_total + r.fine + r.late_interest for r in rows},
+        data={"number": conclusion.number,
+              "violations": ", ".join(r.risk_area.code for r in rows if r.has_violation)})
+    if conclusion.declarant_reservation:
+        AuditCase.workflow.record(actor=actor, case=case, kind="declarant_reservation",
+                                  after={"declarant_reservation": conclusion.declarant_reservation},
+                                  data={"number": conclusion.number})
 
 
 def conclusion_approve(*, actor, conclusion: AuditConclusion) -> AuditConclusion:
@@ -112,4 +133,6 @@ def conclusion_approve(*, actor, conclusion: AuditConclusion) -> AuditConclusion
             raise Conflict("already_approved", _("The conclusion is already approved."))
         c.approved_by, c.approved_at = actor, timezone.now()
         save_as(c, actor, reason="approve")
+        AuditCase.workflow.record(actor=actor, case=c.case, kind="supplementary_approved",
+                                  data={"number": c.number, "conclusion_id": c.pk})
     return c

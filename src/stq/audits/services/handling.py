@@ -44,6 +44,14 @@ def _handling_case(actor, case, states=HANDLING_STATES) -> AuditCase:
     return locked
 
 
+def _figures(case) -> dict:
+    """What a payment or a fine changes: the amounts assessed, collected and outstanding."""
+    return _figures_of(case_figures(case))
+
+
+def _figures_of(f: dict) -> dict:
+    return {"assessed": f["assessed"], "collected": f["collected"], "outstanding": f["outstanding"]}
+
 
 def tax_assessment_record(*, actor, case: AuditCase, number: str, issued_on: date, **amounts) -> TaxAssessment:
     with transaction.atomic():
@@ -56,6 +64,9 @@ def tax_assessment_record(*, actor, case: AuditCase, number: str, issued_on: dat
             raise AppError("invalid", _("Please correct the highlighted fields."), fields=errors)
         row = TaxAssessment(case=locked, number=number.strip(), issued_on=issued_on, created_by=actor, **clean)
         save_as(row, actor, reason="tax_assessment")
+        AuditCase.workflow.record(actor=actor, case=locked, kind="tax_assessment",
+                                  data={"number": row.number, "issued_on": issued_on},
+                                  after={t: v for t, v in clean.items() if v})
     return row
 
 
@@ -65,7 +76,7 @@ def penalty_record(*, actor, case: AuditCase, number: str, issued_on: date, lega
         locked = _handling_case(actor, case, (C.FIELDWORK, C.FIELDWORK_ENDED, C.MINUTES_SIGNED, C.DRAFT_SENT,
                                               C.EXPLANATION_RECEIVED, C.AWAITING_EXPERT_OPINION, *HANDLING_STATES))
         required_text({"number": number, "legal_article": legal_article},
-                       {"number": _("Enter the decision number."), "legal_article": _("Enter the legal article.")})
+                      {"number": _("Enter the decision number."), "legal_article": _("Enter the legal article.")})
         rules.check_signed_on(issued_on, field="issued_on")
         errors: dict = {}
         value = clean_amount(amount, "amount", errors)
@@ -74,7 +85,11 @@ def penalty_record(*, actor, case: AuditCase, number: str, issued_on: date, lega
         row = PenaltyDecision(case=locked, number=number.strip(), issued_on=issued_on,
                               legal_article=legal_article.strip(), amount=value, signer_name=signer_name.strip(),
                               created_by=actor)
+        before = _figures(locked)
         save_as(row, actor, reason="penalty")
+        AuditCase.workflow.record(actor=actor, case=locked, kind="penalty", before=before, after=_figures(locked),
+                                  data={"number": row.number, "issued_on": issued_on, "amount": value,
+                                        "legal_article": row.legal_article})
     return row
 
 
@@ -98,6 +113,9 @@ def payment_record(*, actor, case: AuditCase, paid_on: date, kind: str, amount, 
         row = Payment(case=locked, paid_on=paid_on, kind=kind, amount=value, reference=(reference or "").strip(),
                       recorded_by=actor)
         save_as(row, actor, reason="payment")
+        AuditCase.workflow.record(actor=actor, case=locked, kind="payment", before=_figures_of(figures),
+                                  after=_figures(locked), data={"paid_on": paid_on, "payment_kind": kind, "amount": value,
+                                                                "reference": row.reference})
     return row
 
 
@@ -107,11 +125,13 @@ def referral_record(*, actor, case: AuditCase, referred_on: date, body: str, rea
     with transaction.atomic():
         locked = _handling_case(actor, case)
         required_text({"body": body, "reason": reason},
-                       {"body": _("Enter who it is referred to."), "reason": _("Enter the reason.")})
+                      {"body": _("Enter who it is referred to."), "reason": _("Enter the reason.")})
         rules.check_signed_on(referred_on, field="referred_on")
         row = Referral(case=locked, referred_on=referred_on, body=body.strip(), reason=reason.strip(),
                        created_by=actor)
         save_as(row, actor, reason="referral")
+        AuditCase.workflow.record(actor=actor, case=locked, kind="referral", note=row.reason,
+                                  data={"referred_on": referred_on, "body": row.body})
     return row
 
 
@@ -126,7 +146,7 @@ def complaint_record(*, actor, case: AuditCase, instance: int, filed_on: date, c
         if instance not in (1, 2):
             raise AppError("invalid", _("The instance is 1 or 2."), field="instance")
         required_text({"complainant": complainant, "contested": contested},
-                       {"complainant": _("Enter the complainant."), "contested": _("Enter the contested decision.")})
+                      {"complainant": _("Enter the complainant."), "contested": _("Enter the contested decision.")})
         rules.check_signed_on(filed_on, field="filed_on")
         if instance == 2 and not locked.complaints.filter(instance=1).exclude(result="").exists():
             raise AppError("first_instance_pending", _("A second-instance complaint follows a decided first "
@@ -135,6 +155,10 @@ def complaint_record(*, actor, case: AuditCase, instance: int, filed_on: date, c
                         contested=contested.strip(), created_by=actor)
         _complaint_decide(row, resolver_name, resolver_unit, decision_number, decided_on, result, outcome)
         save_as(row, actor, reason="complaint")
+        AuditCase.workflow.record(actor=actor, case=locked, kind="complaint",
+                                  data={"instance": instance, "filed_on": filed_on, "complainant": row.complainant,
+                                        "contested": row.contested},
+                                  after=_complaint_decision(row) if row.result else None)
     return row
 
 
@@ -150,6 +174,11 @@ def _complaint_decide(row, resolver_name, resolver_unit, decision_number, decide
     row.result, row.outcome = result or "", (outcome or "").strip()
 
 
+def _complaint_decision(row) -> dict:
+    return {"result": row.result, "decision_number": row.decision_number, "decided_on": row.decided_on,
+            "resolver_name": row.resolver_name, "outcome": row.outcome}
+
+
 def complaint_decide(*, actor, complaint: Complaint, resolver_name: str, resolver_unit: str, decision_number: str,
                      decided_on: date, result: str, outcome: str = "") -> Complaint:
     with transaction.atomic():
@@ -160,8 +189,12 @@ def complaint_decide(*, actor, complaint: Complaint, resolver_name: str, resolve
             raise Conflict("already_decided", _("The complaint is already decided."))
         if not result:
             raise AppError("invalid", _("Choose the result."), field="result")
+        before = _complaint_decision(row)
         _complaint_decide(row, resolver_name, resolver_unit, decision_number, decided_on, result, outcome)
         save_as(row, actor, reason="complaint_decided")
+        AuditCase.workflow.record(actor=actor, case=row.case, kind="complaint_decided", before=before,
+                                  after=_complaint_decision(row),
+                                  data={"instance": row.instance, "filed_on": row.filed_on})
     return row
 
 
@@ -182,6 +215,9 @@ def document_upload(*, actor, case: AuditCase, title: str, file) -> CaseDocument
         doc = CaseDocument(case=locked, title=title.strip(), sha256=digest.hexdigest(), size=file.size,
                            original_name=(getattr(file, "name", "") or "")[:255], uploaded_by=actor)
         doc.file.save(file.name, file, save=False)
-        doc.save()
+        save_as(doc, actor, reason="document")
+        AuditCase.workflow.record(actor=actor, case=locked, kind="document",
+                                  data={"title": doc.title, "original_name": doc.original_name, "size": doc.size,
+                                        "sha256": doc.sha256})
     return doc
 

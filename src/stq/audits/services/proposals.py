@@ -13,6 +13,7 @@ from stq.core.errors import AppError, Conflict, check_changeable, check_version
 from stq.core.history import save_as
 from stq.core.numbering import next_number
 from stq.org import policy
+from stq.workflow.engine import changed, snapshot
 
 from .. import rules
 from ..models import AuditGround, AuditMode, AuditProposal
@@ -112,6 +113,7 @@ def proposal_update(*, actor, proposal: AuditProposal, expected_version: int | N
         check_version(p, expected_version)
         if p.state not in EDITABLE_STATES:
             raise Conflict("not_editable", _("The proposal can only be changed while it is a draft or returned."))
+        before = snapshot(p, PROPOSAL_FIELDS)
         areas = changes.pop("risk_areas", None)
         if "declaration_numbers" in changes:
             changes["declaration_numbers"] = clean_numbers(changes["declaration_numbers"])
@@ -129,6 +131,8 @@ def proposal_update(*, actor, proposal: AuditProposal, expected_version: int | N
         save_as(p, actor, reason="edit")
         if areas is not None:
             p.risk_areas.set(values["risk_areas"])
+        before, after = changed(before, snapshot(p, PROPOSAL_FIELDS))
+        AuditProposal.workflow.record(actor=actor, case=p, kind="edit", before=before, after=after)
     return p
 
 

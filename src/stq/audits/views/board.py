@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from stq.core.work import my_work
+from stq.workflow.work import my_work
 
 from .. import selectors
 from ..models import AuditCase, AuditProposal

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from stq.core.actions import workflow_action
+from stq.workflow.actions import workflow_action
 
 from .. import export, forms, selectors, services, workflow
 from ..filters import AuditCaseFilter

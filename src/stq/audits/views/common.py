@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import Http404
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from stq.core.errors import NotFound
@@ -15,13 +14,22 @@ from stq.org import policy
 from .. import forms, selectors
 from ..models import (
     AuditCase,
+    AuditConclusion,
     AuditGround,
     AuditMode,
     AuditProposal,
     CancellationReason,
+    CaseDocument,
+    Complaint,
+    ComplaintResult,
     DecisionKind,
     DeliveryMethod,
+    Payment,
+    PaymentKind,
+    PenaltyDecision,
+    Referral,
     SuspensionReason,
+    TaxAssessment,
 )
 
 PWF = AuditProposal.workflow
@@ -66,40 +74,40 @@ def duplicate_rows(rows) -> list[dict]:
     return out
 
 
+def _field_labels(*models) -> dict:
+    labels: dict = {}
+    for model in models:
+        for f in model._meta.get_fields():
+            if hasattr(f, "verbose_name"):
+                labels.setdefault(f.name, f.verbose_name)
+    return labels
+
+
+# what the timeline calls the data of a step or a fact: the models' own field names, then these
 DATA_LABELS = {
+    **_field_labels(AuditCase, AuditProposal, Payment, PenaltyDecision, TaxAssessment, Complaint, Referral,
+                    CaseDocument, AuditConclusion),
     **{f: label for fields in forms.STEP_FIELDS.values() for f, label, _req in fields},
     "delivery_method": gettext_lazy("Delivery method"), "decision": gettext_lazy("Decision"),
     "number": gettext_lazy("Number"), "signed_on": gettext_lazy("Signed on"),
     "concluded_on": gettext_lazy("Concluded on"), "reason_code": gettext_lazy("Legal reason"),
     "extension_working_days": gettext_lazy("Extension (working days)"), "body": gettext_lazy("Referred to"),
     "kind": gettext_lazy("Kind of decision"), "mode": gettext_lazy("Mode"), "ground": gettext_lazy("Ground"),
+    "payment_kind": Payment._meta.get_field("kind").verbose_name,
+    "assessed": gettext_lazy("Assessed"), "collected": gettext_lazy("Collected"),
+    "outstanding": gettext_lazy("Outstanding"), "violations": gettext_lazy("Risk areas with violations"),
+    "risk_areas": gettext_lazy("Risk areas"), "enterprise": gettext_lazy("Enterprise"),
 }
-
-
 # coded values of the case events, shown by their labels (never "direct", "extension" on screen)
 DATA_CHOICES = {
-    "delivery_method": DeliveryMethod.choices, "kind": DecisionKind.choices, "mode": AuditMode.choices,
-    "ground": AuditGround.choices, "reason_code": [*SuspensionReason.choices, *CancellationReason.choices],
+    "delivery_method": dict(DeliveryMethod.choices), "kind": dict(DecisionKind.choices),
+    "payment_kind": dict(PaymentKind.choices), "result": dict(ComplaintResult.choices),
+    "mode": dict(AuditMode.choices), "ground": dict(AuditGround.choices),
+    "reason_code": dict([*SuspensionReason.choices, *CancellationReason.choices]),
 }
-
-
-def _shown(value, key: str = ""):
-    if key in DATA_CHOICES and isinstance(value, str):
-        return dict(DATA_CHOICES[key]).get(value, value)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return f"{date.fromisoformat(value):%d/%m/%Y}"
-        except ValueError:
-            return value
-    return value
 
 
 def timeline(case, wf):
-    return [{"e": e, "label": wf.by_action[e.action].label if e.action in wf.by_action else _("Created"),
-             "from": wf.state_label(e.from_state) if e.from_state else "", "to": wf.state_label(e.to_state),
-             "data": {DATA_LABELS.get(k, k): _shown(v, k) for k, v in (e.data or {}).items()
-                      if k not in ("note", "decision_id", "conclusion_id") and v not in (None, "")}}
-            for e in case.events()]
-
+    """The case's events for its page: steps, facts (payments, penalties, complaints… with before → after), its
+    creation."""
+    return wf.timeline(case, labels=DATA_LABELS, choices=DATA_CHOICES)

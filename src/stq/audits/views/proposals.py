@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stq.collection.selectors import open_cases_for_enterprise
-from stq.core.actions import workflow_action
 from stq.core.forms import call_service
 from stq.enterprises.models import Enterprise
 from stq.enterprises.services import search_and_record
 from stq.enterprises.taxcode import clean_digits
 from stq.org import policy
+from stq.workflow.actions import workflow_action
 
 from .. import export, forms, rules, selectors, services
 from ..filters import AuditProposalFilter

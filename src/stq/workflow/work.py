@@ -7,8 +7,9 @@ from datetime import date
 
 from django.utils import timezone
 
-from . import calendar
-from .workflow import workflows
+from stq.core import calendar
+
+from .engine import workflows
 
 
 @dataclass
@@ -29,7 +30,7 @@ def my_work(user, *, limit: int = 200) -> list[WorkItem]:
     today = timezone.localdate()
     items: list[WorkItem] = []
     for wf in workflows():
-        if wf.model is None:
+        if wf.model is None or not wf.deadlines:
             continue
         qs = wf.model.objects.filter(wf.actionable_q(user)).order_by("due_on", "pk")[:limit]
         for case in qs:

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from stq.core import calendar
+from stq.core.notifications import notify
 from stq.org.models import Role
 from stq.org.selectors import users_with_roles
 
-from . import calendar
-from .notifications import notify
-from .workflow import workflows
+from .engine import workflows
 
 
 def send_deadline_reminders(today: date | None = None) -> int:
@@ -26,7 +26,7 @@ def send_deadline_reminders(today: date | None = None) -> int:
     today = today or timezone.localdate()
     sent = 0
     for wf in workflows():
-        if wf.model is None:
+        if wf.model is None or not wf.deadlines:
             continue
         for case in wf.model.objects.filter(due_on__isnull=False, due_on__lte=today).select_related("unit"):
             url = case.get_absolute_url() if hasattr(case, "get_absolute_url") else ""

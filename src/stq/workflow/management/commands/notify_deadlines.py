@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from stq.core.reminders import send_deadline_reminders
+from stq.workflow.reminders import send_deadline_reminders
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""Writes on shared reference data (the working-day calendar)."""
+"""The working-day calendar's administration: the government-announced swaps, kept by the national unit
+administrator (the calendar itself, `stq.core.calendar`, sits below the organisation)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from stq.org import policy
-from stq.org.models import Unit
+from stq.core.errors import AppError, Forbidden
+from stq.core.history import save_as
+from stq.core.models import CalendarDay
 
-from .errors import AppError, Forbidden
-from .history import save_as
-from .models import CalendarDay
+from . import policy
+from .models import Unit
 
 policy.register_action("core.manage_calendar", {"unit_admin"})
 

@@ -1,7 +1,9 @@
-from stq.org.selectors import primary_grant
+"""The layout's context on every page: the menu, the user's current grant, the unread notifications."""
 
-from .menu import menu_items
-from .notifications import unread_count
+from stq.core.menu import menu_items
+from stq.core.notifications import unread_count
+
+from .selectors import primary_grant
 
 
 def layout(request):

@@ -16,8 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .errors import AppError
-from .workflow import Workflow
+from stq.core.errors import AppError
+
+from .engine import Workflow
 
 
 class WorkflowActionForm(forms.Form):
