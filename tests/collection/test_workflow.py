@@ -91,7 +91,8 @@ def test_full_path_with_events_deadlines_and_notifications(org, django_capture_o
     refused(org.approver1, case, "close", "note_required", note="")
     case = act(org.approver1, case, "close", "Đồng ý, đề xuất kiểm tra tại trụ sở cơ quan hải quan")
     assert case.state == S.CLOSED and case.leader_opinion.startswith("Đồng ý") and case.due_on is None
-    assert events(case) == ["create", "submit", "approve", "record_results", "submit_report", "close"]
+    # the results per risk area are a fact of the case too (issue 15 item 3)
+    assert events(case) == ["create", "submit", "approve", "results", "record_results", "submit_report", "close"]
 
 
 @pytest.mark.parametrize("who", ["officer1b", "officer2", "approver2", "analyst", "nobody"])
