@@ -9,9 +9,9 @@ from django.utils import timezone
 from stq.collection import selectors
 from stq.collection.filters import InfoCollectionFilter
 from stq.collection.models import InfoCollection
-from stq.core import reminders
 from stq.core.errors import AppError
 from stq.core.models import Notification
+from stq.workflow import reminders
 from stq.workflow.work import my_work
 
 from .factories import OTHER_CODE, act, branch, enterprise, proposal, results_for

@@ -114,8 +114,8 @@ def payment_record(*, actor, case: AuditCase, paid_on: date, kind: str, amount, 
                       recorded_by=actor)
         save_as(row, actor, reason="payment")
         AuditCase.workflow.record(actor=actor, case=locked, kind="payment", before=_figures_of(figures),
-                                  after=_figures(locked), data={"paid_on": paid_on, "payment_kind": kind, "amount": value,
-                                                                "reference": row.reference})
+                                  after=_figures(locked), data={"paid_on": paid_on, "payment_kind": kind,
+                                                                "amount": value, "reference": row.reference})
     return row
 
 

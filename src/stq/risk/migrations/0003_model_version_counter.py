@@ -18,7 +18,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("risk", "0002_scoring_run_policy_backtest"),
-        ("core", "0003_caseevent_before_after"),
+        ("core", "0004_caseevent_before_after"),
         ("org", "0001_initial"),
     ]
 
