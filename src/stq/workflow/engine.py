@@ -339,7 +339,7 @@ class Workflow:
         labels, choices = labels or {}, choices or {}
 
         def shown(k, v):
-            return _shown(choices[k].get(v, v) if k in choices and isinstance(v, str) else v)
+            return shown_value(choices[k].get(v, v) if k in choices and isinstance(v, str) else v)
 
         out = []
         for e in case.events():
@@ -398,7 +398,7 @@ def _json(value):
     return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def _shown(value):
+def shown_value(value):
     """A value as the timeline shows it: ISO dates as dd/mm/yyyy, whole numbers with dot thousands (đồng)."""
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
@@ -406,7 +406,7 @@ def _shown(value):
         except ValueError:
             return value
     if isinstance(value, list | tuple):
-        return ", ".join(str(_shown(v)) for v in value)
+        return ", ".join(str(shown_value(v)) for v in value)
     if isinstance(value, bool) or value is None:
         return "" if value is None else value
     if isinstance(value, int) and abs(value) >= 10_000:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from stq.core.errors import NotFound
 from stq.org import policy
+from stq.workflow.engine import shown_value
 
 from .. import forms, selectors
 from ..models import (
@@ -111,3 +112,10 @@ def timeline(case, wf):
     """The case's events for its page: steps, facts (payments, penalties, complaints… with before → after), its
     creation."""
     return wf.timeline(case, labels=DATA_LABELS, choices=DATA_CHOICES)
+
+
+def _shown(value, key: str = ""):
+    """One value as the timeline shows it: a coded value by its label, an ISO date as dd/mm/yyyy."""
+    if key in DATA_CHOICES and isinstance(value, str):
+        return DATA_CHOICES[key].get(value, value)
+    return shown_value(value)
