@@ -47,7 +47,7 @@ def proposal(actor, unit, ent=None, *, search=True, risk_areas=None, **kw):
     values = dict(mode="field", ground="78.2", period_from=today() - timedelta(days=700),
                   period_to=today() - timedelta(days=30), reason="Giá khai báo thấp hơn giá tham chiếu",
                   planned_start=today() + timedelta(days=30), planned_team="Đội KTSTQ 1",
-                  declaration_numbers=["101234567890"])
+                  declaration_numbers=["101234567890"], paper_approved_on=today())
     values.update(kw)
     return services.proposal_create(actor=actor, unit=unit, enterprise=ent, risk_areas=risk_areas or areas(),
                                     **values)

@@ -25,7 +25,8 @@ def payload(**kw):
     return {"unit": "KV01-PT", "enterprise": "0100109106", "mode": "field", "ground": "78.2",
             "risk_areas": ["VALUATION"], "period_from": str(today() - timedelta(days=800)),
             "period_to": str(today() - timedelta(days=10)), "declaration_numbers": ["101234567890"],
-            "reason": "Giá thấp", "planned_start": str(today() + timedelta(days=20)), **kw}
+            "reason": "Giá thấp", "planned_start": str(today() + timedelta(days=20)),
+            "paper_approved_on": str(today()), **kw}
 
 
 def test_proposal_path_through_the_api(org):

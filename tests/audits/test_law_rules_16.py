@@ -319,6 +319,36 @@ def test_proposal_recorded_late_after_its_paper_approval_letter_7301_2_2(org, mo
     assert info.value.code == "signed_in_future" and "paper_approved_on" in info.value.fields
 
 
+def test_proposal_needs_its_paper_approval_date_letter_7301_2_2(org, monkeypatch):
+    """Letter 7301 §2.2 "thực hiện cập nhật hệ thống trong vòng 01 ngày kể từ ngày được phê duyệt": recording the
+    proposal is the step after its approval on paper, so the service and the API refuse one recorded on Mon
+    23/02/2026 without the paper approval date, naming the field, and write nothing."""
+    from django.utils import timezone as tz
+    from rest_framework.test import APIClient
+
+    from stq.audits.models import AuditProposal
+
+    from .factories import enterprise, proposal
+
+    monkeypatch.setattr(tz, "localdate", lambda *a, **k: date(2026, 2, 23))
+    ent = enterprise()
+    dates = dict(period_from=date(2024, 1, 1), period_to=date(2025, 12, 31), planned_start=date(2026, 3, 16))
+    with pytest.raises(AppError) as info:
+        proposal(org.officer1, org.kv01pt, ent, paper_approved_on=None, **dates)
+    assert "paper_approved_on" in info.value.fields
+    assert not AuditProposal.objects.filter(enterprise=ent).exists()
+    client = APIClient()
+    client.force_authenticate(org.officer1)
+    body = {"unit": org.kv01pt.code, "enterprise": ent.tax_code, "mode": "field", "ground": "78.2",
+            "risk_areas": ["VALUATION"], "reason": "Giá thấp", "declaration_numbers": [],
+            **{k: str(v) for k, v in dates.items()}}
+    r = client.post("/api/v1/audit-proposals/", body, format="json")
+    assert r.status_code == 400 and "paper_approved_on" in str(r.data), r.data
+    assert not AuditProposal.objects.filter(enterprise=ent).exists()
+    r = client.post("/api/v1/audit-proposals/", {**body, "paper_approved_on": "2026-02-13"}, format="json")
+    assert r.status_code == 201, r.data
+
+
 # --- item 10: no overlap in time with a concluded audit of the last five years -------------------------------------
 def test_overlap_with_a_concluded_audit_is_warned_and_needs_a_reason(org):
     """Domain A1.6 ("without overlap in either the enterprise or the time of the audit"): a new proposal whose period
@@ -394,3 +424,4 @@ def test_the_recorder_cannot_approve_their_own_decision(org):
     with pytest.raises(Forbidden):
         services.decision_approve(actor=org.approver1, case=case)
     assert services.decision_approve(actor=org.leader_kv01, case=case).state == "cancelled"
+

@@ -64,7 +64,7 @@ def _audit_case(org, ent):
             risk_areas=list(RiskArea.objects.filter(code="VALUATION")),
             period_from=today - timedelta(days=700), period_to=today - timedelta(days=30),
             reason="Trị giá khai báo thấp hơn giá tham chiếu.", planned_start=today + timedelta(days=30),
-            planned_team="Đội KTSTQ")
+            planned_team="Đội KTSTQ", paper_approved_on=today)
         p = audits.proposal_act(actor=org.officer1, proposal=p, action="submit")
         p = audits.proposal_act(actor=org.approver1, proposal=p, action="approve")
         signed = calendar.add_working_days(today, -2)

@@ -146,7 +146,7 @@ def _new_proposal(org, ent, *, year_start):
             actor=org.officer1, unit=org.kv01pt, enterprise=ent, mode="field", ground="78.2",
             risk_areas=list(RiskArea.objects.filter(code="VALUATION")), period_from=today - timedelta(days=700),
             period_to=today - timedelta(days=30), reason="Dấu hiệu khai sai trị giá",
-            planned_start=today + timedelta(days=year_start))
+            planned_start=today + timedelta(days=year_start), paper_approved_on=today)
     with transaction.atomic():
         return audits.proposal_act(actor=org.officer1, proposal=p, action="submit")
 

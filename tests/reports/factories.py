@@ -57,12 +57,16 @@ def case(unit, user, *, mode="desk", ground="78.2", areas=("VALUATION",), decisi
     return c
 
 
+AMOUNT_FIELDS = ("import_duty", "vat", "excise", "environmental", "trade_remedy", "fine", "late_interest")
+
+
 def conclude(c: AuditCase, signed_on: date, *, findings=(), violations=False, approved=True,
              supplementary=False) -> AuditConclusion:
     """findings: (risk area code, {amount fields}) pairs."""
     con = AuditConclusion.objects.create(
         case=c, number=f"{_next()}/KL-KTSTQ", signed_on=signed_on, signer_name="Trần Văn Ký",
-        has_violations=violations, supplementary=supplementary,
+        has_violations=violations or any(any(amounts.get(f) for f in AMOUNT_FIELDS) for _c, amounts in findings),
+        supplementary=supplementary,
         approved_at=local(signed_on, 16) if approved else None,
     )
     for code, amounts in findings:

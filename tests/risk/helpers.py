@@ -105,7 +105,7 @@ def audit_case(enterprise, unit, actor, *, signed_on, concluded_on=None, violati
     if concluded_on:
         conclusion = AuditConclusion.objects.create(
             case=case, number=f"KL-{case.pk}", signed_on=concluded_on, signer_name="Nguyễn Văn A",
-            approved_at=timezone.now(), has_violations=bool(violations))
+            approved_at=timezone.now(), has_violations=bool(violations or tax))
         if tax:
             ConclusionFinding.objects.create(conclusion=conclusion, risk_area=RiskArea.objects.first(),
                                              finding="x", has_violation=bool(violations), import_duty=tax)

@@ -55,7 +55,8 @@ class _Seed:
             period_to=today - timedelta(days=60), reason=REASONS[self.n % len(REASONS)],
             planned_team="Trưởng đoàn: Lê Minh Tâm; thành viên: Phạm Thu Hà, Đỗ Quang Vinh",
             planned_start=today + timedelta(days=start_in),
-            declaration_numbers=[f"10{self.n:04d}{i:05d}0" for i in range(1, 4)], **kw)
+            declaration_numbers=[f"10{self.n:04d}{i:05d}0" for i in range(1, 4)],
+            **{"paper_approved_on": today, **kw})
 
     def act(self, p, action, actor=None, note=""):
         return services.proposal_act(actor=actor or self.officer, proposal=p, action=action, note=note)

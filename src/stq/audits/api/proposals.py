@@ -82,9 +82,8 @@ class AuditProposalInSerializer(serializers.Serializer):
     planned_start = serializers.DateField()
     info_collection = serializers.IntegerField(required=False, allow_null=True, default=None)
     department_scope = serializers.BooleanField(default=False)
-    paper_approved_on = serializers.DateField(required=False, allow_null=True, default=None,
-                                              help_text="The day the proposal was approved on paper (recorded "
-                                                        "more than 1 day later: flagged late).")
+    paper_approved_on = serializers.DateField(help_text="The day the proposal was approved on paper (required; "
+                                                        "recorded more than 1 day later: flagged late).")
 
 
 class ProposalActionInSerializer(serializers.Serializer):

@@ -67,12 +67,17 @@ def conclusion_record(*, actor, case: AuditCase, number: str, signed_on: date, s
                 errors[f"findings[{i}].finding"] = _("Describe the finding.")
             amounts = {f: clean_amount(row.get(f), f"findings[{i}].{f}", errors)
                        for f in (*TAX_TYPES, "fine", "late_interest")}
-            rows.append(ConclusionFinding(risk_area=areas[area_id], finding=text,
-                                          has_violation=bool(row.get("has_violation")),
-                                          declarations_count=int(row.get("declarations_count") or 0), **amounts))
+            finding = ConclusionFinding(risk_area=areas[area_id], finding=text,
+                                        has_violation=bool(row.get("has_violation")),
+                                        declarations_count=int(row.get("declarations_count") or 0), **amounts)
+            finding.has_violation = finding.has_violation or finding.has_amounts  # amounts assessed: a violation
+            rows.append(finding)
         counts = (declarations_concerned or 0, declarations_accepted or 0, declarations_adjusted or 0)
         if min(counts) < 0 or counts[1] > counts[0] or counts[2] > counts[0]:
             errors["declarations_accepted"] = _("Accepted and adjusted declarations cannot exceed those audited.")
+        if has_violations is False and any(r.has_amounts for r in rows):
+            # Form 20 (domain B6.2) counts violations beside the amounts: amounts assessed mean a violation was found
+            errors["has_violations"] = _("Amounts were assessed: the conclusion must mark the violation.")
         if errors:
             raise AppError("invalid", _("Please correct the highlighted fields."), fields=errors)
         conclusion = AuditConclusion(

@@ -72,23 +72,25 @@ def proposal_create(*, actor, unit, enterprise, mode: str, ground: str, risk_are
                     paper_approved_on: date | None = None) -> AuditProposal:
     """Record a proposal (draft) in `unit`, numbered from the unit's DX counter. The officer must have searched the
     enterprise first (SEED); the focus list, the 5 years and the AEO rule are checked now and again later.
-    `paper_approved_on`: the day the proposal was approved on paper; recorded more than 1 day later (counted by the
-    one calendar function) it is flagged late (SEED, letter 7301 §2.2 "cập nhật hệ thống trong vòng 01 ngày kể từ
-    ngày được phê duyệt")."""
+    `paper_approved_on` (required): the day the proposal was approved on paper — recording the proposal in STQ is the
+    step that follows that approval, so the date is asked here and fixed afterwards (STQ01 imports, which do not pass
+    here, may lack it); recorded more than 1 day later (counted by the one calendar function) it is flagged late
+    (SEED, letter 7301 §2.2 "cập nhật hệ thống trong vòng 01 ngày kể từ ngày được phê duyệt")."""
     values = {"enterprise": enterprise, "mode": mode, "ground": ground, "risk_areas": list(risk_areas),
               "period_from": period_from, "period_to": period_to, "reason": reason, "planned_start": planned_start,
               "declaration_numbers": clean_numbers(declaration_numbers), "info_collection": info_collection}
     _validate_proposal(values)
+    if paper_approved_on is None:
+        raise AppError("invalid", _("Please correct the highlighted fields."),
+                       fields={"paper_approved_on": _("Enter the date the proposal was approved on paper.")})
     with transaction.atomic():
         policy.check_at(actor, "audit_proposal.create", unit)
         rules.check_searched(actor, enterprise)
         rules.check_proposal(enterprise, period_from=period_from, planned_start=planned_start,
                              declaration_numbers=values["declaration_numbers"], mode=mode, ground=ground)
         today = timezone.localdate()
-        recording = {}
-        if paper_approved_on is not None:
-            rules.check_signed_on(paper_approved_on, field="paper_approved_on")
-            recording = rules.recording(paper_approved_on, rules.PROPOSAL_RECORDING_DAYS)  # POLICY (SEED)
+        rules.check_signed_on(paper_approved_on, field="paper_approved_on")
+        recording = rules.recording(paper_approved_on, rules.PROPOSAL_RECORDING_DAYS)  # POLICY (SEED)
         proposal = AuditProposal(
             unit=unit, approval_unit=unit.department() if department_scope else unit, enterprise=enterprise,
             mode=mode, ground=ground, period_from=period_from, period_to=period_to,
