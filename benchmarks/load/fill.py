@@ -227,7 +227,7 @@ def workflow_objects(n_cases: int, per_team_work: int) -> None:
             case=c, kind="original", number=c.number, signed_on=c.decision_signed_on, start_on=c.planned_start_on,
             duration_working_days=c.duration_working_days, delivered_on=c.delivered_on,
             delivery_method="direct" if c.delivered_on else "", delivery_due_on=wd(c.decision_signed_on, 3),
-            created_by=c.created_by, **SIGNER) for c in cases], batch_size=5000)
+            created_by=c.created_by, approved_at=now, **SIGNER) for c in cases], batch_size=5000)
         concluded = [(c, pl) for c, pl in zip(cases, plan, strict=True) if c.concluded_on]
         cons = AuditConclusion.objects.bulk_create([AuditConclusion(
             case=c, number=f"{c.pk}/KL", signed_on=c.concluded_on, has_violations=violations, created_by=c.created_by,

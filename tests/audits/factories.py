@@ -74,8 +74,10 @@ def decision_values(signed_on=None, *, start_on=None, duration=8, **kw):
 
 
 def opened(org, *, proposal_kw=None, **decision):
+    """The case opened by the officer's audit decision, in effect once approver1 approved it (letter 7301 §1.3)."""
     p = approved(org, **(proposal_kw or {}))
-    return services.case_open(actor=org.officer1, proposal=p, **decision_values(**decision))
+    case = services.case_open(actor=org.officer1, proposal=p, **decision_values(**decision))
+    return services.decision_approve(actor=org.approver1, case=case)
 
 
 def step(actor, case, action, note="", **data):

@@ -306,7 +306,7 @@ def test_events_and_scope(org):
     case = in_fieldwork(org)
     ct = ContentType.objects.get_for_model(AuditCase)
     actions = list(CaseEvent.objects.filter(content_type=ct, object_id=case.pk).values_list("action", flat=True))
-    assert actions == ["create", "deliver", "start"]
+    assert actions == ["create", "approve_decision", "deliver", "start"]
     assert case in cases_visible_to(org.officer1) and case not in cases_visible_to(org.officer2)
     assert case in cases_visible_to(org.analyst)
 

@@ -425,3 +425,87 @@ def test_the_recorder_cannot_approve_their_own_decision(org):
         services.decision_approve(actor=org.approver1, case=case)
     assert services.decision_approve(actor=org.leader_kv01, case=case).state == "cancelled"
 
+
+def test_a_leader_returns_the_decision_awaiting_approval_letter_7301_1_3(org):
+    """Letter 7301 §1.3 "Cập nhật và phê duyệt Quyết định KTSTQ và các Quyết định sửa đổi, bổ sung/Quyết định gia
+    hạn/Quyết định hủy bỏ": approving includes refusing. A leader returns the recorded extension with a reason (a
+    note is required; an officer cannot); it never takes effect, the case keeps its state, dates and deadline, and the
+    officer records a corrected extension, which a leader then approves."""
+    from stq.audits import services
+    from stq.audits.models import AuditCase
+    from stq.core.errors import Conflict, Forbidden
+
+    from .factories import in_fieldwork, today
+
+    case = in_fieldwork(org)
+    before = (case.state, case.due_on, case.due_kind, case.extension_working_days)
+    wrong = services.decision_record(actor=org.officer1, case=case, kind="extension", number="3/QĐ-GH",
+                                     signed_on=today(), signer_name="Trần Văn Ký", signer_title="Chi cục trưởng",
+                                     extension_working_days=10)
+    case.refresh_from_db()
+    assert "return_decision" in [t.action for t in AuditCase.workflow.available(org.approver1, case)]
+    with pytest.raises(AppError) as info:
+        services.case_act(actor=org.approver1, case=case, action="return_decision", note="")
+    assert info.value.code == "note_required"
+    with pytest.raises(Forbidden):
+        services.case_act(actor=org.officer1b, case=case, action="return_decision", note="Sai số ngày")
+    case = services.case_act(actor=org.approver1, case=case, action="return_decision",
+                             note="Gia hạn tối đa theo đề nghị của đoàn là 5 ngày làm việc")
+    wrong.refresh_from_db()
+    assert wrong.returned_by == org.approver1 and wrong.approved_at is None
+    assert (case.state, case.due_on, case.due_kind, case.extension_working_days) == before
+    assert case.pending_decision_kind == ""
+    assert case.events().filter(action="return_decision").exists()
+    with pytest.raises(Conflict):  # nothing awaits approval any more
+        services.decision_approve(actor=org.approver1, case=case)
+    services.decision_record(actor=org.officer1, case=case, kind="extension", number="4/QĐ-GH", signed_on=today(),
+                             signer_name="Trần Văn Ký", signer_title="Chi cục trưởng", extension_working_days=5)
+    case = services.decision_approve(actor=org.approver1, case=AuditCase.objects.get(pk=case.pk))
+    assert case.extension_working_days == 5 and case.state == before[0]
+
+
+def test_the_audit_decision_takes_effect_only_when_a_leader_approves_it_letter_7301_1_3(org):
+    """Letter 7301 §1.3 "Cập nhật và phê duyệt Quyết định KTSTQ": the audit decision signed Mon 02/11/2026 and
+    recorded by the officer opens the case but takes effect only when a leader (never its recorder) approves it; the
+    deadline to deliver runs from the signing meanwhile (3 working days: Thu 05/11/2026, Customs Law art 79.2/80.2,
+    domain B9.4). Returned by the leader, the officer records the corrected decision signed Wed 04/11/2026 (deliver
+    by Mon 09/11/2026), which a leader approves; only then is it delivered."""
+    from stq.audits import services
+    from stq.audits.models import AuditCase
+    from stq.core.errors import Conflict, Forbidden
+
+    from .factories import approved, decision_values, step
+
+    p = approved(org)
+    case = services.case_open(actor=org.officer1, proposal=p,
+                              **decision_values(date(2026, 11, 2), start_on=date(2026, 11, 10)))
+    original = case.decisions.get()
+    assert original.approved_at is None and case.pending_decision_kind == "original"
+    assert (case.state, case.due_kind, case.due_on) == ("decision_signed", "deliver_by", date(2026, 11, 5))
+    assert "deliver" not in [t.action for t in AuditCase.workflow.available(org.officer1, case)]
+    with pytest.raises(Conflict):
+        step(org.officer1, case, "deliver", delivered_on=date(2026, 11, 3))
+    with pytest.raises(Conflict) as info:  # nothing else is decided on a decision not in effect
+        services.decision_record(actor=org.officer1, case=case, kind="suspension", number="4/QĐ-TD",
+                                 signed_on=date(2026, 11, 3), signer_name="Trần Văn Ký", reason_code="investigation")
+    assert info.value.code == "decision_pending"
+    with pytest.raises(Forbidden):  # an officer does not approve it
+        services.case_act(actor=org.officer1b, case=case, action="approve_decision")
+    case = services.case_act(actor=org.approver1, case=case, action="return_decision",
+                             note="Ngày ký trên quyết định ghi sai")
+    original.refresh_from_db()
+    assert original.returned_at and original.approved_at is None
+    assert (case.state, case.due_on) == ("decision_signed", date(2026, 11, 5)) and case.pending_decision_kind
+    with pytest.raises(Conflict):
+        step(org.officer1, case, "deliver", delivered_on=date(2026, 11, 3))
+    corrected = services.decision_record(actor=org.officer1, case=case, kind="original",
+                                         **decision_values(date(2026, 11, 4), start_on=date(2026, 11, 12)))
+    case.refresh_from_db()
+    assert (case.decision_signed_on, case.planned_start_on) == (date(2026, 11, 4), date(2026, 11, 12))
+    assert (case.due_kind, case.due_on) == ("deliver_by", date(2026, 11, 9))
+    case = services.case_act(actor=org.approver1, case=case, action="approve_decision")
+    corrected.refresh_from_db()
+    assert corrected.approved_by == org.approver1 and case.pending_decision_kind == ""
+    assert (case.due_kind, case.due_on) == ("deliver_by", date(2026, 11, 9))  # kept: it runs from the signing
+    case = step(org.officer1, case, "deliver", delivered_on=date(2026, 11, 5))
+    assert case.state == "delivered"

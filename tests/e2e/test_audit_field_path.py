@@ -89,10 +89,17 @@ def test_field_audit_from_proposal_to_closed_case(org, live_server, page, tmp_pa
     page.fill("#id_start_on", str(start))
     page.fill("#id_duration_working_days", "8")
     page.click("[data-testid=save]")
-    page.wait_for_selector("[data-testid=action-deliver]")
+    page.wait_for_selector("[data-testid=awaiting-approval]")  # recorded, not in effect yet (letter 7301 §1.3)
     assert page.inner_text("[data-testid=state]") == "Đã ký quyết định"
     assert page.locator("[data-testid=late]").count() == 1  # recorded long after signing: flagged
+    assert page.locator("[data-testid=action-deliver]").count() == 0
     case = AuditCase.objects.get()
+    switch_user(page, live_server, "approver1")  # a leader approves the audit decision: it takes effect
+    page.goto(f"{url}{case.get_absolute_url()}")
+    act(page, "approve_decision")
+    switch_user(page, live_server, "officer1")
+    page.goto(f"{url}{case.get_absolute_url()}")
+    page.wait_for_selector("[data-testid=action-deliver]")
 
     # 6. the steps of the field audit, each with its date
     act(page, "deliver", ok=False, delivered_on=calendar.add_working_days(signed, 4))  # too late: refused

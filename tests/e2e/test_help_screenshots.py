@@ -72,6 +72,7 @@ def _audit_case(org, ent):
                                 signer_name="Trần Văn Ký", signer_title="Chi cục trưởng",
                                 team_leader="Lê Văn Đoàn", team_members="Nguyễn Thị A, Phạm Văn B",
                                 start_on=calendar.add_working_days(signed, 8), duration_working_days=10)
+        case = audits.decision_approve(actor=org.approver1, case=case)  # in effect once a leader approves it
     return p, case
 
 

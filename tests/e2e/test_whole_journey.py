@@ -134,8 +134,15 @@ def field_audit_case(page, live_server, proposal, valuation, origin):
     page.fill("#id_start_on", str(start))
     page.fill("#id_duration_working_days", "8")
     page.click("[data-testid=save]")
-    page.wait_for_selector("[data-testid=action-deliver]")
+    page.wait_for_selector("[data-testid=awaiting-approval]")  # recorded, not in effect yet (letter 7301 §1.3)
     assert page.inner_text("[data-testid=state]") == "Đã ký quyết định"
+    case_url = page.url
+    switch_user(page, live_server, "approver1")  # a leader approves the audit decision: it takes effect
+    page.goto(case_url)
+    act(page, "approve_decision")
+    switch_user(page, live_server, "officer1")
+    page.goto(case_url)
+    page.wait_for_selector("[data-testid=action-deliver]")
     act(page, "deliver", delivered_on=calendar.add_working_days(signed, 1))
     act(page, "start", started_on=start)
     end = calendar.add_working_days(start, 5)

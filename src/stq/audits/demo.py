@@ -69,9 +69,10 @@ class _Seed:
         p = self.approved(ent, **kw)
         signed = _wd(-signed_ago)
         start = calendar.add_working_days(signed, 6) if p.ground != "78.1" else signed
-        return services.case_open(actor=self.officer, proposal=p, number=f"{100 + self.n}/QĐ-KTSTQ",
+        case = services.case_open(actor=self.officer, proposal=p, number=f"{100 + self.n}/QĐ-KTSTQ",
                                   signed_on=signed, start_on=start, duration_working_days=duration,
                                   team_leader="Lê Minh Tâm", team_members="Phạm Thu Hà; Đỗ Quang Vinh", **SIGNER)
+        return services.decision_approve(actor=self.approver, case=case)  # in effect once a leader approves it
 
     def step(self, case, action, actor=None, note="", **data):
         return services.case_act(actor=actor or self.officer, case=case, action=action, note=note, data=data)

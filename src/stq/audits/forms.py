@@ -133,13 +133,15 @@ class DecisionForm(forms.Form):
         ("", "—"), (_("Suspension"), SuspensionReason.choices), (_("Cancellation"), CancellationReason.choices)])
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, original: bool = False, **kwargs):
+    def __init__(self, *args, original: bool = False, corrected_original: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if original:
             del self.fields["kind"], self.fields["extension_working_days"], self.fields["reason_code"]
             del self.fields["reason"]
             self.fields["start_on"].required = True
             self.fields["duration_working_days"].required = True
+        elif corrected_original:  # a leader returned the audit decision: the officer records the corrected one
+            self.fields["kind"].choices = [c for c in DecisionKind.choices if c[0] == DecisionKind.ORIGINAL]
         else:
             self.fields["kind"].choices = [c for c in DecisionKind.choices if c[0] != DecisionKind.ORIGINAL]
         _style(self)

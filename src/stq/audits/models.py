@@ -298,6 +298,10 @@ class AuditDecision(RecordedLate):
     created_by = _user_fk(_("recorded by"), null=True, blank=True)
     approved_by = _user_fk(_("approved by"), null=True, blank=True, editable=False)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    # a leader may return a decision awaiting approval (it never takes effect; the officer records a corrected one)
+    returned_by = _user_fk(_("returned by"), null=True, blank=True, editable=False)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True, editable=False)
+    return_note = models.TextField(_("reason for returning"), blank=True, editable=False)
     legacy = models.BooleanField(_("imported from STQ01"), default=False, editable=False)
     history = HistoricalRecords()
 
@@ -306,13 +310,19 @@ class AuditDecision(RecordedLate):
         verbose_name_plural = _("audit decisions")
         ordering = ["signed_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=Q(kind="original"), name="audit_one_original_decision",
+            models.UniqueConstraint(fields=["case"], condition=Q(kind="original", returned_at__isnull=True),
+                                    name="audit_one_original_decision",
                                     violation_error_message=_("The case already has its audit decision.")),
-            models.UniqueConstraint(fields=["case"], condition=Q(kind="extension"), name="audit_one_extension",
+            models.UniqueConstraint(fields=["case"], condition=Q(kind="extension", returned_at__isnull=True),
+                                    name="audit_one_extension",
                                     violation_error_message=_("The audit has already been extended once.")),
-            models.UniqueConstraint(fields=["case"], condition=Q(approved_at__isnull=True) & ~Q(kind="original"),
+            models.UniqueConstraint(fields=["case"], condition=Q(approved_at__isnull=True, returned_at__isnull=True)
+                                    & ~Q(kind="original"),
                                     name="audit_one_decision_awaiting_approval",
                                     violation_error_message=_("A decision of this case is awaiting approval.")),
+            models.CheckConstraint(condition=Q(returned_at__isnull=True) | Q(approved_at__isnull=True),
+                                   name="audit_decision_returned_not_approved",
+                                   violation_error_message=_("A returned decision is not approved.")),
             models.CheckConstraint(condition=~Q(kind="cancellation") | ~Q(reason_code=""),
                                    name="audit_cancellation_has_reason",
                                    violation_error_message=_("A cancellation needs its legal reason.")),

@@ -321,7 +321,7 @@ def check_decision(case, kind: str, *, reason_code: str = "", reason: str = "", 
     elif kind == DecisionKind.EXTENSION:
         if case.mode != AuditMode.FIELD:
             raise AppError("extension_field_only", _("Only a field audit can be extended."), field="kind")
-        earlier = case.decisions.filter(kind=DecisionKind.EXTENSION)
+        earlier = case.decisions.filter(kind=DecisionKind.EXTENSION, returned_at__isnull=True)
         if recorded is not None:
             earlier = earlier.exclude(pk=recorded.pk)
         if case.extension_working_days or earlier.exists():

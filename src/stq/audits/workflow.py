@@ -32,6 +32,10 @@ recorded on the case, in working days (WD) or calendar days (d):
     handling                 approve_conclusion (approver, never   —                                      F D
                              the recorder)
     closed                   close (approver)                      —                                      F D
+    approve_decision (leader, never the recorder): the audit decision recorded when the case opened takes effect;
+    until then no step of the case is taken (the deadline to deliver still runs from the signing).
+    return_decision (leader, note): the decision awaiting approval is returned; the case stays as it was (a returned
+    audit decision: the officer records the corrected one, `services.decision_record(kind="original")`).
     side exits: extend (fieldwork → fieldwork, field only, by the extension decision), amend (same state, by an
     amendment decision), suspend → suspended (by a suspension decision, legal reason), resume → the state before
     (by a resumption decision; the deadline moves by the working days suspended), cancel → cancelled (by a
@@ -49,7 +53,7 @@ from stq.core.errors import AppError
 from stq.core.locks import advisory_lock
 from stq.org import policy
 from stq.org.models import Role
-from stq.workflow.engine import Deadline, Fact, Transition, Workflow
+from stq.workflow.engine import KEEP_DEADLINE, Deadline, Fact, Transition, Workflow
 
 from . import rules
 from .models import AuditCase, AuditGround, AuditMode, AuditProposal, DecisionKind
@@ -371,8 +375,37 @@ def _approving(kind: str, effect=None):
     return apply
 
 
+def _return_decision(case, actor, data):
+    """A leader returns the decision awaiting approval: it is marked returned (never in effect) and the case's pending
+    mark is cleared; nothing else of the case changes, so the officer may record a corrected decision."""
+    from stq.core.history import save_as
+
+    rules.check_not_legacy(case)
+    decision = case.decisions.filter(pk=data.get("decision_id")).first()
+    if decision is None or decision.approved_at is not None or decision.returned_at is not None:
+        raise AppError("no_pending_decision", _("No decision of this case is awaiting approval."))
+    decision.returned_by, decision.returned_at = actor, timezone.now()
+    decision.return_note = data.get("note", "")
+    save_as(decision, actor, reason="return")
+    case.pending_decision_kind = ORIGINAL_RETURNED if decision.kind == DecisionKind.ORIGINAL else ""
+    case.decision_recorded_by = None
+
+
 def _pending(kind: str):
     return (lambda c: c.pending_decision_kind == kind), Q(pending_decision_kind=kind)
+
+
+# The audit decision that opens the case is recorded pending too ("original"); returned by a leader, the case waits
+# for the corrected one ("returned"). Until a leader approves it the case takes no step of its own.
+ORIGINAL_RETURNED = "returned"
+WAITING_FOR_ORIGINAL = (DecisionKind.ORIGINAL, ORIGINAL_RETURNED)
+
+
+def _original_in_effect(case) -> bool:
+    return case.pending_decision_kind not in WAITING_FOR_ORIGINAL
+
+
+ORIGINAL_IN_EFFECT_Q = ~Q(pending_decision_kind__in=WAITING_FOR_ORIGINAL)
 
 
 def _on_suspend(case, actor, data):
@@ -427,8 +460,9 @@ DEADLINE_KINDS = {
 
 ACTIVE = (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK, C.FIELDWORK_ENDED, C.MINUTES_SIGNED, C.DRAFT_SENT,
           C.EXPLANATION_RECEIVED, C.AWAITING_EXPERT_OPINION)
-# the step each kind of decision takes (recording the decision takes it: `services.decisions.decision_record`)
-DECISION_ACTIONS = {DecisionKind.AMENDMENT: "amend", DecisionKind.EXTENSION: "extend",
+# the step that approves a recorded decision of each kind (`services.decisions.decision_approve`)
+DECISION_ACTIONS = {DecisionKind.ORIGINAL: "approve_decision", DecisionKind.AMENDMENT: "amend",
+                    DecisionKind.EXTENSION: "extend",
                     DecisionKind.SUSPENSION: "suspend", DecisionKind.RESUMPTION: "resume",
                     DecisionKind.CANCELLATION: "cancel"}
 DECISION_ONLY = ("conclude",)  # taken by recording the conclusion; the decision steps approve a recorded decision
@@ -441,6 +475,7 @@ AUDIT_CASE_WORKFLOW = Workflow(
     create_roles=WORKERS,
     initial_deadline=state_deadline,
     facts=[  # recorded by the services of `services.conclusions` and `services.handling` (Workflow.record)
+        Fact("decision_corrected", _("Corrected audit decision recorded")),
         Fact("findings", _("Results per risk area recorded")),
         Fact("declarant_reservation", _("Declarant's reservations recorded")),
         Fact("supplementary_conclusion", _("Supplementary conclusion recorded")),
@@ -454,10 +489,18 @@ AUDIT_CASE_WORKFLOW = Workflow(
         Fact("document", _("Document stored")),
     ],
     transitions=[
+        # the audit decision recorded by an officer takes effect when a leader, never its recorder, approves it; the
+        # deadline to deliver (or to start, 78.1 field audits) runs from the signing meanwhile and is kept
+        Transition("approve_decision", _("Approve the audit decision"), (C.DECISION_SIGNED,), C.DECISION_SIGNED,
+                   LEADERS, required_data=("decision_id",), not_by=("decision_recorded_by",),
+                   effect=_approving(DecisionKind.ORIGINAL), deadline=KEEP_DEADLINE, style="success",
+                   when=_pending(DecisionKind.ORIGINAL)[0], when_q=_pending(DecisionKind.ORIGINAL)[1]),
         Transition("deliver", _("Record the delivery of the decision"), (C.DECISION_SIGNED,), C.DELIVERED, WORKERS,
-                   required_data=("delivered_on",), effect=_deliver, deadline=state_deadline),
+                   required_data=("delivered_on",), effect=_deliver, deadline=state_deadline,
+                   when=_original_in_effect, when_q=ORIGINAL_IN_EFFECT_Q),
         Transition("start", _("Record the announcement and start"), (C.DECISION_SIGNED, C.DELIVERED), C.FIELDWORK,
-                   WORKERS, required_data=("started_on",), effect=_start, deadline=state_deadline),
+                   WORKERS, required_data=("started_on",), effect=_start, deadline=state_deadline,
+                   when=_original_in_effect, when_q=ORIGINAL_IN_EFFECT_Q),
         Transition("end", _("Record the end of the audit work"), (C.FIELDWORK,), C.FIELDWORK_ENDED, WORKERS,
                    required_data=("ended_on",), effect=_end, deadline=state_deadline),
         Transition("sign_minutes", _("Record the signed minutes"), (C.FIELDWORK_ENDED,), C.MINUTES_SIGNED, WORKERS,
@@ -510,6 +553,11 @@ AUDIT_CASE_WORKFLOW = Workflow(
                    not_by=("decision_recorded_by",), effect=_approving(DecisionKind.CANCELLATION),
                    when=_pending(DecisionKind.CANCELLATION)[0], when_q=_pending(DecisionKind.CANCELLATION)[1],
                    style="danger"),
+        Transition("return_decision", _("Return the decision awaiting approval"), (*ACTIVE, C.SUSPENDED),
+                   lambda c: c.state, LEADERS, required_data=("decision_id",), note_required=True,
+                   effect=_return_decision, deadline=KEEP_DEADLINE,
+                   when=lambda c: c.pending_decision_kind not in ("", ORIGINAL_RETURNED),
+                   when_q=~Q(pending_decision_kind__in=("", ORIGINAL_RETURNED)), style="warning"),
         Transition("escalate", _("Refer to specialised inspection"), (*ACTIVE, C.CONCLUDED, C.HANDLING), C.ESCALATED,
                    LEADERS, note_required=True, effect=_escalate, style="danger"),
     ],

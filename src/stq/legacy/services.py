@@ -411,6 +411,7 @@ def _write_row(row: Row, actor, batch: ImportBatch) -> tuple[bool, bool, bool]:
             signer_name=v["signer_name"], signer_title=v["signer_title"], signer_unit=row.unit,
             team_leader=v["team_leader"], start_on=v["start_on"],
             duration_working_days=v["duration_working_days"] or None, legacy=True,
+            approved_at=_at(decision_on),  # historical: approved in STQ01, in effect as imported
         ), actor, changed)
         if v["conclusion_number"]:
             conclusion = _upsert(case.conclusions.filter(supplementary=False).first(), AuditConclusion, dict(

@@ -25,7 +25,7 @@ class DecisionSerializer(serializers.ModelSerializer):
                   "signer_authority", "team_leader", "team_members", "start_on", "duration_working_days",
                   "extension_working_days", "reason_code", "reason", "delivered_on", "delivery_method",
                   "delivery_due_on", "recorded_at", "recorded_late", "recording_delay_days", "approved_at",
-                  "legacy"]
+                  "returned_at", "return_note", "legacy"]
 
 
 class DecisionInSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ cancel it, and the other steps of the case (domain B4.2, B4.3, B9)."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError, Conflict, check_version
@@ -13,7 +14,7 @@ from stq.org import policy
 
 from .. import rules
 from ..models import AuditCase, AuditDecision, AuditProposal, DecisionKind
-from ..workflow import DECISION_ACTIONS, DECISION_ONLY
+from ..workflow import DECISION_ACTIONS, DECISION_ONLY, ORIGINAL_RETURNED, WAITING_FOR_ORIGINAL, state_deadline
 
 CASE_KIND = "KT"
 P = AuditProposal.State
@@ -53,9 +54,21 @@ def _decision(case, kind, actor, values: dict, parent=None) -> AuditDecision:
     return decision
 
 
+def _check_original(p, decision: dict) -> None:
+    rules.check_signed_on(decision.get("signed_on"))
+    rules.check_duration(p.mode, decision.get("duration_working_days"))
+    rules.check_start(decision["signed_on"], decision.get("start_on"), p.ground, mode=p.mode)
+    rules.check_period(p.period_from, decision["signed_on"], p.declaration_numbers)
+    rules.check_desk_by_clearing_office(p.mode, decision.get("signer_unit"), decision["signed_on"], p.period_from,
+                                      p.declaration_numbers)
+
+
 def case_open(*, actor, proposal: AuditProposal, **decision) -> AuditCase:
     """Open the audit case of an approved proposal by recording its audit decision (form 01/2015-KTSTQ): duration
-    ≤ 5 working days (desk) / ≤ 10 (field); start ≥ 5 working days after signing unless 78.1; 5-year window."""
+    ≤ 5 working days (desk) / ≤ 10 (field); start ≥ 5 working days after signing unless 78.1; 5-year window.
+    The decision is recorded pending: it takes effect when a leader, never its recorder, approves it (seed letter
+    7301 §1.3 "Cập nhật và phê duyệt Quyết định KTSTQ"; the step `approve_decision`); the deadline to deliver runs
+    from the signing meanwhile."""
     with transaction.atomic():
         p = AuditProposal.objects.select_for_update().select_related("enterprise", "unit").get(pk=proposal.pk)
         rules.check_not_legacy(p)
@@ -64,12 +77,7 @@ def case_open(*, actor, proposal: AuditProposal, **decision) -> AuditCase:
         if AuditCase.objects.filter(proposal=p).exists():
             raise Conflict("case_exists", _("The audit case of this proposal is already open."))
         policy.check_at(actor, "audit_case.create", p.unit)
-        rules.check_signed_on(decision.get("signed_on"))
-        rules.check_duration(p.mode, decision.get("duration_working_days"))
-        rules.check_start(decision["signed_on"], decision.get("start_on"), p.ground, mode=p.mode)
-        rules.check_period(p.period_from, decision["signed_on"], p.declaration_numbers)
-        rules.check_desk_by_clearing_office(p.mode, decision.get("signer_unit"), decision["signed_on"], p.period_from,
-                                          p.declaration_numbers)
+        _check_original(p, decision)
         AuditProposal.workflow.apply(actor=actor, case=p, action="open_case",
                                      data={"decision": decision.get("number"), "signed_on": decision["signed_on"]})
         case = AuditCase(
@@ -77,6 +85,7 @@ def case_open(*, actor, proposal: AuditProposal, **decision) -> AuditCase:
             approval_unit=p.approval_unit, decision_signed_on=decision["signed_on"],
             planned_start_on=decision["start_on"], duration_working_days=decision["duration_working_days"],
             number=next_number(unit=p.unit, year=decision["signed_on"].year, kind=CASE_KIND),
+            pending_decision_kind=DecisionKind.ORIGINAL, decision_recorded_by=actor,
         )
         AuditCase.workflow.create(actor=actor, case=case)
         case.risk_areas.set(p.risk_areas.all())
@@ -87,9 +96,10 @@ def case_open(*, actor, proposal: AuditProposal, **decision) -> AuditCase:
 def decision_record(*, actor, case: AuditCase, kind: str, expected_version: int | None = None,
                     **values) -> AuditDecision:
     """Record an amendment, extension, suspension, resumption or cancellation decision; each references the case's
-    audit decision and is signed by its signer (B9.6); the workflow step it takes follows."""
+    audit decision and is signed by its signer (B9.6); the workflow step it takes follows. `kind="original"`: the
+    corrected audit decision after a leader returned the one recorded when the case opened."""
     if kind == DecisionKind.ORIGINAL:
-        raise AppError("invalid", _("The audit decision is recorded when the case is opened."), field="kind")
+        return _original_record(actor=actor, case=case, expected_version=expected_version, **values)
     if kind not in DecisionKind.values:
         raise AppError("invalid", _("Choose the kind of decision."), field="kind")
     with transaction.atomic():
@@ -97,7 +107,10 @@ def decision_record(*, actor, case: AuditCase, kind: str, expected_version: int 
         rules.check_not_legacy(locked)
         policy.check(actor, "audit_case.record", locked)
         check_version(locked, expected_version)
-        original = locked.decisions.filter(kind=DecisionKind.ORIGINAL).first()
+        if locked.pending_decision_kind in WAITING_FOR_ORIGINAL:
+            raise Conflict("decision_pending", _("The audit decision is not in effect yet: a leader approves it "
+                                                 "before another decision is recorded."))
+        original = locked.decisions.filter(kind=DecisionKind.ORIGINAL, approved_at__isnull=False).first()
         if original is None:
             raise Conflict("no_original", _("The case has no audit decision to amend."))
         signer = (values.get("signer_name") or "").strip()
@@ -134,9 +147,40 @@ def decision_record(*, actor, case: AuditCase, kind: str, expected_version: int 
     return decision
 
 
+def _original_record(*, actor, case: AuditCase, expected_version: int | None = None, **values) -> AuditDecision:
+    """The corrected audit decision, recorded after a leader returned the first: it is checked as when the case
+    opened, replaces the case's signing date, start and duration, and awaits a leader's approval in turn."""
+    with transaction.atomic():
+        locked = AuditCase.objects.select_for_update().get(pk=case.pk)
+        rules.check_not_legacy(locked)
+        policy.check(actor, "audit_case.record", locked)
+        check_version(locked, expected_version)
+        if locked.pending_decision_kind != ORIGINAL_RETURNED:
+            raise AppError("invalid", _("The audit decision is recorded when the case is opened."), field="kind")
+        _check_original(locked.proposal, values)
+        before = {"decision_signed_on": locked.decision_signed_on, "planned_start_on": locked.planned_start_on,
+                  "duration_working_days": locked.duration_working_days}
+        decision = _decision(locked, DecisionKind.ORIGINAL, actor, values)
+        locked.decision_signed_on, locked.planned_start_on = values["signed_on"], values["start_on"]
+        locked.duration_working_days = values["duration_working_days"]
+        locked.pending_decision_kind, locked.decision_recorded_by = DecisionKind.ORIGINAL, actor
+        deadline = state_deadline(locked)  # the deadline to deliver runs from the corrected signing date
+        if deadline is not None:
+            locked.due_on, locked.due_kind = deadline.due_for(locked, locked.decision_signed_on), deadline.kind
+        locked.version += 1
+        save_as(locked, actor, reason="original corrected")
+        AuditCase.workflow.record(actor=actor, case=locked, kind="decision_corrected", before=before,
+                                  after={"decision_signed_on": locked.decision_signed_on,
+                                         "planned_start_on": locked.planned_start_on,
+                                         "duration_working_days": locked.duration_working_days})
+    return decision
+
+
 def pending_decision(case: AuditCase) -> AuditDecision | None:
-    """The case's recorded decision awaiting a leader's approval (at most one: a database constraint)."""
-    return case.decisions.filter(approved_at__isnull=True).exclude(kind=DecisionKind.ORIGINAL).first()
+    """The case's recorded decision awaiting a leader's approval (at most one: database constraints), the audit
+    decision that opened the case included."""
+    return case.decisions.filter(approved_at__isnull=True, returned_at__isnull=True, legacy=False).filter(
+        case__pending_decision_kind=F("kind")).first()
 
 
 def decision_approve(*, actor, case: AuditCase, note: str = "", expected_version: int | None = None) -> AuditCase:
@@ -157,6 +201,21 @@ def decision_approve(*, actor, case: AuditCase, note: str = "", expected_version
                                         expected_version=expected_version)
 
 
+def decision_return(*, actor, case: AuditCase, note: str = "", expected_version: int | None = None) -> AuditCase:
+    """A leader returns the recorded decision awaiting approval, with the reason (seed letter 7301 §1.3 "phê duyệt":
+    approving includes refusing). The decision never takes effect, the case stays as it was (state, dates,
+    deadline), and the officer may record a corrected decision. The workflow step `return_decision` (leaders)."""
+    decision = pending_decision(case)
+    if decision is None:
+        raise Conflict("no_pending_decision", _("No decision of this case is awaiting approval."))
+    note = (note or "").strip()
+    with transaction.atomic():
+        return AuditCase.workflow.apply(actor=actor, case=case, action="return_decision", note=note,
+                                        data={"decision_id": decision.pk, "decision": decision.number,
+                                              "kind": decision.kind, "note": note},
+                                        expected_version=expected_version)
+
+
 def case_act(*, actor, case: AuditCase, action: str, note: str = "", data: dict | None = None,
              expected_version: int | None = None) -> AuditCase:
     """Record a step of the audit: deliver, start, end, sign_minutes, send_draft, receive_explanation,
@@ -171,6 +230,8 @@ def case_act(*, actor, case: AuditCase, action: str, note: str = "", data: dict 
             raise AppError("use_decision", _("This step approves a recorded decision of its kind: record the "
                                              "decision first, then a leader approves it."), field="action")
         return decision_approve(actor=actor, case=case, note=note, expected_version=expected_version)
+    if action == "return_decision":
+        return decision_return(actor=actor, case=case, note=note, expected_version=expected_version)
     rules.check_not_legacy(case)
     data = dict(data or {})
     note = (note or "").strip()

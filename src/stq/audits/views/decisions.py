@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from stq.core.forms import call_service
 
 from .. import forms, rules, services
+from ..models import DecisionKind
+from ..workflow import ORIGINAL_RETURNED
 from .common import get_case, get_proposal
 
 
@@ -38,7 +40,10 @@ def decision_create(request, pk: int):
                "signer_authority": original.signer_authority} if original else {}
     if request.GET.get("kind"):
         initial["kind"] = request.GET["kind"]
-    form = forms.DecisionForm(request.POST or None, initial=initial)
+    if case.pending_decision_kind == ORIGINAL_RETURNED:  # the leader returned the audit decision: its correction
+        initial["kind"] = DecisionKind.ORIGINAL
+    form = forms.DecisionForm(request.POST or None, initial=initial,
+                              corrected_original=case.pending_decision_kind == ORIGINAL_RETURNED)
     if request.method == "POST" and form.is_valid():
         decision = call_service(form, lambda: services.decision_record(
             actor=request.user, case=case, kind=form.cleaned_data["kind"], **form.values()))
