@@ -53,7 +53,8 @@ def case(unit, user, *, mode="desk", ground="78.2", areas=("VALUATION",), decisi
     c.risk_areas.set(RiskArea.objects.filter(code__in=areas))
     if decision_on:
         AuditDecision.objects.create(case=c, kind=DecisionKind.ORIGINAL, number=f"{n}/QĐ-KTSTQ", signed_on=decision_on,
-                                     signer_name="Trần Văn Ký", signer_title="Cục trưởng", legacy=legacy)
+                                     signer_name="Trần Văn Ký", signer_title="Cục trưởng", legacy=legacy,
+                                     approved_at=local(decision_on, 16))  # in effect: approved by a leader
     return c
 
 
