@@ -2,6 +2,7 @@
 the commit, redeliveries changing nothing, malformed messages dead-lettered with their reason."""
 
 import json
+import time
 
 import pytest
 from django.db import OperationalError
@@ -89,6 +90,14 @@ def test_a_revision_conflict_is_dead_lettered_and_the_rest_of_the_batch_is_store
     assert [(p.headers["x-stq-reason"], b) for p, b in dead] == [("number:revision_conflict", conflicting)]
 
 
+def depth_after_requeue(rabbit, expected: int, timeout: float = 10.0) -> int:
+    deadline = time.monotonic() + timeout
+    while (depth := broker.queue_depth(rabbit.channel, rabbit.names.declarations)) != expected \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return depth
+
+
 def test_messages_are_acknowledged_only_after_the_batch_is_committed(rabbit, monkeypatch):
     publish([messages.from_rows(decl(i)) for i in range(1, 11)], rabbit.prefix)
 
@@ -99,8 +108,9 @@ def test_messages_are_acknowledged_only_after_the_batch_is_committed(rabbit, mon
     c = Consumer(name="crashing", prefix=rabbit.prefix, url=URL, batch_size=50, max_wait=0.1)
     with broker.connect(URL) as conn, pytest.raises(OperationalError):
         c.run_once(conn, idle_exit=0.5)
-    # the connection is gone, nothing was acknowledged: all ten are back in the queue, nothing stored
-    assert broker.queue_depth(rabbit.channel, rabbit.names.declarations) == 10
+    # the connection is gone, nothing was acknowledged: all ten are back in the queue, nothing stored (the broker
+    # requeues a closed connection's unacknowledged messages asynchronously: wait a few seconds for them)
+    assert depth_after_requeue(rabbit, 10) == 10
     assert Declaration.objects.count() == 0
     monkeypatch.undo()
     consume(rabbit.prefix)

@@ -98,6 +98,7 @@ DATA_LABELS = {
     "assessed": gettext_lazy("Assessed"), "collected": gettext_lazy("Collected"),
     "outstanding": gettext_lazy("Outstanding"), "violations": gettext_lazy("Risk areas with violations"),
     "risk_areas": gettext_lazy("Risk areas"), "enterprise": gettext_lazy("Enterprise"),
+    "batch": gettext_lazy("STQ01 file"),
 }
 # coded values of the case events, shown by their labels (never "direct", "extension" on screen)
 DATA_CHOICES = {
