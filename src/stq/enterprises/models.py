@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .taxcode import format_tax_code
@@ -65,7 +66,7 @@ class RiskArea(models.TextChoices):
 
 class EnterpriseSource(models.TextChoices):
     MANUAL = "manual", _("Entered by an officer")
-    IMPORT = "import", _("Imported")
+    IMPORT = "import", pgettext_lazy("enterprise source", "Imported")
     DEMO = "demo", _("Demo data")
 
 

@@ -24,6 +24,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stq.core import calendar
 from stq.core.errors import AppError, Conflict, Forbidden, check_version
@@ -157,7 +158,7 @@ class Workflow:
             return self.by_action[action].label
         if action in self.by_fact:
             return self.by_fact[action].label
-        return {CREATED: _("Created"), IMPORTED: _("Imported")}.get(action, action)
+        return {CREATED: _("Created"), IMPORTED: pgettext_lazy("case event", "Imported")}.get(action, action)
 
     def _unit(self, case, t: Transition):
         return getattr(case, t.unit_field)
