@@ -2,17 +2,19 @@
 
 The rule spans two tables (a conclusion and its findings), which a CHECK cannot express: a constraint trigger on both
 tables refuses, at the end of each statement, a non-legacy conclusion with has_violations = false that has a finding
-with amounts. Conclusions already stored that way are marked first."""
+with amounts. Conclusions already stored that way are marked first. The trigger is PostgreSQL's (production and the
+test suite); the embedded SQLite of the demo gets the marking only, and the service keeps the rule there."""
 
 from django.db import migrations
 
 AMOUNTS = "f.import_duty + f.vat + f.excise + f.environmental + f.trade_remedy + f.fine + f.late_interest"
 
-FORWARD = f"""
-UPDATE audits_auditconclusion c SET has_violations = true
- WHERE NOT c.has_violations AND EXISTS (
-   SELECT 1 FROM audits_conclusionfinding f WHERE f.conclusion_id = c.id AND {AMOUNTS} > 0);
+MARK = f"""
+UPDATE audits_auditconclusion SET has_violations = true
+ WHERE NOT has_violations AND EXISTS (
+   SELECT 1 FROM audits_conclusionfinding f WHERE f.conclusion_id = audits_auditconclusion.id AND {AMOUNTS} > 0)"""
 
+TRIGGER = f"""
 CREATE FUNCTION audits_conclusion_amounts_mark_violation() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   target bigint;
@@ -46,6 +48,17 @@ DROP FUNCTION IF EXISTS audits_conclusion_amounts_mark_violation();
 """
 
 
+def forward(apps, schema_editor):
+    schema_editor.execute(MARK, params=None)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(TRIGGER, params=None)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKWARD, params=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,5 +66,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(FORWARD, BACKWARD),
+        migrations.RunPython(forward, backward),
     ]
