@@ -407,8 +407,6 @@ http {{
         listen 127.0.0.1:{port};
         location / {{
             proxy_pass http://stq_web;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_read_timeout 120s;
@@ -421,8 +419,8 @@ http {{
 def upstream_block(ports: list[int]) -> str:
     """The upstream of deploy/nginx/stq.conf with several web nodes (the same failure rules)."""
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
-    return ("    upstream stq_web {\n" + servers + "\n        keepalive 16;\n        keepalive_timeout 4s;\n"
-            "    }\n    proxy_next_upstream error timeout http_502 http_503;\n")
+    return ("    upstream stq_web {\n" + servers + "\n    }\n"
+            "    proxy_next_upstream error timeout http_502 http_503;\n")
 
 
 class Nginx:
