@@ -304,7 +304,9 @@ class Stack:
             # the set-up data need not wait for the standby at each commit
             seed_env = {**env, "PGOPTIONS": "-c synchronous_commit=local"}
             out = subprocess.run([sys.executable, str(Path(__file__).with_name("seed.py"))], cwd=ha.ROOT, env=seed_env,
-                                 check=True, capture_output=True, text=True)
+                                 capture_output=True, text=True)
+            if out.returncode:
+                raise RuntimeError(f"benchmarks/ha/seed.py failed ({out.returncode}):\n{out.stderr[-4000:]}")
             self.seed = json.loads(out.stdout.strip().splitlines()[-1])
             self.timings["seed_s"] = round(time.monotonic() - t0, 1)
             self.worker = ha.Worker(env, self.base)
