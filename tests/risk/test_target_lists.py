@@ -158,3 +158,25 @@ def test_a_pick_becomes_an_information_collection_once(org):
     assert pick.info_collection == case
     with pytest.raises(Conflict):
         services.pick_to_info_collection(actor=org.officer1, pick=pick)
+
+
+def test_a_team_lists_the_enterprises_its_department_manages(org):
+    """Enterprises are managed by the department (KV01); its team KV01-PT audits them, so the team's list finds
+    them (it found 0 where KV01 found 143). A sibling team's own enterprises and another department's stay out."""
+    from tests.factories import UnitFactory
+
+    sibling = UnitFactory(code="KV01-NB", name="Hải quan cửa khẩu Nội Bài", parent=org.kv01)
+    managed = population(org.kv01, 4, prefix="kv01")
+    sibling_own = population(sibling, 2, prefix="nb")
+    population(org.kv02, 2, prefix="kv02")
+    team_own = population(org.kv01pt, 1, prefix="pt")
+
+    tl = services.target_list_generate(actor=org.approver1, unit=org.kv01pt, period="2026", capacity=20,
+                                       exploration_share=0)
+    assert set(picks(tl)) == {e.tax_code for e in managed + team_own}
+    assert {n["code"]: n for n in tl.notes}["jurisdiction"]["n"] == 5
+    assert not set(picks(tl)) & {e.tax_code for e in sibling_own}
+
+    department = services.target_list_generate(actor=org.leader_kv01, unit=org.kv01, period="2026-Q1", capacity=20,
+                                               exploration_share=0)
+    assert {n["code"]: n for n in department.notes}["jurisdiction"]["n"] == 7  # the whole subtree, KV02 left out

@@ -7,6 +7,7 @@ Contract used by other apps (keep stable):
   its head office or its branches, whatever the field (the audit-proposal rule).
 - `has_searched(user, tax_code, since) -> bool`: the user made a search that identified the enterprise.
 - `search_enterprises(query)`: accent- and case-insensitive search by tax-code prefix or name fragment.
+- `jurisdiction_q(unit, prefix="")`: the enterprises in a unit's jurisdiction (see there).
 """
 
 from __future__ import annotations
@@ -32,6 +33,20 @@ def enterprises_visible_to(user, *, query: str | None = None) -> QuerySet[Enterp
     if query:
         qs = search_enterprises(query, qs)
     return qs
+
+
+def jurisdiction_q(unit, *, prefix: str = "") -> Q:
+    """The enterprises in `unit`'s jurisdiction: those managed by the unit or a unit below it, and those managed by
+    the units above it up to its department. Enterprises are managed by the department (a Chi cục khu vực); its
+    teams (Đội/Phòng) audit the department's enterprises, so a team's list covers them, not only the (usually
+    none) managed by the team itself; a sibling team's own enterprises stay out."""
+    field = f"{prefix}managing_unit"
+    q = Q(**{f"{field}__path__startswith": unit.path})
+    department = unit.department()
+    above = [u.pk for u in unit.ancestors() if u.depth >= department.depth and u.pk != unit.pk]
+    if above:
+        q |= Q(**{f"{field}__in": above})
+    return q
 
 
 def search_filter(query: str) -> Q | None:

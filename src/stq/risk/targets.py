@@ -1,4 +1,5 @@
-"""Audit target lists: for a unit, a period and a capacity N, pick the enterprises of its jurisdiction by risk
+"""Audit target lists: for a unit, a period and a capacity N, pick the enterprises of its jurisdiction
+(``enterprises.selectors.jurisdiction_q``: a team's covers the enterprises its department manages) by risk
 score and reserve a random exploration share among enterprises never or long not audited.
 
 Excluded (each counted in the list's notes): an open information collection (any unit), an open audit proposal
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from stq.collection.models import InfoCollection
 from stq.core.errors import AppError, Conflict
 from stq.enterprises.models import Enterprise, FocusListEntry
+from stq.enterprises.selectors import jurisdiction_q
 from stq.org import policy
 
 from . import sources
@@ -111,14 +113,13 @@ def generate(*, actor, unit, period: str, capacity: int, exploration_share: floa
         raise Conflict("target_list_exists", _("This unit already has a list for this period."))
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
 
-    jurisdiction = dict(Enterprise.objects.filter(managing_unit__path__startswith=unit.path, is_active=True)
-                        .values_list("tax_code", "id"))
+    in_jurisdiction = jurisdiction_q(unit)
+    jurisdiction = dict(Enterprise.objects.filter(in_jurisdiction, is_active=True).values_list("tax_code", "id"))
     codes = set(jurisdiction)
     excluded = exclusions(codes, period_from, period_to, unit=unit)
     out = set().union(*excluded.values())
     eligible = codes - out
-    in_jurisdiction = Q(enterprise__managing_unit__path__startswith=unit.path)
-    risks = {r.tax_code: r for r in EnterpriseRisk.objects.filter(in_jurisdiction)
+    risks = {r.tax_code: r for r in EnterpriseRisk.objects.filter(jurisdiction_q(unit, prefix="enterprise__"))
              .exclude(classification=Classification.NOT_TO_AUDIT) if r.tax_code in eligible}
 
     cap, used, planned, room = compliance_room(period_from.year)
@@ -130,7 +131,7 @@ def generate(*, actor, unit, period: str, capacity: int, exploration_share: floa
     chosen = {r.tax_code for r in by_score}
     last = sources.last_audit_dates()
     long_ago = period_from - dt.timedelta(days=round(365.25 * LONG_NOT_AUDITED_YEARS))
-    aeo = set(Enterprise.objects.filter(managing_unit__path__startswith=unit.path, is_aeo=True)
+    aeo = set(Enterprise.objects.filter(in_jurisdiction, is_aeo=True)
               .values_list("tax_code", flat=True))
     pool = sorted(c for c in eligible - chosen - aeo if last.get(c) is None or last[c] < long_ago)
     explore = random.Random(seed).sample(pool, min(n_explore, len(pool)))
