@@ -38,6 +38,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from stq.core import locks
 from stq.core.locks import advisory_lock
 
 from . import activity, sql_validation
@@ -304,7 +305,22 @@ def copy_and_validate_sql(job: ImportJob, stage: Stage, errors: ErrorSink, progr
 
 
 def run_import(job: ImportJob, *, progress: Callable | None = None) -> ImportJob:
-    """Run one import job to its end (called by the background task and by the management command)."""
+    """Run one import job to its end (called by the background task and by the management command). While it
+    runs, this connection holds the job's session lock (``job_lock``): a job left "running" whose lock nobody
+    holds has lost its worker (``services.sweep_abandoned_imports``)."""
+    locks.hold(*job_lock(job.pk))
+    try:
+        return _run_import(job, progress)
+    finally:
+        locks.release(*job_lock(job.pk))
+
+
+def job_lock(job_id: int) -> tuple[str, int]:
+    """The advisory lock held by the process running import job `job_id`, for as long as it runs."""
+    return "declarations.import", job_id
+
+
+def _run_import(job: ImportJob, progress: Callable | None) -> ImportJob:
     job.status = ImportStatus.RUNNING
     job.started_at = timezone.now()
     if not job.rows_total:  # counted with the checksum when the job was created (services.import_job_create)

@@ -53,3 +53,31 @@ def import_job_create(*, actor, file, fmt: str = ImportFormat.STQ, dry_run: bool
 
             transaction.on_commit(lambda: import_declarations_task.enqueue(job.pk))
     return job
+
+
+def sweep_abandoned_imports() -> list[int]:
+    """Mark "crashed" the import jobs left "running" by a worker that is gone: a live importer holds its job's
+    session lock for as long as it runs (``importer.job_lock``) and PostgreSQL lets go of it when the process or
+    its connection dies. Run by the regular jobs (``sweep_imports``, the broker consumer at start and when idle).
+    Returns the ids of the jobs marked. (Not on SQLite, where a lock cannot tell: nothing is marked there.)"""
+    from django.utils import timezone
+
+    from stq.core import locks
+
+    from .importer import job_lock
+
+    swept = []
+    for job in ImportJob.objects.filter(status=ImportStatus.RUNNING):
+        if locks.is_held(*job_lock(job.pk)) is not False:
+            continue
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if job.status != ImportStatus.RUNNING:  # finished meanwhile
+                continue
+            job.status = ImportStatus.CRASHED
+            job.message = ("The worker running this import stopped before it finished (no process holds the "
+                           "job's lock); import the file again.")
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "message", "finished_at"])
+            swept.append(job.pk)
+    return swept

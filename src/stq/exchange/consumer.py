@@ -171,7 +171,11 @@ def finish(batch: Batch, deliveries: list[Delivery] | None = None, *, on_changes
 
 
 def recover(consumer: str, *, on_changes=None) -> int:
-    """Score the batches of `consumer` stored but not scored (a crash between the import and the scoring)."""
+    """Score the batches of `consumer` stored but not scored (a crash between the import and the scoring); mark
+    "crashed" the import jobs a killed consumer (or any dead worker) left running."""
+    from stq.declarations.services import sweep_abandoned_imports
+
+    sweep_abandoned_imports()
     n = 0
     for batch in Batch.objects.filter(consumer=consumer, scored_at__isnull=True).order_by("pk"):
         names = [f"broker-{batch.pk}-{i}.csv" for i in range(1, MAX_ATTEMPTS + 1)]
