@@ -34,12 +34,20 @@ COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 @dataclass(frozen=True)
 class Param:
+    """One parameter of a kind: the form shows it as a typed field labelled `label`, with its `unit` and `help`."""
+
     name: str
     label: object
     type: str  # "float" | "int" | "date" | "countries" | "hs_prefixes" | "codes"
     default: object = None
     min: float | None = None
     max: float | None = None
+    unit: object = ""
+    help: object = ""
+
+    @property
+    def is_list(self) -> bool:
+        return self.type in ("countries", "hs_prefixes", "codes")
 
     def clean(self, raw):
         if raw is None or raw == "" or raw == []:
@@ -71,6 +79,14 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """What a hit's `value` or `reference` column holds: its column header and how it is shown."""
+
+    label: object
+    format: str  # "ratio" (0,45) | "factor" (3,2×) | "vnd" (1.234.567 ₫) | "count" (1.234)
+
+
+@dataclass(frozen=True)
 class Kind:
     code: str
     label: object
@@ -78,6 +94,8 @@ class Kind:
     params: tuple[Param, ...]
     sql: Callable[[dict, dt.date, int | None], tuple[str, list]] = field(repr=False)
     description: object = ""
+    value: Measure | None = None
+    reference: Measure | None = None
 
     def validate(self, raw: dict | None) -> dict:
         raw = raw or {}
@@ -180,13 +198,17 @@ def _price_below_median_sql(p: dict, as_of: dt.date, scope_job: int | None) -> t
 register_kind(Kind(
     "price_below_peer_median", _("Unit price below the median of the same HS code and origin"), "declaration",
     (
-        Param("ratio", _("share of the median (e.g. 0.5 = half)"), "float", 0.5, 0.01, 0.99),
-        Param("min_peers", _("minimum number of peer lines"), "int", 5, 2, 100000),
-        Param("lookback_days", _("days of declarations looked at"), "int", 365, 7, 1830),
+        Param("ratio", _("Share of the median"), "float", 0.5, 0.01, 0.99, _("× median"),
+              _("0.5: half of the median unit price; from 0.01 to 0.99.")),
+        Param("min_peers", _("Minimum number of peer lines"), "int", 5, 2, 100000, _("lines"),
+              _("Lines with the same HS code, origin and unit needed for a median.")),
+        Param("lookback_days", _("Period looked at"), "int", 365, 7, 1830, _("days"),
+              _("Declarations registered in these last days.")),
     ),
     _price_below_median_sql,
     _("A goods line whose customs value per unit of quantity is below the given share of the median of all "
       "import lines with the same HS code, origin and unit in the period."),
+    Measure(_("Unit price ÷ median"), "ratio"), Measure(_("Median unit price (VND)"), "vnd"),
 ))
 
 
@@ -227,17 +249,20 @@ def _origin_switch_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[
 register_kind(Kind(
     "origin_switch_after_measure", _("Origin switched after a trade-remedy measure"), "declaration",
     (
-        Param("hs_prefixes", _("HS codes or prefixes under the measure"), "hs_prefixes"),
-        Param("previous_origins", _("origins targeted by the measure"), "countries"),
-        Param("measure_date", _("date the measure took effect"), "date"),
-        Param("days_before", _("days before the measure looked at"), "int", 365, 30, 1830),
-        Param("min_prior_lines", _("minimum lines from those origins before"), "int", 3, 1, 10000),
-        Param("min_prior_share", _("minimum share of those origins before (1 = only them)"), "float", 0.9, 0.1,
-              1.0),
+        Param("hs_prefixes", _("HS codes under the measure"), "hs_prefixes",
+              help=_("Codes or prefixes of 2 to 8 digits, separated by commas, e.g. 7208, 7209.")),
+        Param("previous_origins", _("Origins targeted by the measure"), "countries",
+              help=_("Two-letter country codes (ISO 3166), separated by commas, e.g. CN, KR.")),
+        Param("measure_date", _("Date the measure took effect"), "date"),
+        Param("days_before", _("Period before the measure looked at"), "int", 365, 30, 1830, _("days")),
+        Param("min_prior_lines", _("Minimum lines from those origins before"), "int", 3, 1, 10000, _("lines")),
+        Param("min_prior_share", _("Minimum share of those origins before"), "float", 0.9, 0.1, 1.0,
+              _("share (0–1)"), _("1: the goods came only from those origins.")),
     ),
     _origin_switch_sql,
     _("An importer that brought these goods (almost) only from the targeted origins before the measure now "
       "declares them from another origin."),
+    Measure(_("Lines from another origin"), "count"), None,
 ))
 
 
@@ -276,15 +301,18 @@ def _value_growth_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[s
 register_kind(Kind(
     "value_growth_vs_own_history", _("Value growth over N times the enterprise's own history"), "enterprise",
     (
-        Param("factor", _("growth factor (recent monthly average ÷ past monthly average)"), "float", 3.0, 1.1, 1000),
-        Param("recent_months", _("recent months"), "int", 2, 1, 12),
-        Param("history_months", _("past months compared with"), "int", 12, 3, 36),
-        Param("min_history_months", _("minimum active past months"), "int", 3, 1, 36),
-        Param("min_recent_value", _("minimum recent value (VND)"), "int", 1_000_000_000, 0, 10**15),
+        Param("factor", _("Growth factor"), "float", 3.0, 1.1, 1000, "×",
+              _("Recent monthly average ÷ past monthly average.")),
+        Param("recent_months", _("Recent months"), "int", 2, 1, 12, _("months")),
+        Param("history_months", _("Past months compared with"), "int", 12, 3, 36, _("months")),
+        Param("min_history_months", _("Minimum active past months"), "int", 3, 1, 36, _("months")),
+        Param("min_recent_value", _("Minimum recent value"), "int", 1_000_000_000, 0, 10**15, "VND",
+              _("Customs value of the recent months together.")),
     ),
     _value_growth_sql,
     _("The enterprise's average monthly customs value in the recent months exceeds its own past monthly "
       "average by the factor."),
+    Measure(_("Growth factor"), "factor"), Measure(_("Past monthly average (VND)"), "vnd"),
 ))
 
 
@@ -305,11 +333,12 @@ def _new_large_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str,
 register_kind(Kind(
     "new_enterprise_large_volume", _("New enterprise with large volume"), "enterprise",
     (
-        Param("max_age_days", _("first declaration at most this many days ago"), "int", 180, 30, 1095),
-        Param("min_value", _("minimum customs value since then (VND)"), "int", 50_000_000_000, 0, 10**16),
+        Param("max_age_days", _("First declaration at most"), "int", 180, 30, 1095, _("days ago")),
+        Param("min_value", _("Minimum customs value since then"), "int", 50_000_000_000, 0, 10**16, "VND"),
     ),
     _new_large_sql,
     _("The enterprise's first declaration is recent and its declared value since then is already large."),
+    Measure(_("Customs value since the first declaration (VND)"), "vnd"), Measure(_("Threshold (VND)"), "vnd"),
 ))
 
 
@@ -340,13 +369,55 @@ def _processing_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str
 register_kind(Kind(
     "processing_without_exports", _("Processing imports without matching exports"), "enterprise",
     (
-        Param("import_procedures", _("import procedure types (processing, export production)"), "codes",
-              ["E21", "E31"]),
-        Param("export_procedures", _("export procedure types of the products"), "codes", ["E52", "E62"]),
-        Param("months", _("months looked at"), "int", 12, 1, 60),
-        Param("max_ratio", _("exports below this share of imports"), "float", 0.3, 0.0, 1.0),
-        Param("min_import_value", _("minimum imports (VND)"), "int", 1_000_000_000, 0, 10**16),
+        Param("import_procedures", _("Import procedure types"), "codes", ["E21", "E31"],
+              help=_("Procedure type codes of processing and export production, separated by commas, e.g. E21, "
+                     "E31.")),
+        Param("export_procedures", _("Export procedure types of the products"), "codes", ["E52", "E62"],
+              help=_("Procedure type codes, separated by commas, e.g. E52, E62.")),
+        Param("months", _("Period looked at"), "int", 12, 1, 60, _("months")),
+        Param("max_ratio", _("Exports below this share of imports"), "float", 0.3, 0.0, 1.0, _("share (0–1)"),
+              _("0.3: exports worth less than 30 per cent of the imports.")),
+        Param("min_import_value", _("Minimum imports"), "int", 1_000_000_000, 0, 10**16, "VND"),
     ),
     _processing_sql,
     _("Goods imported for processing or export production whose products are not exported in proportion."),
+    Measure(_("Exports ÷ imports"), "ratio"), Measure(_("Imports (VND)"), "vnd"),
 ))
+
+
+def format_measure(value, measure: Measure | None) -> str:
+    """A hit's value as the reader reads it: Vietnamese separators, a unit where it has one."""
+    from django.utils.formats import number_format
+
+    if value is None or measure is None:
+        return "—"
+    if measure.format == "vnd":
+        return number_format(round(value), 0, force_grouping=True)
+    if measure.format == "count":
+        return number_format(round(value), 0, force_grouping=True)
+    if measure.format == "factor":
+        return number_format(value, 1, force_grouping=True) + "×"
+    return number_format(value, 2, force_grouping=True)
+
+
+def format_param(param: Param, value) -> str:
+    """A stored parameter value for reading (a labelled list on the criterion page)."""
+    from django.utils.formats import number_format
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if param.is_list:
+        return ", ".join(value) if isinstance(value, list) else str(value)
+    if param.type == "date":
+        try:
+            return dt.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    decimals = 0 if param.type == "int" else None
+    text = number_format(value, decimals, force_grouping=True)
+    return f"{text} {param.unit}".strip()
+
+
+def describe_params(kind: Kind, params: dict) -> list[tuple[object, str]]:
+    """(label, value with unit) for every parameter of the kind, defaults filled in."""
+    return [(p.label, format_param(p, params.get(p.name, p.default))) for p in kind.params]

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stq.collection.models import RiskArea
 from stq.org.models import Unit
 
-from .criteria import kind_choices
+from .criteria import KINDS, format_param, kind_choices
 from .models import Criterion, ModelVersion
 
 
 class CriterionForm(forms.Form):
+    """The criterion and, for every condition kind, one typed field per parameter (`<kind>__<param>`, labelled, with
+    its unit and help); the page shows the selected kind's fields. Only the selected kind's values reach the
+    service, which validates them by kind (`criteria.Kind.validate`)."""
+
     code = forms.CharField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=255)
     kind = forms.ChoiceField(label=_("Condition kind"), choices=kind_choices)
-    params = forms.CharField(label=_("Parameters (JSON)"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                             help_text=_('For example {"ratio": 0.5, "min_peers": 5}. Missing parameters take '
-                                         "their default."))
     risk_area = forms.ModelChoiceField(label=_("Risk area"), queryset=RiskArea.objects.filter(active=True))
     weight = forms.IntegerField(label=_("Weight (1–100)"), min_value=1, max_value=100, initial=50)
     rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -31,25 +30,60 @@ class CriterionForm(forms.Form):
     owner_unit = forms.ModelChoiceField(label=_("Owner unit"), queryset=Unit.objects.all())
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    def __init__(self, *args, editing: bool = False, params: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        current = self.initial.get("kind")
+        for kind in KINDS.values():
+            for p in kind.params:
+                value = (params or {}).get(p.name, p.default) if kind.code == current else p.default
+                self.fields[param_field(kind, p)] = _param_field(p, value)
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-control form-control-sm")
         if editing:
             self.fields["code"].disabled = True
 
-    def clean_params(self):
-        raw = (self.cleaned_data.get("params") or "").strip()
-        if not raw:
-            return {}
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            raise forms.ValidationError(_("Enter valid JSON, e.g. {\"ratio\": 0.5}.")) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("The parameters must be a JSON object."))
-        return value
+    def kind_groups(self):
+        """[(kind, [(bound field, param, its default as read)])] for the template: one fieldset per kind."""
+        return [(kind, [(self[param_field(kind, p)], p, format_param(p, p.default) if p.default is not None else "")
+                        for p in kind.params]) for kind in KINDS.values()]
+
+    def main_fields(self):
+        return [self[name] for name in self.fields if "__" not in name]
+
+    def selected_kind(self) -> str:
+        return (self.data.get("kind") if self.is_bound else self.initial.get("kind")) or next(iter(KINDS))
+
+    def service_values(self) -> dict:
+        """The cleaned fields as the service takes them: the selected kind's parameters gathered in `params`."""
+        values = {k: v for k, v in self.cleaned_data.items() if "__" not in k}
+        kind = KINDS.get(values.get("kind"))
+        params = {}
+        for p in kind.params if kind else ():
+            value = self.cleaned_data.get(param_field(kind, p))
+            if value not in (None, ""):
+                params[p.name] = value.isoformat() if hasattr(value, "isoformat") else value
+        values["params"] = params
+        return values
+
+
+def param_field(kind, param) -> str:
+    return f"{kind.code}__{param.name}"
+
+
+def _param_field(param, value) -> forms.Field:
+    common = {"label": param.label, "required": False, "help_text": param.help}
+    if param.is_list:
+        initial = ", ".join(value) if isinstance(value, list) else value
+        return forms.CharField(max_length=500, initial=initial, **common)
+    if param.type == "date":
+        return forms.DateField(initial=value, widget=forms.DateInput(attrs={"type": "date"}), **common)
+    number = {"min_value": param.min, "max_value": param.max, "initial": value}
+    if param.type == "int":
+        return forms.IntegerField(**number, **common)
+    field = forms.FloatField(**number, **common)
+    field.widget.attrs["step"] = "any"
+    return field
 
 
 class TargetListForm(forms.Form):

@@ -82,6 +82,10 @@ def preview_hits(criterion: Criterion, *, as_of: dt.date | None = None, scope_jo
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT q.declaration_id, q.tax_code, q.registered_on, q.value, q.reference "
                        f"FROM ({sql}) q ORDER BY q.tax_code, q.declaration_id LIMIT %s", [*args, limit])
-        rows = cursor.fetchall()
-    return [dict(zip(("declaration_id", "tax_code", "registered_on", "value", "reference"), r, strict=True))
-            for r in rows]
+        rows = [dict(zip(("declaration_id", "tax_code", "registered_on", "value", "reference"), r, strict=True))
+                for r in cursor.fetchall()]
+    numbers = {d.pk: d.number for d in Declaration.objects.filter(
+        pk__in={r["declaration_id"] for r in rows if r["declaration_id"]}).only("base_number", "revision")}
+    for r in rows:
+        r["declaration_number"] = numbers.get(r["declaration_id"])
+    return rows

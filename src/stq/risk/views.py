@@ -21,7 +21,7 @@ from stq.org import policy
 from stq.org.models import Unit
 
 from . import drift_watch, policy_backtest, selectors, services
-from .criteria import KINDS
+from .criteria import KINDS, describe_params, format_measure
 from .forms import BacktestForm, CriterionForm, DismissForm, TargetListForm
 from .models import (
     Alert,
@@ -75,9 +75,14 @@ def criteria(request):
 
 
 def _criterion_form_error(form, error: AppError) -> None:
-    params = {k: v for k, v in error.fields.items() if k.startswith("params.")}
-    if params:
-        form.add_error("params", "; ".join(f"{k[7:]}: {v}" for k, v in params.items()))
+    """The service's per-parameter errors (`params.<name>`) go under the selected kind's typed fields."""
+    kind = KINDS.get(form.cleaned_data.get("kind"))
+    for key, message in error.fields.items():
+        name = key.removeprefix("params.")
+        if key.startswith("params.") and kind is not None and any(p.name == name for p in kind.params):
+            form.add_error(f"{kind.code}__{name}", message)
+        elif key == "params":
+            form.add_error("kind", message)
     apply_app_error(form, error)
 
 
@@ -88,13 +93,12 @@ def criterion_form(request, pk: int | None = None):
         raise PermissionDenied
     initial = {}
     if criterion:
-        import json
-
-        initial = {name: getattr(criterion, name) for name in services.CRITERION_FIELDS}
-        initial.update(code=criterion.code, params=json.dumps(criterion.params, ensure_ascii=False))
-    form = CriterionForm(request.POST or None, initial=initial, editing=bool(criterion))
+        initial = {name: getattr(criterion, name) for name in services.CRITERION_FIELDS if name != "params"}
+        initial["code"] = criterion.code
+    form = CriterionForm(request.POST or None, initial=initial, editing=bool(criterion),
+                         params=criterion.params if criterion else None)
     if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
+        values = form.service_values()
         code = values.pop("code", None)
         if criterion:
             saved = call_service(form, lambda: services.criterion_update(
@@ -106,18 +110,34 @@ def criterion_form(request, pk: int | None = None):
         if saved is not None:
             messages.success(request, _("Criterion %(code)s saved.") % {"code": saved.code})
             return redirect("risk:criterion", pk=saved.pk)
-    return render(request, "risk/criterion_form.html", {"form": form, "criterion": criterion,
-                                                        "kinds": KINDS.values()})
+    return render(request, "risk/criterion_form.html", {"form": form, "criterion": criterion})
+
+
+def _hit_rows(kind, rows) -> list[dict]:
+    """Hits (stored or previewed) with their measured and reference values formatted for the kind."""
+    out = []
+    for r in rows:
+        if isinstance(r, dict):
+            get, number = r.get, r.get("declaration_number")
+        else:
+            get, number = (lambda name, r=r: getattr(r, name)), (r.declaration.number if r.declaration else None)
+        out.append({"tax_code": get("tax_code"), "declaration": number,
+                    "registered_on": get("registered_on"),
+                    "value": format_measure(get("value"), kind.value if kind else None),
+                    "reference": format_measure(get("reference"), kind.reference if kind else None)})
+    return out
 
 
 @login_required
 def criterion_detail(request, pk: int):
     _may_view(request.user)
     criterion = get_object_or_404(Criterion.objects.select_related("risk_area", "owner_unit"), pk=pk)
-    hits = criterion.hits.select_related("declaration").order_by("-registered_on")
+    kind = KINDS.get(criterion.kind)
+    hits = criterion.hits.select_related("declaration").order_by("-registered_on", "pk")
     page = Paginator(hits, 50).get_page(request.GET.get("page"))
     return render(request, "risk/criterion_detail.html", {
-        "criterion": criterion, "kind": KINDS.get(criterion.kind), "page": page,
+        "criterion": criterion, "kind": kind, "page": page, "rows": _hit_rows(kind, page.object_list),
+        "params": describe_params(kind, criterion.params) if kind else [],
         "may_manage": policy.can_at(request.user, "risk.manage_criteria", criterion.owner_unit),
     })
 
@@ -141,13 +161,14 @@ def criterion_preview(request, pk: int):
     """The rows the criterion hits now (not stored), as a fragment."""
     _may_view(request.user)
     criterion = get_object_or_404(Criterion, pk=pk)
+    kind = KINDS.get(criterion.kind)
     try:
         rows = preview_hits(criterion, limit=20)
     except AppError as error:
         rows, message = [], str(error.message)
     else:
         message = ""
-    return render(request, "risk/_preview.html", {"rows": rows, "message": message})
+    return render(request, "risk/_preview.html", {"rows": _hit_rows(kind, rows), "message": message, "kind": kind})
 
 
 @login_required
