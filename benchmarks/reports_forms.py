@@ -42,8 +42,8 @@ def fill(n_cases: int, n_payments: int) -> None:
         Payment,
         PenaltyDecision,
     )
-    from stq.collection.models import RiskArea
-    from stq.collection.reference import ensure_risk_areas
+    from stq.core.models import RiskArea
+    from stq.core.reference import ensure_risk_areas
     from stq.enterprises.demo import bulk_insert, generate_enterprises
     from stq.enterprises.models import Enterprise
     from stq.org.models import Unit, User

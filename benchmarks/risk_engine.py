@@ -53,8 +53,8 @@ def main():
     if args.scoring_only:
         return scoring_only(args)
 
-    from stq.collection.models import RiskArea
-    from stq.collection.reference import ensure_risk_areas
+    from stq.core.models import RiskArea
+    from stq.core.reference import ensure_risk_areas
     from stq.declarations.demo import demo_tax_codes
     from stq.declarations.layouts import synthetic_tax_code
     from stq.declarations.models import Declaration, DeclarationLine, ImportJob

@@ -30,8 +30,8 @@ def seed() -> dict:
     from benchmarks.load import fill
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-    from stq.collection.models import RiskArea
-    from stq.collection.reference import ensure_risk_areas
+    from stq.core.models import RiskArea
+    from stq.core.reference import ensure_risk_areas
     from stq.enterprises.models import Enterprise
     from stq.org.models import Role, RoleGrant, Unit, User
 

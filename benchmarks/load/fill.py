@@ -120,10 +120,10 @@ def workflow_objects(n_cases: int, per_team_work: int) -> None:
 
     from stq.audits.models import AuditCase, AuditConclusion, AuditDecision, AuditProposal, ConclusionFinding, Payment
     from stq.audits.workflow import fieldwork_end_due
-    from stq.collection.models import InfoCollection, RiskArea
-    from stq.collection.reference import ensure_risk_areas
+    from stq.collection.models import InfoCollection
     from stq.core import calendar
-    from stq.core.models import CaseEvent
+    from stq.core.models import CaseEvent, RiskArea
+    from stq.core.reference import ensure_risk_areas
     from stq.enterprises.models import Enterprise
     from stq.org.models import Unit, User
 

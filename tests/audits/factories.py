@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from stq.audits import services
-from stq.collection.models import RiskArea
-from stq.collection.reference import ensure_risk_areas
 from stq.core import calendar
+from stq.core.models import RiskArea
+from stq.core.reference import ensure_risk_areas
 from stq.enterprises.models import Enterprise
 from stq.enterprises.services import search_record
 

@@ -5,8 +5,8 @@ from datetime import date
 from django.db import transaction
 
 from stq.collection import services
-from stq.collection.models import RiskArea
-from stq.collection.reference import ensure_risk_areas
+from stq.core.models import RiskArea
+from stq.core.reference import ensure_risk_areas
 from stq.enterprises.models import Enterprise
 
 HEAD_CODE = "0100109106"

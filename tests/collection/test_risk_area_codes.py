@@ -1,7 +1,7 @@
 """The administrable risk areas (collection) and the focus-list risk-area codes (enterprises) are one list of codes
 until they are merged into one model; this keeps them from drifting apart."""
 
-from stq.collection.reference import RISK_AREAS
+from stq.core.reference import RISK_AREAS
 from stq.enterprises.models import RiskArea
 
 

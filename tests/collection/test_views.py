@@ -41,7 +41,7 @@ def test_create_form_validates_on_the_server(org, client):
                                         "risk_areas": [], "collection_form": "declarant", "addressee": "GĐ",
                                         "planned_start": "2026-03-05", "planned_end": "2026-03-01"})
     assert not InfoCollection.objects.exists()
-    from stq.collection.models import RiskArea
+    from stq.core.models import RiskArea
     r = client.post("/collection/new/", {"unit": org.kv01pt.pk, "enterprise": "0100109106", "signs": "Dấu hiệu",
                                         "risk_areas": [RiskArea.objects.get(code="ORIGIN").pk],
                                         "collection_form": "declarant", "addressee": "GĐ",

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from stq.collection.reference import ensure_risk_areas
+from stq.core.reference import ensure_risk_areas
 from tests.collection.factories import proposal
 
 pytestmark = pytest.mark.django_db

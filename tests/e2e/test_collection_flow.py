@@ -4,7 +4,7 @@ records the results and submits the report, approver1 closes it with an opinion.
 import pytest
 
 from stq.collection.models import InfoCollection
-from stq.collection.reference import ensure_risk_areas
+from stq.core.reference import ensure_risk_areas
 from tests.collection.factories import enterprise
 from tests.e2e.conftest import act, screenshot, sign_in, switch_user
 

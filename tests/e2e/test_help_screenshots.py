@@ -12,8 +12,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from stq.collection.models import RiskArea
-from stq.collection.reference import ensure_risk_areas
+from stq.core.models import RiskArea
+from stq.core.reference import ensure_risk_areas
 from stq.enterprises.models import FocusListEntry
 from stq.feedback.models import ChangeRequest
 from stq.org.models import Role, User

@@ -5,7 +5,7 @@ import io
 
 from django.utils import timezone
 
-from stq.collection.reference import ensure_risk_areas
+from stq.core.reference import ensure_risk_areas
 from stq.enterprises.models import Enterprise
 
 HEAD = "0100109106"

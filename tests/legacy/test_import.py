@@ -12,9 +12,9 @@ from stq.audits import services as audits
 from stq.audits.models import AuditCase, AuditConclusion, AuditProposal, Payment, PenaltyDecision
 from stq.audits.selectors import open_tax_codes
 from stq.audits.views.common import timeline
-from stq.collection.models import RiskArea
 from stq.collection.selectors import open_cases_for_enterprise
 from stq.core.errors import AppError, Forbidden
+from stq.core.models import RiskArea
 from stq.enterprises.services import search_record
 from stq.legacy.models import ImportBatch, LegacyRecord
 from stq.legacy.services import legacy_import

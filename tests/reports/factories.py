@@ -17,8 +17,9 @@ from stq.audits.models import (
     Payment,
     PenaltyDecision,
 )
-from stq.collection.models import InfoCollection, RiskArea
-from stq.collection.reference import ensure_risk_areas
+from stq.collection.models import InfoCollection
+from stq.core.models import RiskArea
+from stq.core.reference import ensure_risk_areas
 from stq.enterprises.models import Enterprise
 
 M = 1_000_000  # one million VND

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from stq.collection.models import RiskArea
-from stq.collection.reference import ensure_risk_areas
+from stq.core.models import RiskArea
+from stq.core.reference import ensure_risk_areas
 from stq.declarations.layouts import synthetic_tax_code
 from stq.enterprises.models import Enterprise
 from stq.risk import services

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def planted(org):
     """The fixture's declarations, the criteria run, and two concluded audits: the underpricer's November
     declaration had a violation (duty at stake 100,000 VND), a peer's November declaration did not."""
-    from stq.collection.reference import ensure_risk_areas
+    from stq.core.reference import ensure_risk_areas
 
     ensure_risk_areas()
     h.load_fixture(org.kv01pt)

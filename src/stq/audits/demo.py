@@ -127,7 +127,7 @@ def seed_audits(options: dict) -> str:
     o2, a2 = _user("canbo.kv02pt"), _user("doitruong.kv02pt")
     o3, a3 = _user("canbo.ktstqd1"), _user("doitruong.ktstqd1")
     heads = list(Enterprise.objects.filter(head__isnull=True, is_aeo=False).order_by("tax_code"))
-    from stq.collection.models import RiskArea
+    from stq.core.models import RiskArea
 
     areas = {a.code: a for a in RiskArea.objects.all()}
     if not (o1 and a1 and o2 and a2 and "KV01-PT" in units and "KV02-PT" in units and len(heads) >= 16 and areas):

@@ -7,8 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from stq.collection.filters import RiskAreaFilter
-from stq.core.filters import ListFilterSet, OverdueFilter, UnitFilter
+from stq.core.filters import ListFilterSet, OverdueFilter, RiskAreaFilter, UnitFilter
 from stq.enterprises.filters import EnterpriseFilter
 
 from .models import AuditCase, AuditGround, AuditMode, AuditProposal

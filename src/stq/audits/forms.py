@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from stq.collection.models import InfoCollection, RiskArea
+from stq.collection.models import InfoCollection
+from stq.core.models import RiskArea
 from stq.org.forms import offer_units
 from stq.org.models import Unit
 from stq.org.policy import units_where

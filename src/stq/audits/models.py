@@ -113,7 +113,7 @@ class AuditProposal(WorkflowCase):
                                    related_name="audit_proposals")
     mode = models.CharField(_("audit mode"), max_length=8, choices=AuditMode.choices)
     ground = models.CharField(_("legal ground"), max_length=8, choices=AuditGround.choices)
-    risk_areas = models.ManyToManyField("collection.RiskArea", verbose_name=_("risk areas"),
+    risk_areas = models.ManyToManyField("core.RiskArea", verbose_name=_("risk areas"),
                                         related_name="audit_proposals")
     period_from = models.DateField(_("audited period from"))
     period_to = models.DateField(_("audited period to"))
@@ -199,7 +199,7 @@ class AuditCase(WorkflowCase):
                                    related_name="audit_cases")
     mode = models.CharField(_("audit mode"), max_length=8, choices=AuditMode.choices)
     ground = models.CharField(_("legal ground"), max_length=8, choices=AuditGround.choices)
-    risk_areas = models.ManyToManyField("collection.RiskArea", verbose_name=_("risk areas"),
+    risk_areas = models.ManyToManyField("core.RiskArea", verbose_name=_("risk areas"),
                                         related_name="audit_cases")
     approval_unit = models.ForeignKey("org.Unit", verbose_name=_("approving unit"), null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+")
@@ -395,7 +395,7 @@ class ConclusionFinding(models.Model):
     """The finding of a conclusion for one risk area, with the amounts assessed (integer VND)."""
 
     conclusion = models.ForeignKey(AuditConclusion, on_delete=models.CASCADE, related_name="findings")
-    risk_area = models.ForeignKey("collection.RiskArea", verbose_name=_("risk area"), on_delete=models.PROTECT,
+    risk_area = models.ForeignKey("core.RiskArea", verbose_name=_("risk area"), on_delete=models.PROTECT,
                                   related_name="+")
     finding = models.TextField(_("finding"))
     has_violation = models.BooleanField(_("violation"), default=False)

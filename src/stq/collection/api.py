@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer
 from stq.core.errors import AppError, Forbidden
+from stq.core.models import RiskArea
 from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.enterprises.taxcode import normalize_tax_code
 from stq.org import policy
@@ -22,7 +23,7 @@ from stq.org.models import Unit
 
 from . import selectors, services
 from .filters import InfoCollectionFilter
-from .models import CollectionForm, CollectionResult, InfoCollection, Recommendation, RiskArea
+from .models import CollectionForm, CollectionResult, InfoCollection, Recommendation
 
 WF = InfoCollection.workflow
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}

@@ -9,12 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from stq.core.demo import register_seeder
+from stq.core.models import RiskArea
+from stq.core.reference import ensure_risk_areas
 from stq.enterprises.models import Enterprise
 from stq.org.models import Unit, User
 
 from . import services
-from .models import InfoCollection, RiskArea
-from .reference import ensure_risk_areas
+from .models import InfoCollection
 
 SIGNS = [
     "Trị giá khai báo thấp hơn 30% so với cơ sở dữ liệu giá; nghi vấn khai sai trị giá.",

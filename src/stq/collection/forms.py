@@ -6,13 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
+from stq.core.models import RiskArea
 from stq.enterprises.models import Enterprise
 from stq.enterprises.taxcode import normalize_tax_code
 from stq.org.forms import offer_units
 from stq.org.models import Unit
 from stq.org.policy import units_where
 
-from .models import CollectionForm, InfoCollection, Recommendation, RiskArea
+from .models import CollectionForm, InfoCollection, Recommendation
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 

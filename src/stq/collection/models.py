@@ -6,35 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from stq.core.models import WorkflowCase
-
-
-class RiskArea(models.Model):
-    """A risk area (lĩnh vực rủi ro), domain B4.4 — reference data, administrable; reused by the audits app."""
-
-    code = models.CharField(_("code"), max_length=64, unique=True)
-    name_vi = models.CharField(_("name (Vietnamese)"), max_length=255)
-    name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
-    active = models.BooleanField(_("active"), default=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("risk area")
-        verbose_name_plural = _("risk areas")
-        ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        lang = (get_language() or "vi")[:2]
-        return self.name_en if lang == "en" and self.name_en else self.name_vi
+from stq.core.models import RiskArea, WorkflowCase
 
 
 class CollectionForm(models.TextChoices):

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from stq.core.models import RiskArea
 from stq.org import policy
 
-from .models import InfoCollection, RiskArea
+from .models import InfoCollection
 
 # --- the duplicate search (domain A1.2, A2) -------------------------------------------------------------------
 # A source is fn(tax_codes: list[str], exclude) -> list[dict] with the keys of `duplicate_row`. The audits app

@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError, Conflict, Forbidden, check_changeable, check_version
 from stq.core.history import save_as
+from stq.core.models import RiskArea
 from stq.core.numbering import next_number
 from stq.org import policy
 from stq.workflow.engine import changed, snapshot
 
-from .models import CollectionForm, CollectionResult, InfoCollection, Recommendation, RiskArea
+from .models import CollectionForm, CollectionResult, InfoCollection, Recommendation
 from .workflow import EDITABLE_STATES, RESULT_STATES
 
 NUMBER_KIND = "TTTT"

@@ -88,6 +88,23 @@ class UnitFilter(django_filters.ModelChoiceFilter):
         return qs.filter(**{f"{self.field_name}__path__startswith": value.path})
 
 
+@extend_schema_field({"type": "string", "description": "risk-area code"})
+class RiskAreaFilter(django_filters.ModelChoiceFilter):
+    """Cases with this risk area among theirs (`risk_areas`), by its code."""
+
+    def __init__(self, *args, **kwargs):
+        from stq.core.models import RiskArea
+
+        kwargs.setdefault("label", _("Risk area"))
+        kwargs.setdefault("queryset", RiskArea.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("empty_label", _("All risk areas"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return qs.filter(risk_areas=value).distinct() if value else qs  # the one multi-valued filter
+
+
 class ListFilterSet(django_filters.FilterSet):
     """Base of the lists' FilterSets: the page's widget classes, and the unit picker offering the user's own units
     (any existing unit code is accepted: the list is already limited to the user's scope)."""

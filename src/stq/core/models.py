@@ -1,4 +1,5 @@
-"""Shared models: calendar swaps, number counters, case events, notifications, and the workflow-case mixin."""
+"""Shared models: calendar swaps, the risk areas (reference data), number counters, case events, notifications, and
+the workflow-case mixin."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -6,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -29,6 +31,33 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
+
+
+class RiskArea(models.Model):
+    """A risk area (lĩnh vực rủi ro), domain B4.4 — shared reference data, administrable: collections, audit
+    proposals, cases and findings, risk criteria, reports and the STQ01 import all refer to it. Seeded from
+    `stq.core.reference`. It was first defined in `collection`; its tables keep their names."""
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords(table_name="collection_historicalriskarea")
+
+    class Meta:
+        db_table = "collection_riskarea"
+        verbose_name = _("risk area")
+        verbose_name_plural = _("risk areas")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        lang = (get_language() or "vi")[:2]
+        return self.name_en if lang == "en" and self.name_en else self.name_vi
 
 
 class NumberCounter(models.Model):

@@ -37,9 +37,9 @@ from stq.audits.models import (
     PaymentKind,
     PenaltyDecision,
 )
-from stq.collection.models import RiskArea
 from stq.core.errors import AppError, Conflict, Forbidden
 from stq.core.history import save_as
+from stq.core.models import RiskArea
 from stq.enterprises.models import Enterprise
 from stq.enterprises.taxcode import clean_digits
 from stq.org.models import Unit

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stq.collection.models import RiskArea
+from stq.core.models import RiskArea
 from stq.org import policy
 from stq.org.models import Unit
 

@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
-from stq.collection.models import RiskArea
+from stq.core.models import RiskArea
 from stq.org.models import Unit
 
 from . import measures

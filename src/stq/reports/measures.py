@@ -86,7 +86,7 @@ class Measure:
         qs = qs.annotate(_value=self.value)
         for key, val in (filters or {}).items():
             if key == RISK_AREA:
-                from stq.collection.models import RiskArea
+                from stq.core.models import RiskArea
 
                 qs = qs.filter(_area=RiskArea.objects.filter(code=val).values("pk")[:1]) if val else \
                     qs.filter(_area__isnull=True)

@@ -9,10 +9,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.collection.models import RiskArea
 from stq.core.api import ErrorSerializer
 from stq.core.api_schema import page_of
 from stq.core.errors import Forbidden, NotFound
+from stq.core.models import RiskArea
 from stq.declarations.models import Declaration
 from stq.enterprises.taxcode import clean_digits
 from stq.org import policy

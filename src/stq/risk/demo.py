@@ -25,7 +25,7 @@ RATIONALE = {
 
 
 def _criteria(actor, root, year: int) -> list:
-    from stq.collection.models import RiskArea
+    from stq.core.models import RiskArea
     from stq.declarations.models import DeclarationLine
 
     from . import services
@@ -120,7 +120,7 @@ def _recent_import(actor) -> None:
 
 @register_seeder(70, "risk")
 def seed_risk(options: dict) -> str:
-    from stq.collection.reference import ensure_risk_areas
+    from stq.core.reference import ensure_risk_areas
     from stq.declarations.models import Declaration, ImportJob, ImportStatus
     from stq.org.models import Unit, User
 

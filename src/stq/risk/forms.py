@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from stq.collection.models import RiskArea
+from stq.core.models import RiskArea
 from stq.org.models import Unit
 
 from .criteria import KINDS, format_param, kind_choices

@@ -24,7 +24,7 @@ class Criterion(models.Model):
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("condition kind"), max_length=40)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
-    risk_area = models.ForeignKey("collection.RiskArea", verbose_name=_("risk area"), on_delete=models.PROTECT,
+    risk_area = models.ForeignKey("core.RiskArea", verbose_name=_("risk area"), on_delete=models.PROTECT,
                                   related_name="+")
     weight = models.PositiveSmallIntegerField(_("weight (1–100)"), default=50)
     rationale = models.TextField(_("rationale"))

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stq.collection.models import CollectionForm, InfoCollection, RiskArea
+from stq.collection.models import CollectionForm, InfoCollection
 from stq.collection.services import info_collection_create
 from stq.core.calendar import add_working_days
 from stq.core.errors import AppError, Conflict, Forbidden, check_changeable, check_version
 from stq.core.history import save_as
+from stq.core.models import RiskArea
 from stq.enterprises.models import Enterprise
 from stq.org import policy
 

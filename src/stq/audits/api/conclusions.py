@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.collection.models import RiskArea
+from stq.core.models import RiskArea
 
 from .. import services
 from ..models import (

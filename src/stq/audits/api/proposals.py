@@ -10,9 +10,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.collection.models import RiskArea
 from stq.core.api import ErrorSerializer, refused_input
 from stq.core.errors import AppError
+from stq.core.models import RiskArea
 from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.org import policy
 from stq.org.models import Unit

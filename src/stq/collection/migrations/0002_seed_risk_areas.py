@@ -1,8 +1,8 @@
-"""Seed the risk areas of domain B4.4 (stq.collection.reference)."""
+"""Seed the risk areas of domain B4.4 (stq.core.reference)."""
 
 from django.db import migrations
 
-from stq.collection.reference import ensure_risk_areas
+from stq.core.reference import ensure_risk_areas
 
 
 def seed(apps, schema_editor):
