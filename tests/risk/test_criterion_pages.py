@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from stq.collection.models import RiskArea
-from stq.collection.reference import ensure_risk_areas
+from stq.core.models import RiskArea
+from stq.core.reference import ensure_risk_areas
 from stq.risk.models import Criterion
 from tests.risk import helpers as h
 
