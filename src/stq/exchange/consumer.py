@@ -12,7 +12,13 @@ While the queue has a backlog (a catch-up), the batch is filled up to ``batch_si
    replaced revisions and activity profile as an uploaded file). A declaration whose rows the import refuses (a bad
    value: ``registered_on:bad_date``…; a ``revision_conflict``: the same revision already stored with other lines)
    is set aside too — the errors' row numbers lead back to its message — and the rest is imported again;
-3. risk on arrival (``stq.risk.arrival``) for the import jobs, then the outbound results of what changed;
+3. risk on arrival (``stq.risk.arrival``): the batch's declarations are scored by the model at once (work in
+   proportion to the batch); the rest (alerts, criteria, enterprise risk: set-based SQL that reads the history —
+   peer medians, earlier origins) runs for all the batches stored since its last round together (``finish``),
+   after this batch unless the queue holds more than a batch (a catch-up: storing goes on, and the deferred
+   batches are finished at least every ``SCORE_EVERY`` seconds and when the backlog is gone). The outbound
+   results of what changed are written to the outbox in its last transaction (``outbound``) and published after
+   the acknowledgement;
 4. the set-aside messages are published to the dead-letter exchange (publisher confirms), and only then is every
    message of the batch acknowledged (one ``basic_ack`` up to the last delivery tag).
 
@@ -50,6 +56,7 @@ from .models import Batch, ConsumerState, DeadLetter
 log = logging.getLogger("stq.exchange.consumer")
 MAX_ATTEMPTS = 5
 BACKLOG_WAIT = 3.0  # seconds a batch may wait to fill up while the queue has a backlog
+SCORE_EVERY = 30.0  # in a backlog, the deferred batches are finished together at least this often (seconds)
 
 
 @dataclass
@@ -88,8 +95,9 @@ def _refused_rows(job: ImportJob) -> dict[int, str]:
 
 
 def store_batch(deliveries: list[Delivery], *, consumer: str = "default", arrival: bool = True,
-                on_changes=None) -> Outcome:
-    """Steps 1–3 of the module docstring (the caller publishes the dead letters, then acknowledges)."""
+                on_changes=None, defer: bool = False) -> Outcome:
+    """Steps 1–3 of the module docstring (the caller publishes the dead letters, then acknowledges). ``defer``:
+    after the model scores, the rest of risk on arrival is left to ``recover`` (the consumer, during a backlog)."""
     outcome = Outcome()
     good: dict[str, tuple[Delivery, list[list[str]]]] = {}
     unchanged = 0
@@ -142,49 +150,74 @@ def store_batch(deliveries: list[Delivery], *, consumer: str = "default", arriva
     batch.save(update_fields=["declarations", "lines", "unchanged", "dead_lettered", "jobs", "stored_at"])
     if arrival:
         try:
-            finish(batch, deliveries, on_changes=on_changes)
+            score_model(batch, deliveries)
+            if not defer:
+                finish([batch], on_changes=on_changes)
         except Exception:  # stored and committed: acknowledged; ``recover`` scores it later
             log.exception("risk on arrival failed", extra={"consumer": consumer, "batch": batch.pk})
     return outcome
 
 
-def finish(batch: Batch, deliveries: list[Delivery] | None = None, *, on_changes=None) -> dict:
-    """Risk on arrival for the batch's import jobs, the outbound changes, and the batch marked scored."""
+def score_model(batch: Batch, deliveries: list[Delivery] | None = None) -> None:
+    """The batch's declarations scored by the active model (right after the import: proportional to the batch),
+    and the latency of each message from its publication to stored and scored."""
+    from stq.risk.arrival import score_jobs
+
+    scored, number = score_jobs(batch.jobs) if batch.jobs else (0, None)
+    if deliveries:
+        now_ms = timezone.now().timestamp() * 1000
+        batch.latency_ms = [int(now_ms - d.published_ms) for d in deliveries if d.published_ms]
+    batch.risk = {"scored": scored, "model_version": number}
+    batch.save(update_fields=["latency_ms", "risk"])
+
+
+def finish(batches: list[Batch], *, on_changes=None) -> dict:
+    """The rest of risk on arrival (alerts, criteria, enterprises) for the import jobs of `batches` together — the
+    history is read once for all of them — then the outbound changes and the batches marked scored, in one
+    transaction. A batch that was not scored by the model yet (a crash before it) is scored first."""
     from stq.risk.arrival import assess_arrival
 
-    def scored():  # stored and scored by the model: the latency of each message, from its publication
-        if deliveries:
-            now_ms = timezone.now().timestamp() * 1000
-            batch.latency_ms = [int(now_ms - d.published_ms) for d in deliveries if d.published_ms]
+    for batch in batches:
+        if "scored" not in batch.risk:
+            score_model(batch)
 
-    result = assess_arrival(batch.jobs, on_scored=scored) if batch.jobs else {}
-    if not batch.jobs:
-        scored()
-    if result and on_changes is not None:
-        on_changes(result)
-    batch.scored_at = timezone.now()
-    batch.risk = {k: (len(v) if isinstance(v, list) else v) for k, v in result.items()}
-    batch.risk["import_seconds"] = round((batch.stored_at - batch.received_at).total_seconds(), 3) \
-        if batch.stored_at else None
-    batch.save(update_fields=["scored_at", "latency_ms", "risk"])
-    return result
+    def done(result):  # in risk on arrival's last transaction: the changes, their messages, the batches scored
+        if result and on_changes is not None:
+            on_changes(result)
+        now = timezone.now()
+        summary = {k: (len(v) if isinstance(v, list) else v) for k, v in result.items()
+                   if k not in ("scored", "model_version")}
+        for batch in batches:
+            batch.scored_at = now
+            batch.risk = {**batch.risk, **summary, "batches_together": len(batches),
+                          "import_seconds": round((batch.stored_at - batch.received_at).total_seconds(), 3)
+                          if batch.stored_at else None}
+            batch.save(update_fields=["scored_at", "risk"])
+
+    jobs = sorted({job for batch in batches for job in batch.jobs})
+    if jobs:
+        return assess_arrival(jobs, on_changes=done, score=False)
+    done({})
+    return {}
 
 
 def recover(consumer: str, *, on_changes=None) -> int:
-    """Score the batches of `consumer` stored but not scored (a crash between the import and the scoring); mark
-    "crashed" the import jobs a killed consumer (or any dead worker) left running."""
+    """Finish the batches of `consumer` stored but not scored, together: those the consumer deferred during a
+    backlog, and those a crash left between the import and the scoring. Marks "crashed" the import jobs a killed
+    consumer (or any dead worker) left running. Returns the number of batches finished."""
     from stq.declarations.services import sweep_abandoned_imports
 
     sweep_abandoned_imports()
-    n = 0
-    for batch in Batch.objects.filter(consumer=consumer, scored_at__isnull=True).order_by("pk"):
-        names = [f"broker-{batch.pk}-{i}.csv" for i in range(1, MAX_ATTEMPTS + 1)]
-        batch.jobs = list(ImportJob.objects.filter(original_name__in=names, status=ImportStatus.SUCCEEDED)
-                          .values_list("pk", flat=True))
-        batch.save(update_fields=["jobs"])
-        finish(batch, on_changes=on_changes)
-        n += 1
-    return n
+    batches = list(Batch.objects.filter(consumer=consumer, scored_at__isnull=True).order_by("pk"))
+    for batch in batches:
+        if batch.stored_at is None:  # killed during the import: its job may have committed all the same
+            names = [f"broker-{batch.pk}-{i}.csv" for i in range(1, MAX_ATTEMPTS + 1)]
+            batch.jobs = list(ImportJob.objects.filter(original_name__in=names, status=ImportStatus.SUCCEEDED)
+                              .values_list("pk", flat=True))
+            batch.save(update_fields=["jobs"])
+    if batches:
+        finish(batches, on_changes=on_changes)
+    return len(batches)
 
 
 def default_name() -> str:
@@ -204,6 +237,7 @@ class Consumer:
         self.publish_results = publish_results
         self.stop = False
         self.backlog = 0  # messages waiting in the queue after the last batch
+        self.pending_since: float | None = None  # the first batch stored but not finished (deferred in a backlog)
         self.state, _ = ConsumerState.objects.update_or_create(
             name=self.name, defaults={"queue": self.names.declarations, "started_at": timezone.now(),
                                       "seen_at": timezone.now()})
@@ -250,12 +284,20 @@ class Consumer:
                 DeadLetter(consumer=self.name, message_id=(d.message_id or "")[:100], reason=reason[:200],
                            excerpt=d.body[:200].decode("utf-8", "replace")) for d, reason in outcome.dead])
 
-    def _changes(self, channel):
+    def _changes(self, channel=None):
+        """What risk on arrival does with its changes: messages in the outbox (published by ``_flush``)."""
         if not self.publish_results:
             return None
-        from .outbound import publish_changes
+        from .outbound import enqueue_changes
 
-        return lambda result: publish_changes(channel, result, self.names)
+        return enqueue_changes
+
+    def _flush(self, channel) -> None:
+        """Publish the outbox (a broker failure is raised: the loop reconnects, the messages wait)."""
+        if self.publish_results:
+            from .outbound import flush
+
+            flush(channel, self.names)
 
     def run_once(self, connection, idle_exit: float | None = None) -> None:
         channel = connection.channel()
@@ -267,6 +309,7 @@ class Consumer:
 
         warm_up()  # the model loaded and compiled before the first batch, not during it
         recover(self.name, on_changes=self._changes(channel))
+        self._flush(channel)
         idle_since = time.monotonic()
         buffer: list = []
         first_at = None
@@ -286,11 +329,15 @@ class Consumer:
                     close_old_connections()
                     ConsumerState.objects.filter(pk=self.state.pk).update(seen_at=timezone.now(), waiting=0)
                     recover(self.name, on_changes=self._changes(channel))
+                    self._flush(channel)
                     idle_since = now
             if self.stop:
                 break
         if buffer:
             self._process(channel, buffer)
+        if self.pending_since is not None:
+            self._finish_pending(channel)
+            self._flush(channel)
         channel.cancel()
 
     def _due(self, waited: float, have: int) -> bool:
@@ -305,7 +352,7 @@ class Consumer:
         breaks the import in a way its checks do not catch) is split in halves until the message is alone, and
         that one is dead-lettered: it never blocks the others. A database failure is raised (nothing acked)."""
         try:
-            return [store_batch(deliveries, consumer=self.name, on_changes=self._changes(channel))]
+            return [store_batch(deliveries, consumer=self.name, on_changes=self._changes(channel), defer=True)]
         except (OperationalError, InterfaceError):
             raise
         except Exception as exc:
@@ -328,8 +375,26 @@ class Consumer:
         except Exception:
             waiting = None
         self.backlog = waiting or 0
+        if any(o.batch is not None for o in outcomes):
+            self.pending_since = self.pending_since or started
+        if waiting is None or waiting < self.batch_size or time.monotonic() - self.pending_since >= SCORE_EVERY:
+            self._finish_pending(channel)
         for outcome in outcomes:
+            if outcome.batch is not None:
+                outcome.batch.refresh_from_db()  # finished meanwhile, or not yet
             self._report(outcome, time.monotonic() - started, waiting)
+        self._flush(channel)
+
+    def _finish_pending(self, channel) -> None:
+        """The rest of risk on arrival for the batches stored since the last round, together (``recover``)."""
+        self.pending_since = None
+        try:
+            recover(self.name, on_changes=self._changes(channel))
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:  # stored and acknowledged: tried again at the next round
+            log.exception("risk on arrival failed", extra={"consumer": self.name})
+            self._error(f"risk on arrival: {type(exc).__name__}: {exc}")
 
     def run(self, *, idle_exit: float | None = None, retry_seconds: float = 2.0) -> None:
         """Consume until stopped (or idle for `idle_exit` seconds); reconnect after a broker failure."""

@@ -70,3 +70,28 @@ class ConsumerState(models.Model):
     class Meta:
         verbose_name = _("consumer")
         verbose_name_plural = _("consumers")
+
+
+class OutboxMessage(models.Model):
+    """A result waiting to go out on ``<prefix>.results``: written in the transaction of the change it reports and
+    published later by the consumer's loop (``outbound.flush``), so a broker that is down loses nothing. The body is
+    fixed once written; its message id is the SHA-256 of the body, so a message published again (a crash between
+    the broker's confirmation and ``published_at``) carries the same id and the receiver drops the repeat.
+
+    A row with no body yet stands for the picks of a new target list (``source`` = ``target_list:<id>``): the list's
+    picks are written after the list itself in that transaction, so the body is rendered (and fixed) by the first
+    flush after the commit."""
+
+    routing_key = models.CharField(_("routing key"), max_length=50)
+    message_id = models.CharField(_("message id"), max_length=64, blank=True)
+    body = models.BinaryField(_("body"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["id"], name="exchange_outbox_pending",
+                                condition=models.Q(published_at__isnull=True))]

@@ -1,4 +1,5 @@
-"""A new audit target list goes out to the clearance system (when the broker is configured)."""
+"""A new audit target list goes out to the clearance system (when the broker is configured): its outbox row is
+written in the list's transaction, and published after the commit (or by the consumer's loop, later)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from . import broker
 @receiver(post_save, sender=TargetList, dispatch_uid="stq.exchange.target_list_created")
 def _target_list_created(sender, instance, created, **kwargs):
     if created and broker.enabled():
-        from .outbound import publish_target_list
+        from .outbound import enqueue_target_list, try_flush
 
-        transaction.on_commit(lambda: publish_target_list(instance.pk))
+        enqueue_target_list(instance.pk)
+        transaction.on_commit(try_flush)

@@ -41,17 +41,20 @@ def _months(a: dt.date, b: dt.date) -> int:
     return (b.year - a.year) * 12 + b.month - a.month + 1
 
 
-def _price_outliers(job_id: int, as_of: dt.date) -> dict[str, dict]:
+def _price_outliers(job_ids: list[int], as_of: dt.date) -> dict[int, dict[str, dict]]:
+    """{job: {tax code: hit}} — one query for all the jobs (the peer medians are computed once)."""
     kind = KINDS["price_below_peer_median"]
     params = kind.validate({"ratio": PRICE_RATIO, "min_peers": 5, "lookback_days": 365})
-    sql, args = kind.sql(params, as_of, job_id)
+    sql, args = kind.sql(params, as_of, list(job_ids))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT q.declaration_id, q.tax_code, q.value FROM ({sql}) q", args)
+        cursor.execute(f"SELECT q.declaration_id, q.tax_code, q.value, d.import_job_id FROM ({sql}) q "
+                       f"JOIN {Declaration._meta.db_table} d ON d.id = q.declaration_id", args)
         rows = cursor.fetchall()
-    out: dict[str, dict] = defaultdict(lambda: {"ids": [], "min_ratio": 1.0})
-    for declaration_id, tax_code, ratio in rows:
-        out[tax_code]["ids"].append(declaration_id)
-        out[tax_code]["min_ratio"] = min(out[tax_code]["min_ratio"], float(ratio))
+    out: dict[int, dict[str, dict]] = defaultdict(lambda: defaultdict(lambda: {"ids": [], "min_ratio": 1.0}))
+    for declaration_id, tax_code, ratio, job_id in sorted(rows, key=lambda r: r[0]):
+        hit = out[job_id][tax_code]
+        hit["ids"].append(declaration_id)
+        hit["min_ratio"] = min(hit["min_ratio"], float(ratio))
     return out
 
 
@@ -77,33 +80,38 @@ def _volume_surges(job_id: int, first_day: dt.date) -> dict[str, dict]:
     return out
 
 
-def _new_origins(job_id: int, first_day: dt.date) -> dict[str, dict]:
+def _new_origins(job_ids: list[int], first_day: dt.date) -> dict[int, dict[str, dict]]:
+    """{job: {tax code: hit}} — one query for all the jobs (each enterprise's earlier origins are read once)."""
     D, L = Declaration._meta.db_table, DeclarationLine._meta.db_table
+    marks = ", ".join(["%s"] * len(job_ids))
     sql = f"""
         WITH established AS (
             SELECT d2.importer_exporter_tax_code AS tax_code
             FROM {L} l2 JOIN {D} d2 ON d2.id = l2.declaration_id
             WHERE d2.registered_on < %s AND d2.importer_exporter_tax_code IN (
-                SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)
+                SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id IN ({marks}))
             GROUP BY d2.importer_exporter_tax_code HAVING COUNT(*) >= %s
         )
-        SELECT d.importer_exporter_tax_code, d.id, SUBSTR(l.hs_code, 1, 6), l.origin_country
+        SELECT d.import_job_id, d.importer_exporter_tax_code, d.id, SUBSTR(l.hs_code, 1, 6), l.origin_country
         FROM {L} l JOIN {D} d ON d.id = l.declaration_id
-        WHERE d.import_job_id = %s AND d.flow = 'I'
+        WHERE d.import_job_id IN ({marks}) AND d.flow = 'I'
           AND d.importer_exporter_tax_code IN (SELECT tax_code FROM established)
           AND NOT EXISTS (
               SELECT 1 FROM {L} l3 JOIN {D} d3 ON d3.id = l3.declaration_id
               WHERE d3.importer_exporter_tax_code = d.importer_exporter_tax_code AND d3.registered_on < %s
-                AND SUBSTR(l3.hs_code, 1, 6) = SUBSTR(l.hs_code, 1, 6) AND l3.origin_country = l.origin_country)"""
+                AND SUBSTR(l3.hs_code, 1, 6) = SUBSTR(l.hs_code, 1, 6) AND l3.origin_country = l.origin_country)
+        ORDER BY d.id, l.line_no"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [first_day, job_id, ESTABLISHED_LINES, job_id, first_day])
+        cursor.execute(sql, [first_day, *job_ids, ESTABLISHED_LINES, *job_ids, first_day])
         rows = cursor.fetchall()
-    out: dict[str, dict] = defaultdict(lambda: {"ids": [], "pairs": []})
-    for tax_code, declaration_id, hs6, origin in rows:
-        out[tax_code]["ids"].append(declaration_id)
+    out: dict[int, dict[str, dict]] = defaultdict(lambda: defaultdict(lambda: {"ids": [], "pairs": []}))
+    for job_id, tax_code, declaration_id, hs6, origin in rows:
+        hit = out[job_id][tax_code]
+        if declaration_id not in hit["ids"]:
+            hit["ids"].append(declaration_id)
         pair = f"{hs6}/{origin}"
-        if pair not in out[tax_code]["pairs"]:
-            out[tax_code]["pairs"].append(pair)
+        if pair not in hit["pairs"]:
+            hit["pairs"].append(pair)
     return out
 
 
@@ -136,43 +144,71 @@ def _join_open_alerts(found: list[tuple], numbers: dict[int, str]) -> list[tuple
 
 def scan_import(job_id: int) -> AlertScan | None:
     """Raise the alerts of one import (once)."""
-    if AlertScan.objects.filter(import_job_id=job_id).exists():
-        return None
-    refresh_statistics()  # every scan: the planner must know the import's rows (a stale plan takes minutes)
-    span = Declaration.objects.filter(import_job_id=job_id).aggregate(first=Min("registered_on"),
-                                                                      last=Max("registered_on"))
+    return scan_imports([job_id]).get(job_id)
+
+
+def scan_imports(job_ids: list[int]) -> dict[int, AlertScan]:
+    """Raise the alerts of several imports (each once), with the same result as ``scan_import`` of each in turn,
+    but reading the history once per group of imports of the same registration days (risk on arrival scores the
+    batches stored since its last round together). Returns the scans made, by import."""
+    done = set(AlertScan.objects.filter(import_job_id__in=job_ids).values_list("import_job_id", flat=True))
+    pending = sorted(set(job_ids) - done)
+    if not pending:
+        return {}
+    refresh_statistics()  # the planner must know the imports' rows (a stale plan takes minutes)
+    spans = {r["import_job_id"]: (r["first"], r["last"]) for r in Declaration.objects.filter(
+        import_job_id__in=pending).values("import_job_id").annotate(first=Min("registered_on"),
+                                                                    last=Max("registered_on"))}
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for job in pending:
+        groups[spans.get(job, (None, None))].append(job)
     started = time.monotonic()
-    found: list[tuple[str, str, dict, list[int]]] = []
-    if span["first"]:
-        for code, hit in _price_outliers(job_id, span["last"]).items():
-            found.append((AlertKind.PRICE_OUTLIER, code, {"min_ratio": round(hit["min_ratio"], 3)}, hit["ids"]))
-        surges = _volume_surges(job_id, span["first"])
+    found: dict[int, list[tuple[str, str, dict, list[int]]]] = {}
+    for (first, last), jobs in groups.items():
+        found.update(_findings(jobs, first, last))
+    all_ids = {pk for hits in found.values() for *_, ids in hits for pk in ids[:MAX_NUMBERS]}
+    numbers = {pk: f"{base}{revision}" for pk, base, revision in
+               Declaration.objects.filter(pk__in=all_ids).values_list("pk", "base_number", "revision")}
+    enterprises = dict(Enterprise.objects.filter(tax_code__in={f[1] for hits in found.values() for f in hits})
+                       .values_list("tax_code", "id"))
+    seconds = (time.monotonic() - started) / len(pending)
+    scans = {}
+    for job in pending:  # in order, as one scan after the other: a later import adds to an earlier one's open alert
+        with transaction.atomic():
+            scan, created = AlertScan.objects.get_or_create(import_job_id=job)
+            if not created:
+                continue
+            fresh = _join_open_alerts(found[job], numbers)
+            Alert.workflow.create_many(cases=[  # raised by the system: history rows and "created" events, in bulk
+                Alert(kind=kind, tax_code=code, enterprise_id=enterprises.get(code), scan=scan, details=details,
+                      declaration_numbers=sorted({numbers[i] for i in ids[:MAX_NUMBERS] if i in numbers}))
+                for kind, code, details, ids in fresh
+            ])
+            scan.alerts = len(fresh)
+            scan.seconds = seconds
+            scan.save(update_fields=["alerts", "seconds"])
+            scans[job] = scan
+    return scans
+
+
+def _findings(jobs: list[int], first: dt.date | None, last: dt.date | None) -> dict[int, list[tuple]]:
+    """(kind, tax code, details, declaration ids) of each job of one group (the same registration days)."""
+    found: dict[int, list[tuple[str, str, dict, list[int]]]] = {job: [] for job in jobs}
+    if not first:
+        return found
+    prices = _price_outliers(jobs, last)
+    origins = _new_origins(jobs, first)
+    for job in jobs:
+        for code, hit in prices.get(job, {}).items():
+            found[job].append((AlertKind.PRICE_OUTLIER, code, {"min_ratio": round(hit["min_ratio"], 3)}, hit["ids"]))
+        surges = _volume_surges(job, first)
         ids_by_code = defaultdict(list)
         if surges:
-            for pk, code in (Declaration.objects.filter(import_job_id=job_id,
-                                                        importer_exporter_tax_code__in=list(surges))
-                             .order_by("-customs_value").values_list("pk", "importer_exporter_tax_code")):
+            for pk, code in (Declaration.objects.filter(import_job_id=job, importer_exporter_tax_code__in=list(surges))
+                             .order_by("-customs_value", "pk").values_list("pk", "importer_exporter_tax_code")):
                 ids_by_code[code].append(pk)
         for code, details in surges.items():
-            found.append((AlertKind.VOLUME_SURGE, code, details, ids_by_code[code]))
-        for code, hit in _new_origins(job_id, span["first"]).items():
-            found.append((AlertKind.NEW_ORIGIN, code, {"pairs": hit["pairs"][:10]}, hit["ids"]))
-    numbers = {}
-    all_ids = {pk for *_, ids in found for pk in ids[:MAX_NUMBERS]}
-    for pk, base, revision in Declaration.objects.filter(pk__in=all_ids).values_list("pk", "base_number", "revision"):
-        numbers[pk] = f"{base}{revision}"
-    enterprises = dict(Enterprise.objects.filter(tax_code__in={f[1] for f in found}).values_list("tax_code", "id"))
-    with transaction.atomic():
-        scan, created = AlertScan.objects.get_or_create(import_job_id=job_id)
-        if not created:
-            return None
-        found = _join_open_alerts(found, numbers)
-        Alert.workflow.create_many(cases=[  # raised by the system: history rows and "created" events, in bulk
-            Alert(kind=kind, tax_code=code, enterprise_id=enterprises.get(code), scan=scan, details=details,
-                  declaration_numbers=sorted({numbers[i] for i in ids[:MAX_NUMBERS] if i in numbers}))
-            for kind, code, details, ids in found
-        ])
-        scan.alerts = len(found)
-        scan.seconds = time.monotonic() - started
-        scan.save(update_fields=["alerts", "seconds"])
-    return scan
+            found[job].append((AlertKind.VOLUME_SURGE, code, details, ids_by_code[code]))
+        for code, hit in origins.get(job, {}).items():
+            found[job].append((AlertKind.NEW_ORIGIN, code, {"pairs": hit["pairs"][:10]}, hit["ids"]))
+    return found

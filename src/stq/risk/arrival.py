@@ -1,15 +1,20 @@
 """Risk on arrival: what the risk engine does with each batch of declarations as soon as it is stored.
 
 ``assess_arrival(job_ids)`` — for the declarations written by those import jobs:
-  1. raise the unusual-transaction alerts of the imports (``alerts.scan_import``, idempotent per import) and put
-     each in the inbox (notification bell, once per user by a dedupe key) of the officers, approvers and risk
-     managers of the enterprise's managing unit, besides the national alert list — first, as officers wait for it;
-  2. score the declarations with the active model version (``training.score_frame``; the model is loaded and
-     compiled once per process and version);
-  3. evaluate every criterion in force on them (the criterion's SQL restricted to the import, ``scope_job``),
-     replacing their earlier hits;
+  1. score the declarations with the active model version (``training.score_frame``; the model is loaded and
+     compiled once per process and version) — work in proportion to the declarations (the broker consumer does
+     it per batch, right after the import, and calls this with ``score=False``);
+  2. raise the unusual-transaction alerts of the imports (``alerts.scan_imports``: idempotent per import, the
+     history read once for all of them) and put each in the inbox (notification bell, once per user by a dedupe
+     key) of the officers, approvers and risk managers of the enterprise's managing unit, besides the national
+     alert list;
+  3. evaluate every criterion in force on them (the criterion's SQL restricted to the imports, ``scope_job``:
+     one query per criterion for all the jobs), replacing their earlier hits;
   4. recompute the risk of their enterprises (``scoring.assess`` for those tax codes) and note which enterprise's
      risk class, compliance level or classification changed.
+Steps 2–4 read the stored history (peer medians, earlier origins, monthly profiles) whatever the number of
+declarations, so the consumer runs them once for all the batches stored since its last round. The result is the
+same as for each import in turn (``tests/risk/test_arrival_together.py``).
 Every step is idempotent: running it again for the same jobs changes nothing more (the broker consumer re-runs it
 after a crash). Returns the counts and what changed, for the outbound results (``results_export``).
 """
@@ -28,7 +33,7 @@ from django.utils.translation import override
 from stq.declarations.models import Declaration
 from stq.enterprises.models import Enterprise
 
-from .alerts import scan_import
+from .alerts import scan_imports
 from .criteria import get_kind
 from .models import Alert, CriteriaRun, Criterion, CriterionHit, EnterpriseRisk, ModelVersion
 from .runner import criteria_in_force, data_as_of
@@ -80,22 +85,23 @@ def criteria_on_jobs(job_ids: list[int], as_of: dt.date | None = None) -> list[i
     run = CriteriaRun.objects.create(as_of=as_of, trigger="arrival", criteria=len(criteria))
     started = time.monotonic()
     written: list[int] = []
-    for criterion in criteria:
+    jobs = sorted(set(job_ids))
+    marks = ", ".join(["%s"] * len(jobs))
+    for criterion in criteria:  # one query per criterion for all the jobs: the history is read once
         kind = get_kind(criterion.kind)
         params = kind.validate(criterion.params)
-        for job in job_ids:
-            sql, args = kind.sql(params, as_of, job)
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    f"DELETE FROM {H} WHERE criterion_id = %s AND ("
-                    f"declaration_id IN (SELECT id FROM {D} WHERE import_job_id = %s) OR (declaration_id IS NULL "
-                    f"AND tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)))",
-                    [criterion.pk, job, job])
-                cursor.execute(
-                    f"INSERT INTO {H} (criterion_id, run_id, tax_code, declaration_id, registered_on, value, "
-                    f"reference) SELECT %s, %s, q.tax_code, q.declaration_id, q.registered_on, q.value, q.reference "
-                    f"FROM ({sql}) q RETURNING id", [criterion.pk, run.pk, *args])
-                written += [r[0] for r in cursor.fetchall()]
+        sql, args = kind.sql(params, as_of, jobs)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {H} WHERE criterion_id = %s AND ("
+                f"declaration_id IN (SELECT id FROM {D} WHERE import_job_id IN ({marks})) OR (declaration_id IS NULL "
+                f"AND tax_code IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id IN ({marks}))))",
+                [criterion.pk, *jobs, *jobs])
+            cursor.execute(
+                f"INSERT INTO {H} (criterion_id, run_id, tax_code, declaration_id, registered_on, value, "
+                f"reference) SELECT %s, %s, q.tax_code, q.declaration_id, q.registered_on, q.value, q.reference "
+                f"FROM ({sql}) q RETURNING id", [criterion.pk, run.pk, *args])
+            written += [r[0] for r in cursor.fetchall()]
         Criterion.objects.filter(pk=criterion.pk).update(last_run_at=timezone.now())
     run.hits = len(written)
     run.finished_at = timezone.now()
@@ -150,9 +156,11 @@ def warm_up() -> int | None:
     return None
 
 
-def assess_arrival(job_ids: list[int], on_scored=None) -> dict:
+def assess_arrival(job_ids: list[int], on_scored=None, on_changes=None, *, score: bool = True) -> dict:
     """The steps of the module docstring for the declarations of `job_ids` (committed imports); ``on_scored`` is
-    called once the declarations have their model scores (before the criteria and the enterprises)."""
+    called once the declarations have their model scores (before the criteria and the enterprises). Steps 3 and 4
+    run in one transaction, and ``on_changes(result)`` is called inside it: what the caller writes there about the
+    changes (the outbound messages) commits with them, or neither does."""
     started = t = time.monotonic()
     stages: dict[str, float] = {}
 
@@ -165,25 +173,28 @@ def assess_arrival(job_ids: list[int], on_scored=None) -> dict:
     job_ids = sorted(set(job_ids))
     tax_codes = sorted(set(Declaration.objects.filter(import_job_id__in=job_ids)
                            .values_list("importer_exporter_tax_code", flat=True)))
-    for job in job_ids:  # first: the alerts are what an officer waits for
-        scan_import(job)  # idempotent; the import hook's task may have run it already
-    alerts = list(Alert.objects.filter(scan__import_job_id__in=job_ids))
-    notified = notify_managing_units(alerts) if alerts else 0
-    lap("alerts")
-    scored, model_number = score_jobs(job_ids)
+    scored, model_number = score_jobs(job_ids) if score else (None, None)  # in proportion to the batch
     if on_scored is not None:
         on_scored()
     lap("model")
-    hits = criteria_on_jobs(job_ids)
-    lap("criteria")
-    before = _classes(tax_codes)
-    if tax_codes:
-        from .scoring import assess
+    scan_imports(job_ids)  # idempotent per import; the import hook's task may have run it already
+    alerts = list(Alert.objects.filter(scan__import_job_id__in=job_ids))
+    notified = notify_managing_units(alerts) if alerts else 0
+    lap("alerts")
+    with transaction.atomic():
+        hits = criteria_on_jobs(job_ids)
+        lap("criteria")
+        before = _classes(tax_codes)
+        if tax_codes:
+            from .scoring import assess
 
-        assess(tax_codes=tax_codes)
-    after = _classes(tax_codes)
-    changed = [code for code, value in after.items() if before.get(code) != value]
-    lap("enterprises")
-    return {"scored": scored, "model_version": model_number, "criteria_hits": hits, "enterprises": len(tax_codes),
-            "changed_enterprises": changed, "alerts": [a.pk for a in alerts], "notified": notified,
-            "seconds": round(time.monotonic() - started, 3), "stages": stages}
+            assess(tax_codes=tax_codes)
+        after = _classes(tax_codes)
+        changed = [code for code, value in after.items() if before.get(code) != value]
+        lap("enterprises")
+        result = {"scored": scored, "model_version": model_number, "criteria_hits": hits,
+                  "enterprises": len(tax_codes), "changed_enterprises": changed, "alerts": [a.pk for a in alerts],
+                  "notified": notified, "seconds": round(time.monotonic() - started, 3), "stages": stages}
+        if on_changes is not None:
+            on_changes(result)
+    return result

@@ -7,7 +7,8 @@ PostgreSQL and SQLite (window functions, no vendor functions), whose rows are th
     declaration_id (NULL for enterprise-level kinds), tax_code, registered_on, value, reference
 
 ``evaluate.run_criteria`` inserts them with ``INSERT … SELECT`` — no row is looked at in Python. The
-``scope_job`` argument restricts the hits (not the peers or the history) to the declarations of one import.
+``scope_job`` argument restricts the hits (not the peers or the history) to the declarations of one import (or of a
+list of imports).
 """
 
 from __future__ import annotations
@@ -143,15 +144,27 @@ def _hs_like(prefixes: list[str], column: str = "l.hs_code") -> tuple[str, list]
     return "(" + " OR ".join([f"{column} LIKE %s"] * len(prefixes)) + ")", [p + "%" for p in prefixes]
 
 
-def _scope(scope_job: int | None, alias: str = "d") -> tuple[str, list]:
-    return (f" AND {alias}.import_job_id = %s", [scope_job]) if scope_job else ("", [])
-
-
-def _tax_code_scope(scope_job: int | None, column: str = "t.tax_code") -> tuple[str, list]:
-    """For enterprise-level criteria: only the enterprises that declared in the import job."""
+def _jobs(scope_job) -> list[int]:
+    """``scope_job``: one import job's id, or a list of them (the batches scored together on arrival)."""
     if not scope_job:
+        return []
+    return [int(j) for j in scope_job] if isinstance(scope_job, list | tuple | set) else [int(scope_job)]
+
+
+def _scope(scope_job, alias: str = "d") -> tuple[str, list]:
+    jobs = _jobs(scope_job)
+    if not jobs:
         return "", []
-    return f" AND {column} IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id = %s)", [scope_job]
+    return f" AND {alias}.import_job_id IN ({', '.join(['%s'] * len(jobs))})", jobs
+
+
+def _tax_code_scope(scope_job, column: str = "t.tax_code") -> tuple[str, list]:
+    """For enterprise-level criteria: only the enterprises that declared in the import job(s)."""
+    jobs = _jobs(scope_job)
+    if not jobs:
+        return "", []
+    marks = ", ".join(["%s"] * len(jobs))
+    return f" AND {column} IN (SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id IN ({marks}))", jobs
 
 
 def _months_back(day: dt.date, months: int) -> dt.date:
@@ -166,6 +179,13 @@ def _price_below_median_sql(p: dict, as_of: dt.date, scope_job: int | None) -> t
     into re-computing the medians for every line."""
     since = as_of - dt.timedelta(days=int(p["lookback_days"]))
     scope, scope_args = _scope(scope_job, "m")
+    groups, groups_args = "", []
+    if scope_job:  # only the peer groups of the scoped lines: a whole group, so the same medians
+        job_scope, groups_args = _scope(scope_job, "sd")
+        groups = f"""
+              AND EXISTS (SELECT 1 FROM {L} sl JOIN {D} sd ON sd.id = sl.declaration_id
+                          WHERE sd.flow = 'I' AND sl.hs_code = l.hs_code AND sl.origin_country = l.origin_country
+                            AND sl.unit = l.unit{job_scope})"""
     group = "PARTITION BY hs_code, origin_country, unit"
     sql = f"""
         WITH lines AS (
@@ -174,7 +194,7 @@ def _price_below_median_sql(p: dict, as_of: dt.date, scope_job: int | None) -> t
                    CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
             FROM {L} l JOIN {D} d ON d.id = l.declaration_id
             WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
-              AND d.registered_on >= %s AND d.registered_on <= %s
+              AND d.registered_on >= %s AND d.registered_on <= %s{groups}
         ),
         ranked AS (
             SELECT lines.*, ROW_NUMBER() OVER ({group} ORDER BY price) AS rn, COUNT(*) OVER ({group}) AS n
@@ -192,7 +212,7 @@ def _price_below_median_sql(p: dict, as_of: dt.date, scope_job: int | None) -> t
         FROM m
         WHERE m.n >= %s AND m.price < %s * m.median{scope}
         GROUP BY m.declaration_id"""
-    return sql, [since, as_of, int(p["min_peers"]), float(p["ratio"]), *scope_args]
+    return sql, [since, as_of, *groups_args, int(p["min_peers"]), float(p["ratio"]), *scope_args]
 
 
 register_kind(Kind(
