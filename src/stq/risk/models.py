@@ -387,3 +387,41 @@ class PolicyBacktest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_from} – {self.period_to}"
+
+
+class TrainingRun(models.Model):
+    """A training of the declaration-risk model asked for from the models page: read the audit outcomes, train,
+    put the new version in use and score the stored declarations, in the background (the task queue, like
+    ``PolicyBacktest``); ``progress`` 0–100 and ``stage`` say where it is. One at a time (a database constraint).
+    A failure keeps a ``failure`` code with its parameters, shown in the reader's language."""
+
+    class Stage(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the background worker")
+        READING = "reading", _("Reading the audit outcomes and their declarations")
+        TRAINING = "training", _("Training the model")
+        SCORING = "scoring", _("Scoring the stored declarations")
+        DONE = "done", _("Done")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=16, choices=BacktestState.choices, default=BacktestState.QUEUED)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    under_way = models.BooleanField(_("under way"), default=True)
+    model_version = models.ForeignKey(ModelVersion, verbose_name=_("model version"), on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="+")
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    failure = models.JSONField(_("failure"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("model training")
+        verbose_name_plural = _("model trainings")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["under_way"], condition=Q(under_way=True),
+                                    name="risk_one_training_at_a_time",
+                                    violation_error_message=_("A training is already under way.")),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="risk_training_progress_range"),
+        ]

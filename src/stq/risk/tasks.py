@@ -49,3 +49,11 @@ def policy_backtest_task(backtest_id: int) -> int:
     from .policy_backtest import run
 
     return run(backtest_id).progress
+
+
+@task()
+def training_run_task(run_id: int) -> int:
+    """A training asked for from the models page (``training_runs``); progress on the run."""
+    from .training_runs import run
+
+    return run(run_id).progress

@@ -219,6 +219,12 @@ def train_from_database(*, actor=None, seed: int = 0, activate: bool = True,
     if frame.height < MIN_LABELLED_ROWS or frame[ds.FRAUD].n_unique() < 2:
         raise ValueError(f"not enough audit labels to train: {frame.height} labelled goods lines "
                          f"(at least {MIN_LABELLED_ROWS}, with and without violations)")
+    return train_frame(frame, actor=actor, seed=seed, activate=activate, config=config)
+
+
+def train_frame(frame: pl.DataFrame, *, actor=None, seed: int = 0, activate: bool = True,
+                config: ModelConfig | None = None) -> ModelVersion:
+    """Train on a labelled frame (`labelled_frame`), save the artefact and register the version."""
     number = _next_number()
     directory = artefact_root() / f"v{number}"
     started = time.monotonic()
@@ -318,7 +324,7 @@ def _write_scores(scores: pl.DataFrame, model_id: int, scored_at: dt.datetime) -
 
 
 def score_declarations(*, model_version: ModelVersion | None = None, since: dt.date | None = None,
-                       batch_days: int = 31, compiled: bool = True) -> dict:
+                       batch_days: int = 31, compiled: bool = True, on_window=None) -> dict:
     """Score the stored declarations (registered on or after `since`) with the active model, in batches of
     `batch_days` days of registration.
 
@@ -383,16 +389,20 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
                 if scores is not None:
                     total += scores.height
                     pending = writer.submit(_closing_connection, write, scores)
+                if on_window is not None:
+                    on_window(i + 1, len(windows))
             if pending is not None:
                 pending.result()
     else:
-        for window in windows:
+        for i, window in enumerate(windows, start=1):
             frame = read(window)
             scores = compute(frame)
             lines += frame.height
             if scores is not None:
                 write(scores)
                 total += scores.height
+            if on_window is not None:
+                on_window(i, len(windows))
     run = _record_run(model_version, counter, scored_at, total, lines, windows)
     return {"declarations": total, "lines": lines, "seconds": round(time.monotonic() - started, 2),
             "scoring_run": run.pk,

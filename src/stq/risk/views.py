@@ -20,7 +20,7 @@ from stq.enterprises.models import Enterprise
 from stq.org import policy
 from stq.org.models import Unit
 
-from . import drift_watch, policy_backtest, selectors, services
+from . import drift_watch, policy_backtest, selectors, services, training_runs
 from .criteria import KINDS, describe_params, format_measure
 from .forms import BacktestForm, CriterionForm, DismissForm, TargetListForm
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     ModelVersion,
     PolicyBacktest,
     TargetPick,
+    TrainingRun,
 )
 from .runner import preview_hits
 from .scoring import reason_text
@@ -180,7 +181,34 @@ def models(request):
         "active": active,
         "drift": drift_watch.model_drift(active),
         "may_activate": policy.can_anywhere(request.user, "risk.train"),
+        **_training_context(TrainingRun.objects.select_related("model_version").first()),
     })
+
+
+def _training_context(training) -> dict:
+    return {"training": training,
+            "failure": training_runs.failure_text(training) if training and training.state == "failed" else ""}
+
+
+@login_required
+@require_POST
+def model_train(request):
+    """Start a training in the background; the models page shows its progress."""
+    try:
+        training_runs.start(actor=request.user)
+    except AppError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Training started. It runs in the background; this page shows its progress."))
+    return redirect("risk:models")
+
+
+@login_required
+def training_detail(request, pk: int):
+    """A training's progress (the fragment the models page polls while it is under way)."""
+    _may_view(request.user)
+    training = get_object_or_404(TrainingRun.objects.select_related("model_version"), pk=pk)
+    return render(request, "risk/_training.html", _training_context(training))
 
 
 @login_required
