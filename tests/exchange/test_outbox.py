@@ -25,7 +25,7 @@ def received(rabbit) -> list[tuple[str, str, dict]]:
     return [(p.type, p.message_id, json.loads(b)) for p, b in drain(rabbit.channel, rabbit.results_queue)]
 
 
-def test_changes_wait_in_the_outbox_while_the_broker_is_down_and_go_out_once_when_it_is_back(history, rabbit):  # noqa: F811
+def test_changes_wait_in_the_outbox_while_the_broker_is_down_and_go_out_once_when_it_is_back(history, rabbit, client):  # noqa: F811
     store_batch([Delivery(body=b) for b in bodies(new_rows())], consumer="c1",
                 on_changes=outbound.enqueue_changes)  # stored and scored while nothing is published
     waiting = list(OutboxMessage.objects.filter(published_at__isnull=True))
@@ -44,6 +44,9 @@ def test_changes_wait_in_the_outbox_while_the_broker_is_down_and_go_out_once_whe
     down.state.refresh_from_db()
     assert "broker" in down.state.last_error and outbound.waiting() == len(waiting)
     assert received(rabbit) == []
+    client.force_login(history.risk_manager)  # the health page says what waits
+    page = client.get("/exchange/").content.decode()  # in Vietnamese, the default
+    assert f"{len(waiting)} kết quả gửi đi đang chờ trong hộp thư đi" in page
     # the broker is reachable: the consumer's loop publishes the outbox, in order, each message once
     Consumer(name="c1", prefix=rabbit.prefix, url=URL, batch_size=50, max_wait=0.1).run(idle_exit=0.3)
     out = received(rabbit)

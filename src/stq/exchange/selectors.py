@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from . import broker
-from .models import Batch, ConsumerState, DeadLetter
+from .models import Batch, ConsumerState, DeadLetter, OutboxMessage
 
 STALE_SECONDS = 60  # a consumer not heard of for this long is shown as stopped
 
@@ -42,6 +42,7 @@ def status() -> dict:
         "consumers": consumers, "batches": recent[:15], "hour": hour,
         "latency_p50": percentile(latencies, 0.5), "latency_p95": percentile(latencies, 0.95),
         "unscored": Batch.objects.filter(scored_at__isnull=True).count(),
+        "outbox_waiting": OutboxMessage.objects.filter(published_at__isnull=True).count(),
         "dead_letters": list(DeadLetter.objects.order_by("-pk")[:15]), "dead_total": DeadLetter.objects.count(),
         "last_error": last_error,
     }
