@@ -12,11 +12,11 @@ from django.utils import timezone
 from stq.core.models import Notification
 from stq.declarations.layouts import COLUMNS
 from stq.enterprises.models import Enterprise
-from stq.exchange import messages, outbound
+from stq.exchange import consumer, messages, outbound
 from stq.exchange.consumer import Delivery, store_batch
 from stq.exchange.models import Batch
 from stq.risk import results_export, services, training
-from stq.risk.models import Alert, AlertKind, CriterionHit, DeclarationScore, EnterpriseRisk, TargetPick
+from stq.risk.models import Alert, AlertKind, AlertScan, CriterionHit, DeclarationScore, EnterpriseRisk, TargetPick
 from tests.declarations.helpers import do_import
 from tests.exchange.conftest import drain
 from tests.exchange.test_consumer import consume, publish
@@ -157,3 +157,13 @@ def test_batches_of_the_same_day_add_to_the_open_alert_instead_of_raising_it_aga
     price.update(state="acknowledged")  # handled: a later anomaly is a new alert
     store_batch([Delivery(body=b) for b in bodies(new_rows())])
     assert price.count() == 2
+
+
+def test_a_batch_is_scanned_for_alerts_once_in_its_round_not_by_the_import_hook_on_its_own(
+        history, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the hook's task would run at once here
+        outcome = store_batch([Delivery(body=b) for b in bodies(new_rows())], consumer="c3", defer=True)
+    [job] = outcome.batch.jobs
+    assert not AlertScan.objects.filter(import_job_id=job).exists()  # deferred to the round
+    assert consumer.recover("c3") == 1
+    assert AlertScan.objects.get(import_job_id=job).alerts == Alert.objects.filter(scan__import_job_id=job).count() > 0

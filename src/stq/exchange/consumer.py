@@ -49,6 +49,7 @@ from stq.declarations.importer import run_import
 from stq.declarations.layouts import COLUMNS
 from stq.declarations.models import ImportJob, ImportStatus
 from stq.declarations.services import import_job_create
+from stq.risk.signals import scanned_on_arrival
 
 from . import broker, messages
 from .models import Batch, ConsumerState, DeadLetter
@@ -125,7 +126,8 @@ def store_batch(deliveries: list[Delivery], *, consumer: str = "default", arriva
         job = import_job_create(actor=None, file=ContentFile(data, name=f"broker-{batch.pk}-{attempt}.csv"),
                                 enqueue=False)
         if job.status == ImportStatus.QUEUED:
-            job = run_import(job)
+            with scanned_on_arrival():  # its alerts: by risk on arrival below, with its round's other batches
+                job = run_import(job)
         if job.status == ImportStatus.SKIPPED:  # byte-identical batch already stored (a redelivery)
             unchanged += len(good)
             break

@@ -7,6 +7,8 @@ idempotent per import.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 
 from django.db import transaction
@@ -27,6 +29,22 @@ def import_finished(job_id: int) -> None:
         log.exception("alert scan of import %s failed", job_id)
 
 
+_on_arrival: contextvars.ContextVar[bool] = contextvars.ContextVar("stq_risk_on_arrival", default=False)
+
+
+@contextlib.contextmanager
+def scanned_on_arrival():
+    """Imports run inside this block are scanned by risk on arrival (``arrival.assess_arrival``, the broker
+    consumer), with the other imports of its round: the hook leaves them alone (else each would be scanned on its
+    own, reading the whole history once per batch)."""
+    token = _on_arrival.set(True)
+    try:
+        yield
+    finally:
+        _on_arrival.reset(token)
+
+
 @receiver(import_succeeded, dispatch_uid="stq.risk.import_finished")
 def _on_import_succeeded(sender, job, **kwargs) -> None:
-    transaction.on_commit(lambda: import_finished(job.pk))
+    if not _on_arrival.get():
+        transaction.on_commit(lambda: import_finished(job.pk))
