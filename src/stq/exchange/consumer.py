@@ -16,9 +16,9 @@ While the queue has a backlog (a catch-up), the batch is filled up to ``batch_si
    proportion to the batch); the rest (alerts, criteria, enterprise risk: set-based SQL that reads the history —
    peer medians, earlier origins) runs for all the batches stored since its last round together (``finish``),
    after this batch unless the queue holds more than a batch (a catch-up: storing goes on, and the deferred
-   batches are finished at least every ``SCORE_EVERY`` seconds and when the backlog is gone). The outbound
-   results of what changed are written to the outbox in its last transaction (``outbound``) and published after
-   the acknowledgement;
+   batches are finished every ``SCORE_EVERY`` seconds — or twice the last round's duration — and when the backlog
+   is gone). The outbound results of what changed are written to the outbox in its last transaction
+   (``outbound``) and published after the acknowledgement;
 4. the set-aside messages are published to the dead-letter exchange (publisher confirms), and only then is every
    message of the batch acknowledged (one ``basic_ack`` up to the last delivery tag).
 
@@ -57,7 +57,8 @@ from .models import Batch, ConsumerState, DeadLetter
 log = logging.getLogger("stq.exchange.consumer")
 MAX_ATTEMPTS = 5
 BACKLOG_WAIT = 3.0  # seconds a batch may wait to fill up while the queue has a backlog
-SCORE_EVERY = 30.0  # in a backlog, the deferred batches are finished together at least this often (seconds)
+SCORE_EVERY = 30.0  # in a backlog, the deferred batches are finished together every SCORE_EVERY seconds, or
+# twice the last round's duration if longer (the rounds take at most a third of the time: storing goes on)
 
 
 @dataclass
@@ -240,6 +241,7 @@ class Consumer:
         self.stop = False
         self.backlog = 0  # messages waiting in the queue after the last batch
         self.pending_since: float | None = None  # the first batch stored but not finished (deferred in a backlog)
+        self.last_round = 0.0  # seconds the last round of risk on arrival took
         self.state, _ = ConsumerState.objects.update_or_create(
             name=self.name, defaults={"queue": self.names.declarations, "started_at": timezone.now(),
                                       "seen_at": timezone.now()})
@@ -379,7 +381,8 @@ class Consumer:
         self.backlog = waiting or 0
         if any(o.batch is not None for o in outcomes):
             self.pending_since = self.pending_since or started
-        if waiting is None or waiting < self.batch_size or time.monotonic() - self.pending_since >= SCORE_EVERY:
+        if waiting is None or waiting < self.batch_size or (
+                time.monotonic() - self.pending_since >= max(SCORE_EVERY, 2 * self.last_round)):
             self._finish_pending(channel)
         for outcome in outcomes:
             if outcome.batch is not None:
@@ -390,8 +393,10 @@ class Consumer:
     def _finish_pending(self, channel) -> None:
         """The rest of risk on arrival for the batches stored since the last round, together (``recover``)."""
         self.pending_since = None
+        started = time.monotonic()
         try:
             recover(self.name, on_changes=self._changes(channel))
+            self.last_round = time.monotonic() - started
         except (OperationalError, InterfaceError):
             raise
         except Exception as exc:  # stored and acknowledged: tried again at the next round
