@@ -106,11 +106,25 @@ class Notification(models.Model):
     case_id = models.PositiveBigIntegerField(null=True, blank=True)
     title = models.CharField(_("title"), max_length=255)
     body = models.TextField(_("message"), blank=True)
+    # the title and message as codes with parameters (`core.texts`), shown in the reader's language; `title` and
+    # `body` keep the text as it read when sent (rows from before the codes have only that)
+    message = models.JSONField(_("message code"), default=dict, blank=True)
     url = models.CharField(max_length=500, blank=True)
     level = models.CharField(max_length=16, default="info")
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    def shown_title(self) -> str:
+        """The title in the reader's language (the stored text for rows sent before the codes)."""
+        from .texts import render
+
+        return render(self.message["title"]) if self.message.get("title") else self.title
+
+    def shown_body(self) -> str:
+        from .texts import render
+
+        return render(self.message["body"]) if self.message.get("body") else self.body
 
     class Meta:
         ordering = ["-created_at", "-id"]

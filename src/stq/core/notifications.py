@@ -10,12 +10,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 
 from .models import Notification
+from .texts import render, stored
 
 
-def notify(recipients: Iterable, *, title: str, body: str = "", url: str = "", level: str = "info",
+def notify(recipients: Iterable, *, title, body="", url: str = "", level: str = "info",
            dedupe_key: str | None = None, case=None) -> None:
-    """`case`: the case the notification is about; the recipient reads it only while the case is in their scope."""
+    """`title` and `body`: a `texts.Text` or a lazy translation, stored as codes with parameters and shown in each
+    reader's language. `case`: the case the notification is about; the recipient reads it only while the case is in
+    their scope."""
     users = [u for u in {getattr(r, "pk", None): r for r in recipients}.values() if u is not None]
+    message = {"title": stored(title), **({"body": stored(body)} if body else {})}
+    title, body = render(message["title"])[:255], render(message.get("body"))
     case_ref = {}
     if case is not None:
         case_ref = {"case_type": ContentType.objects.get_for_model(type(case)), "case_id": case.pk}
@@ -25,8 +30,8 @@ def notify(recipients: Iterable, *, title: str, body: str = "", url: str = "", l
             try:
                 with transaction.atomic():
                     Notification.objects.create(
-                        recipient=user, title=str(title), body=str(body), url=url, level=level, dedupe_key=dedupe_key,
-                        **case_ref)
+                        recipient=user, title=title, body=body, message=message, url=url, level=level,
+                        dedupe_key=dedupe_key, **case_ref)
             except IntegrityError:  # already sent (dedupe_key)
                 continue
 

@@ -12,6 +12,7 @@ from stq.core.errors import AppError, Conflict, Forbidden
 from stq.core.history import save_as
 from stq.core.notifications import notify
 from stq.core.numbering import next_number
+from stq.core.texts import Text
 from stq.org import policy as org_policy
 from stq.org.selectors import users_with_roles
 
@@ -51,8 +52,8 @@ def change_request_create(*, actor, unit, function_name: str, proposed_change: s
         )
         ChangeRequest.workflow.create(actor=actor, case=case)
         notify([u for u in users_with_roles(HANDLERS, handling) if u.pk != actor.pk],
-               title=_("New change request %(number)s: %(function)s") % {"number": case.number,
-                                                                           "function": case.function_name},
+               title=Text(_("New change request %(number)s: %(function)s"), number=case.number,
+                          function=case.function_name),
                url=case.get_absolute_url(), case=case)
     return case
 
@@ -93,6 +94,6 @@ def change_request_comment(*, actor, change_request: ChangeRequest, text: str) -
         comment = save_as(ChangeRequestComment(change_request=case, author=actor, text=text), actor, reason="comment")
         recipients = [case.proposed_by, *users_with_roles(HANDLERS, case.handling_unit)]
         notify([u for u in recipients if u.pk != actor.pk],
-               title=_("New comment on change request %(number)s") % {"number": case.number},
+               title=Text(_("New comment on change request %(number)s"), number=case.number),
                url=case.get_absolute_url(), case=case)
     return comment

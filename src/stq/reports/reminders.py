@@ -12,10 +12,11 @@ from datetime import date, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from stq.core.notifications import notify
+from stq.core.texts import Text
 from stq.org.models import Role, RoleGrant, Unit
 from stq.org.selectors import users_with_roles
 
@@ -52,10 +53,11 @@ def send_reconciliation_reminders(today: date | None = None) -> int:
             values = {"form": form, "month": f"{period.date_from:%m/%Y}", "unit": unit.code, "by": f"{by:%d/%m/%Y}"}
             if today <= by:
                 key, level = "due", "info"
-                title = _("Reconcile form %(form)s for %(month)s (%(unit)s) by %(by)s") % values
+                title = Text(_("Reconcile form %(form)s for %(month)s (%(unit)s) by %(by)s"), **values)
             else:
                 key, level = "overdue", "warning"
-                title = _("Reconciliation of form %(form)s for %(month)s (%(unit)s) is overdue since %(by)s") % values
+                title = Text(_("Reconciliation of form %(form)s for %(month)s (%(unit)s) is overdue since %(by)s"),
+                             **values)
                 recipients += list(users_with_roles([Role.APPROVER], unit))
             url = reverse("reports:form", args=[form]) + "?" + ReportFilterForm.query(unit, period)
             notify(recipients, title=title, url=url, level=level,

@@ -27,8 +27,7 @@ import time
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy
 
 from stq.declarations.models import Declaration
 from stq.enterprises.models import Enterprise
@@ -118,10 +117,11 @@ def _classes(tax_codes: list[str]) -> dict[str, tuple]:
 def notify_managing_units(alerts: list[Alert]) -> int:
     """Each alert in the bell of its enterprise's managing unit (officers, approvers, risk managers there)."""
     from stq.core.notifications import notify
+    from stq.core.texts import Text
     from stq.org.models import Role
     from stq.org.selectors import users_with_roles
 
-    from .selectors import alert_text
+    from .selectors import alert_message
 
     sent = 0
     units = dict(Enterprise.objects.filter(tax_code__in={a.tax_code for a in alerts}, managing_unit__isnull=False)
@@ -138,10 +138,8 @@ def notify_managing_units(alerts: list[Alert]) -> int:
         users = recipients.get(unit_id) or []
         if not users:
             continue
-        with override("vi"):
-            title = _("Unusual transaction: %(tax_code)s") % {"tax_code": alert.tax_code}
-            body = alert_text(alert)
-        notify(users, title=title, body=body, url=f"/enterprises/{alert.tax_code}/", level="warning",
+        title = Text(gettext_lazy("Unusual transaction: %(tax_code)s"), tax_code=alert.tax_code)
+        notify(users, title=title, body=alert_message(alert), url=f"/enterprises/{alert.tax_code}/", level="warning",
                dedupe_key=f"risk-alert-{alert.pk}")
         sent += 1
     return sent

@@ -6,6 +6,9 @@ from collections import defaultdict
 
 from django.db.models import Min, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from stq.core.texts import Text
 
 from . import sources
 from .models import (
@@ -101,17 +104,23 @@ def show_collections(user, objs):
     return objs
 
 
-def alert_text(alert: Alert) -> str:
+def alert_message(alert: Alert) -> Text:
+    """What the alert found, as a code with parameters (``core.texts``): rendered in the reader's language."""
     d = alert.details or {}
     if alert.kind == AlertKind.PRICE_OUTLIER:
-        return _("unit price at %(p)s%% of the median of the same HS code and origin") % {
-            "p": round(100 * float(d.get("min_ratio", 0)))}
+        return Text(gettext_lazy("unit price at %(p)s%% of the median of the same HS code and origin"),
+                    p=round(100 * float(d.get("min_ratio", 0))))
     if alert.kind == AlertKind.VOLUME_SURGE:
-        return _("monthly value %(f)s× the enterprise's average of the previous 12 months") % {"f": d.get("factor")}
+        return Text(gettext_lazy("monthly value %(f)s× the enterprise's average of the previous 12 months"),
+                    f=d.get("factor"))
     if alert.kind == AlertKind.NEW_ORIGIN:
-        return _("goods from an origin never used before for the same HS code: %(p)s") % {
-            "p": ", ".join(d.get("pairs", []))}
-    return alert.get_kind_display()
+        return Text(gettext_lazy("goods from an origin never used before for the same HS code: %(p)s"),
+                    p=", ".join(d.get("pairs", [])))
+    return Text(dict(AlertKind.choices).get(alert.kind, alert.kind))
+
+
+def alert_text(alert: Alert) -> str:
+    return str(alert_message(alert))
 
 
 def note_text(note: dict) -> str:

@@ -31,6 +31,7 @@ from stq.core.errors import AppError, Conflict, Forbidden, check_version
 from stq.core.history import save_as
 from stq.core.models import CaseEvent
 from stq.core.notifications import notify
+from stq.core.texts import Text
 from stq.org import policy
 from stq.org.selectors import users_with_roles
 
@@ -359,9 +360,8 @@ class Workflow:
 
     def _notify(self, case, actor, t: Transition):
         url = case.get_absolute_url() if hasattr(case, "get_absolute_url") else ""
-        title = _("%(case)s: %(action)s → %(state)s") % {
-            "case": str(case), "action": t.label, "state": self.state_label(case.state)
-        }
+        title = Text(_("%(case)s: %(action)s → %(state)s"), case=str(case), action=t.label,
+                     state=dict(self.states.choices).get(case.state, case.state))
         recipients = [u for u in self.next_actors(case) if u.pk != actor.pk]
         creator = getattr(case, "created_by", None)
         if creator is not None and creator.pk != actor.pk:

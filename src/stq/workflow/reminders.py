@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from stq.core import calendar
 from stq.core.notifications import notify
+from stq.core.texts import Text
 from stq.org.models import Role
 from stq.org.selectors import users_with_roles
 
@@ -32,11 +33,11 @@ def send_deadline_reminders(today: date | None = None) -> int:
             url = case.get_absolute_url() if hasattr(case, "get_absolute_url") else ""
             recipients = wf.next_actors(case)
             if case.due_on == today:
-                key, title = "due", _("Due today: %(case)s") % {"case": case}
+                key, title = "due", Text(_("Due today: %(case)s"), case=str(case))
             else:
                 days = calendar.working_days_between(case.due_on, today)
                 key = "overdue"
-                title = _("Overdue by %(days)s working days: %(case)s") % {"days": days, "case": case}
+                title = Text(_("Overdue by %(days)s working days: %(case)s"), days=days, case=str(case))
                 recipients += list(users_with_roles([Role.APPROVER], case.unit))
             notify(recipients, title=title, url=url, level="warning" if key == "overdue" else "info",
                    dedupe_key=f"{key}:{wf.name}:{case.pk}:{case.due_kind}:{case.due_on.isoformat()}", case=case)
