@@ -38,11 +38,12 @@ import io
 import logging
 import os
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
 from stq.declarations.importer import run_import
@@ -204,14 +205,18 @@ def finish(batches: list[Batch], *, on_changes=None) -> dict:
     return {}
 
 
-def recover(consumer: str, *, on_changes=None) -> int:
+def recover(consumer: str, *, on_changes=None, ready_only: bool = False) -> int:
     """Finish the batches of `consumer` stored but not scored, together: those the consumer deferred during a
     backlog, and those a crash left between the import and the scoring. Marks "crashed" the import jobs a killed
-    consumer (or any dead worker) left running. Returns the number of batches finished."""
+    consumer (or any dead worker) left running. Returns the number of batches finished. ``ready_only``: only those
+    the consumer has finished storing (the scorer thread's rounds)."""
     from stq.declarations.services import sweep_abandoned_imports
 
     sweep_abandoned_imports()
-    batches = list(Batch.objects.filter(consumer=consumer, scored_at__isnull=True).order_by("pk"))
+    pending = Batch.objects.filter(consumer=consumer, scored_at__isnull=True)
+    if ready_only:  # the scorer thread: only the batches the consumer has stored and scored by the model
+        pending = pending.filter(stored_at__isnull=False, risk__has_key="scored")
+    batches = list(pending.order_by("pk"))
     for batch in batches:
         if batch.stored_at is None:  # killed during the import: its job may have committed all the same
             names = [f"broker-{batch.pk}-{i}.csv" for i in range(1, MAX_ATTEMPTS + 1)]
@@ -221,6 +226,42 @@ def recover(consumer: str, *, on_changes=None) -> int:
     if batches:
         finish(batches, on_changes=on_changes)
     return len(batches)
+
+
+class Scorer(threading.Thread):
+    """The rounds of risk on arrival behind the imports, on a thread of the consumer's process with its own
+    database connection: storing is never held up by them. Each round takes every batch stored since the last
+    one (``recover(ready_only=True)``); the consumer wakes it after each batch. ``close`` runs a last round."""
+
+    def __init__(self, consumer: Consumer):
+        super().__init__(name=f"scorer-{consumer.name}", daemon=True)
+        self.consumer = consumer
+        self.wake = threading.Event()
+        self.closing = False
+
+    def run(self) -> None:
+        try:
+            while True:
+                self.wake.wait(timeout=5.0)
+                self.wake.clear()
+                last = self.closing
+                close_old_connections()
+                try:
+                    recover(self.consumer.name, on_changes=self.consumer._changes(), ready_only=True)
+                except Exception as exc:  # stored and acknowledged: tried again at the next round
+                    log.exception("risk on arrival failed", extra={"consumer": self.consumer.name})
+                    ConsumerState.objects.filter(pk=self.consumer.state.pk).update(
+                        last_error=f"risk on arrival: {type(exc).__name__}: {exc}"[:4000], last_error_at=timezone.now())
+                    time.sleep(1.0)
+                if last:
+                    return
+        finally:
+            connections.close_all()  # this thread's connection
+
+    def close(self) -> None:
+        self.closing = True
+        self.wake.set()
+        self.join()
 
 
 def default_name() -> str:
@@ -242,6 +283,7 @@ class Consumer:
         self.backlog = 0  # messages waiting in the queue after the last batch
         self.pending_since: float | None = None  # the first batch stored but not finished (deferred in a backlog)
         self.last_round = 0.0  # seconds the last round of risk on arrival took
+        self.scorer: Scorer | None = None  # the thread of the rounds, while consuming (PostgreSQL)
         self.state, _ = ConsumerState.objects.update_or_create(
             name=self.name, defaults={"queue": self.names.declarations, "started_at": timezone.now(),
                                       "seen_at": timezone.now()})
@@ -314,7 +356,25 @@ class Consumer:
         warm_up()  # the model loaded and compiled before the first batch, not during it
         recover(self.name, on_changes=self._changes(channel))
         self._flush(channel)
-        idle_since = time.monotonic()
+        # the rounds behind the imports, on their own thread — not inside a caller's transaction (tests), where
+        # another connection would not see the batches: there they run after the batches, as in ``_process``
+        db = connections["default"]
+        self.scorer = Scorer(self) if db.vendor == "postgresql" and not db.in_atomic_block else None
+        if self.scorer is not None:
+            self.scorer.start()
+        try:
+            self._consume(channel, idle_exit)
+        finally:
+            if self.scorer is not None:
+                self.scorer.close()
+                self.scorer = None
+        if self.pending_since is not None:
+            self._finish_pending(channel)
+        self._flush(channel)
+        channel.cancel()
+
+    def _consume(self, channel, idle_exit: float | None) -> None:
+        idle_since = flushed = time.monotonic()
         buffer: list = []
         first_at = None
         for method, props, body in channel.consume(self.names.declarations, inactivity_timeout=0.05):
@@ -329,20 +389,20 @@ class Consumer:
             elif not buffer:
                 if idle_exit is not None and now - idle_since >= idle_exit:
                     break
+                if self.scorer is not None and now - flushed >= 1.0:  # what the scorer's rounds wrote
+                    self._flush(channel)
+                    flushed = now
                 if now - idle_since > 10:
                     close_old_connections()
                     ConsumerState.objects.filter(pk=self.state.pk).update(seen_at=timezone.now(), waiting=0)
-                    recover(self.name, on_changes=self._changes(channel))
+                    if self.scorer is None:
+                        recover(self.name, on_changes=self._changes(channel))
                     self._flush(channel)
                     idle_since = now
             if self.stop:
                 break
         if buffer:
             self._process(channel, buffer)
-        if self.pending_since is not None:
-            self._finish_pending(channel)
-            self._flush(channel)
-        channel.cancel()
 
     def _due(self, waited: float, have: int) -> bool:
         """A partial batch is stored after ``max_wait`` seconds; while more messages wait in the queue than the
@@ -379,11 +439,14 @@ class Consumer:
         except Exception:
             waiting = None
         self.backlog = waiting or 0
-        if any(o.batch is not None for o in outcomes):
-            self.pending_since = self.pending_since or started
-        if waiting is None or waiting < self.batch_size or (
-                time.monotonic() - self.pending_since >= max(SCORE_EVERY, 2 * self.last_round)):
-            self._finish_pending(channel)
+        if self.scorer is not None:
+            self.scorer.wake.set()
+        else:
+            if any(o.batch is not None for o in outcomes):
+                self.pending_since = self.pending_since or started
+            if self.pending_since is not None and (waiting is None or waiting < self.batch_size or (
+                    time.monotonic() - self.pending_since >= max(SCORE_EVERY, 2 * self.last_round))):
+                self._finish_pending(channel)
         for outcome in outcomes:
             if outcome.batch is not None:
                 outcome.batch.refresh_from_db()  # finished meanwhile, or not yet
