@@ -3,7 +3,6 @@
 import json
 import math
 import os
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,16 +45,14 @@ def slices():
 
 @pytest.fixture(scope="module")
 def trained(slices):
-    started = time.perf_counter()
-    model = train_model(slices[0], FAST)
-    return model, time.perf_counter() - started
+    return train_model(slices[0], FAST)
 
 
 @needs_data
-def test_model_trains_quickly_and_ranks_fraud_first(slices, trained):
-    model, seconds = trained
+def test_model_trains_and_ranks_fraud_first(slices, trained):
+    """Training time is a benchmark figure (benchmarks/risk_eval.py, benchmarks/RISK.md), not asserted here."""
+    model = trained
     train, test = slices
-    assert seconds < 30
     assert model.training_window == ("2020-01-01", "2020-04-30")
     scores = model.score(test)
     assert scores.shape == (test.height,) and np.isfinite(scores).all()
@@ -69,7 +66,7 @@ def test_model_trains_quickly_and_ranks_fraud_first(slices, trained):
 
 @needs_data
 def test_explanations_name_the_top_contributing_features(slices, trained):
-    model, _ = trained
+    model = trained
     rows = slices[1].head(5)
     explanations = model.explain(rows, top_n=3)
     contributions = model.classifier.contributions(model.features(rows).values)
@@ -116,7 +113,7 @@ def test_vietnamese_sentences():
 
 @needs_data
 def test_artefact_round_trip_and_checksum(slices, trained, tmp_path):
-    model, _ = trained
+    model = trained
     digest = save_model(model, tmp_path / "artefact")
     manifest = json.loads((tmp_path / "artefact" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["artefact_sha256"] == digest and len(digest) == 64
@@ -193,6 +190,6 @@ def test_management_command_scores_a_file(tmp_path):
 
 @needs_data
 def test_training_is_deterministic_for_a_seed(slices, trained):
-    model, _ = trained
+    model = trained
     again = train_model(slices[0], FAST)
     np.testing.assert_array_equal(again.score(slices[1]), model.score(slices[1]))
