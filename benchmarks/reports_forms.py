@@ -75,7 +75,7 @@ def fill(n_cases: int, n_payments: int) -> None:
             signed = start + timedelta(days=rnd.randrange(730))
             concluded = signed + timedelta(days=rnd.randint(20, 120)) if rnd.random() < 0.8 else None
             cases.append(AuditCase(
-                number=f"{n + 1:06d}/KT-{unit.code}", unit=unit, enterprise_id=rnd.choice(ents),
+                number=f"{n + 1:06d}/KT-{unit.code}", unit=unit, approval_unit=unit, enterprise_id=rnd.choice(ents),
                 mode="field" if rnd.random() < 0.38 else "desk", ground=rnd.choice(["78.1", "78.2", "78.2", "78.3"]),
                 state="closed" if concluded else "fieldwork", created_by=user, decision_signed_on=signed,
                 concluded_on=concluded, due_on=None if concluded else signed + timedelta(days=rnd.randint(10, 60)),

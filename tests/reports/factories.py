@@ -48,6 +48,7 @@ def case(unit, user, *, mode="desk", ground="78.2", areas=("VALUATION",), decisi
     n = _next()
     c = AuditCase.objects.create(
         number=f"{n:04d}/2026/KT-{unit.code}", enterprise=ent or enterprise(), mode=mode, ground=ground, unit=unit,
+        approval_unit=unit,
         legacy=legacy, state=state, created_by=user, decision_signed_on=decision_on, concluded_on=concluded_on,
         due_on=due_on,
     )

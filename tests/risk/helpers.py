@@ -100,7 +100,7 @@ def audit_case(enterprise, unit, actor, *, signed_on, concluded_on=None, violati
             declaration_numbers=declaration_numbers, reason="fixture", planned_start=signed_on)
     case = AuditCase.objects.create(proposal=proposal,
         unit=unit, created_by=actor, number=f"{AuditCase.objects.count() + 1:04d}/2025/KT-{unit.code}",
-        enterprise=enterprise, mode="desk", ground="78.2", decision_signed_on=signed_on,
+        approval_unit=unit, enterprise=enterprise, mode="desk", ground="78.2", decision_signed_on=signed_on,
         concluded_on=concluded_on, state=state or ("concluded" if concluded_on else "fieldwork"))
     if concluded_on:
         conclusion = AuditConclusion.objects.create(

@@ -3,7 +3,8 @@
 Every role × grant placement (the department KV01 or its team KV01-PT) × with/without the units below × case scope
 (a unit-scope case of KV01-PT, a department-scope case of KV01-PT approved at KV01, a case of the national unit CHQ)
 × surface (list, detail, my work, action, export, API list, API detail) × case type (audit proposal, information
-collection). The expected answer of every cell comes from the three small tables below — which units a grant covers,
+collection, audit case — opened from an approved proposal, its audit decision awaiting a leader's approval). The
+expected answer of every cell comes from the three small tables below — which units a grant covers,
 what each role may do, what each surface shows — never from the code under test:
 
     visible  = (the role sees case content and the grant covers the case's unit)
@@ -11,7 +12,9 @@ what each role may do, what each surface shows — never from the code under tes
     may_act  = the role may approve and the grant covers the approving unit
 
 The issue's scenario is the cell family (approver, KV01, without units below, department scope): that leader sees,
-opens and approves a department-scope proposal and collection alike. A unit administrator sees no case content.
+opens and approves a department-scope proposal and collection alike, and then sees the audit case opened from the
+proposal they approved and approves its decisions (a department-scope case's leader steps are taken at the
+department, `approval_unit`, as its proposal's approval was). A unit administrator sees no case content.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from stq.audits.models import AuditProposal
+from stq.audits import services as audit_services
+from stq.audits.models import AuditCase, AuditProposal
 from stq.collection.models import InfoCollection
 from stq.enterprises.demo import valid_tax_code
 from stq.org.models import Role
@@ -52,7 +56,7 @@ SCOPES = ["unit", "department", "national"]
 CASE_UNITS = {"unit": ("KV01-PT", "KV01-PT"), "department": ("KV01-PT", "KV01"), "national": ("CHQ", "CHQ")}
 PATHS = {"CHQ": "CHQ/", "KV01": "CHQ/KV01/", "KV01-PT": "CHQ/KV01/KV01-PT/"}
 SURFACES = ["list", "detail", "my_work", "action", "export", "api_list", "api_detail"]
-KINDS = ["audit_proposal", "info_collection"]
+KINDS = ["audit_proposal", "info_collection", "audit_case"]
 
 
 def covers(grant_unit: str, below: bool, unit: str) -> bool:
@@ -92,12 +96,14 @@ def world(django_db_setup, django_db_blocker):
                            is_department_scope=True)
         kv01pt = UnitFactory(code="KV01-PT", name="Đội KTSTQ KV I", parent=kv01)
         units = {"CHQ": chq, "KV01": kv01, "KV01-PT": kv01pt}
-        # proposers: an officer of each case unit; a leader of each approving unit is not needed (nobody approves)
+        # proposers: an officer of each case unit; a leader of each approving unit approves the proposals the
+        # audit cases are opened from
         proposer = {code: make_user(f"proposer_{code}", unit, (Role.OFFICER, unit, False))
                     for code, unit in units.items()}
+        leader = {code: make_user(f"leader_{code}", unit, (Role.APPROVER, unit, False)) for code, unit in units.items()}
         codes = iter(c for c in (valid_tax_code("01", 4_200_000 + i) for i in range(200)) if c)
         cases: dict[tuple[str, str], object] = {}
-        for scope, (unit_code, _approval) in CASE_UNITS.items():
+        for scope, (unit_code, approval_code) in CASE_UNITS.items():
             unit, officer = units[unit_code], proposer[unit_code]
             dept = scope == "department"
             ent = audits.enterprise(next(codes), name=f"Công ty Phạm vi {scope}")
@@ -106,6 +112,11 @@ def world(django_db_setup, django_db_blocker):
             ent = collection.enterprise(next(codes), name=f"Công ty Thu thập {scope}")
             c = collection.proposal(officer, unit, ent, department_scope=dept)
             cases["info_collection", scope] = collection.act(officer, c, "submit")
+            ent = audits.enterprise(next(codes), name=f"Công ty Vụ việc {scope}")
+            p = audits.act(officer, audits.proposal(officer, unit, ent, department_scope=dept), "submit")
+            p = audits.act(leader[approval_code], p, "approve", "Đồng ý" if p.duplicate_warning else "")
+            cases["audit_case", scope] = audit_services.case_open(actor=officer, proposal=p,
+                                                                  **audits.decision_values())
         users = {}
         for role, grant, below in itertools.product(ROLES, GRANTS, BELOW):
             name = f"{role}_{grant}{'_below' if below else ''}".lower().replace("-", "")
@@ -136,11 +147,16 @@ URLS = {
     "audit_proposal": {"list": "/audits/proposals/", "export": "/audits/proposals/export.xlsx",
                        "api_list": "/api/v1/audit-proposals/", "api": "/api/v1/audit-proposals/{pk}/",
                        "detail": "/audits/proposals/{pk}/", "action": "/audits/proposals/{pk}/action/"},
+    "audit_case": {"list": "/audits/", "export": "/audits/export.xlsx",
+                   "api_list": "/api/v1/audit-cases/", "api": "/api/v1/audit-cases/{pk}/",
+                   "detail": "/audits/{pk}/", "action": "/audits/{pk}/action/"},
     "info_collection": {"list": "/collection/", "export": "/collection/export.xlsx",
                         "api_list": "/api/v1/info-collections/", "api": "/api/v1/info-collections/{pk}/",
                         "detail": "/collection/{pk}/", "action": "/collection/{pk}/action/"},
 }
-MODELS = {"audit_proposal": AuditProposal, "info_collection": InfoCollection}
+MODELS = {"audit_proposal": AuditProposal, "info_collection": InfoCollection, "audit_case": AuditCase}
+# the leader's step each surface "action" takes: approve the proposal or the collection, approve the case's decision
+APPROVE = {"audit_proposal": "approve", "info_collection": "approve", "audit_case": "approve_decision"}
 
 
 def _xlsx_text(content: bytes) -> str:
@@ -179,9 +195,10 @@ def observe(client: Client, cell: Cell, case) -> bool:
         assert r.status_code in (200, 404), r.status_code
         return r.status_code == 200
     assert cell.surface == "action"
-    r = client.post(urls["action"].format(pk=case.pk), {"action": "approve", "note": "Đồng ý", "version": case.version})
+    r = client.post(urls["action"].format(pk=case.pk),
+                    {"action": APPROVE[cell.kind], "note": "Đồng ý", "version": case.version})
     after = MODELS[cell.kind].objects.get(pk=case.pk)
-    if after.state != case.state:
+    if after.version != case.version:  # the step was taken (approving a decision keeps the case's state)
         assert r.status_code == 302
         return True
     assert r.status_code in (403, 404), r.status_code
@@ -199,13 +216,13 @@ def test_scope_matrix(world, db, cell: Cell):
     assert seen is expected, f"{cell.id}: expected {'yes' if expected else 'no'} (visible={visible}, may_act={may_act})"
     if cell.surface == "action" and not may_act:
         # a refused action is a 403 when the case is visible (the user may know it exists) and a 404 otherwise
-        r = client.post(URLS[cell.kind]["action"].format(pk=case.pk), {"action": "approve", "note": "x"})
+        r = client.post(URLS[cell.kind]["action"].format(pk=case.pk), {"action": APPROVE[cell.kind], "note": "x"})
         assert r.status_code == (403 if visible else 404)
 
 
 def test_the_issue_scenario_is_in_the_matrix():
-    """The department leader granted approver at KV01 without the units below: department-scope proposal and
-    collection are visible and approvable on every surface."""
+    """The department leader granted approver at KV01 without the units below: department-scope proposal,
+    collection and the audit case opened from such a proposal are visible and approvable on every surface."""
     for kind in KINDS:
         cells = [c for c in CELLS if (c.kind, c.role, c.grant, c.below, c.scope)
                  == (kind, Role.APPROVER, "KV01", False, "department")]

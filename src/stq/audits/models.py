@@ -201,8 +201,10 @@ class AuditCase(WorkflowCase):
     ground = models.CharField(_("legal ground"), max_length=8, choices=AuditGround.choices)
     risk_areas = models.ManyToManyField("core.RiskArea", verbose_name=_("risk areas"),
                                         related_name="audit_cases")
-    approval_unit = models.ForeignKey("org.Unit", verbose_name=_("approving unit"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="+")
+    # the unit whose leaders approve the case's decisions and conclusion: its proposal's approving unit (the
+    # department for a department-scope audit); the case's leader steps are taken there (audits.workflow)
+    approval_unit = models.ForeignKey("org.Unit", verbose_name=_("approving unit"), on_delete=models.PROTECT,
+                                      related_name="+")
     legacy = models.BooleanField(_("imported from STQ01"), default=False, editable=False)
     # dates kept by the services
     decision_signed_on = models.DateField(_("decision signed on"), null=True, blank=True, editable=False)

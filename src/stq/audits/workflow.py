@@ -489,10 +489,14 @@ AUDIT_CASE_WORKFLOW = Workflow(
         Fact("document", _("Document stored")),
     ],
     transitions=[
-        # the audit decision recorded by an officer takes effect when a leader, never its recorder, approves it; the
+        # Every leader's step on a case is taken at the unit that approved its proposal (`approval_unit`): the
+        # department for a department-scope audit, whose leader signs its decisions and its conclusion, else the
+        # case's own unit. The officers' steps are taken at the case's unit. The case's one scope follows (Workflow
+        # .scope): that leader sees the case even without a grant over the units below.
+        # The audit decision recorded by an officer takes effect when a leader, never its recorder, approves it; the
         # deadline to deliver (or to start, 78.1 field audits) runs from the signing meanwhile and is kept
         Transition("approve_decision", _("Approve the audit decision"), (C.DECISION_SIGNED,), C.DECISION_SIGNED,
-                   LEADERS, required_data=("decision_id",), not_by=("decision_recorded_by",),
+                   LEADERS, unit_field=APPROVAL, required_data=("decision_id",), not_by=("decision_recorded_by",),
                    effect=_approving(DecisionKind.ORIGINAL), deadline=KEEP_DEADLINE, style="success",
                    when=_pending(DecisionKind.ORIGINAL)[0], when_q=_pending(DecisionKind.ORIGINAL)[1]),
         Transition("deliver", _("Record the delivery of the decision"), (C.DECISION_SIGNED,), C.DELIVERED, WORKERS,
@@ -524,42 +528,44 @@ AUDIT_CASE_WORKFLOW = Workflow(
                    (C.FIELDWORK_ENDED, C.EXPLANATION_RECEIVED, C.AWAITING_EXPERT_OPINION), C.CONCLUDED, WORKERS,
                    required_data=("concluded_on", "conclusion_id"), effect=_conclude, deadline=state_deadline),
         Transition("approve_conclusion", _("Approve the conclusion"), (C.CONCLUDED,), C.HANDLING, LEADERS,
-                   not_by=("conclusion_recorded_by",), effect=_approve_conclusion, style="success"),
-        Transition("close", _("Close the case"), (C.HANDLING,), C.CLOSED, LEADERS, note_required=True, effect=_close,
+                   unit_field=APPROVAL, not_by=("conclusion_recorded_by",), effect=_approve_conclusion,
                    style="success"),
+        Transition("close", _("Close the case"), (C.HANDLING,), C.CLOSED, LEADERS, note_required=True, effect=_close,
+                   unit_field=APPROVAL, style="success"),
         # A decision recorded by an officer takes effect only when a leader — never its recorder — approves it:
         # each of these steps is that approval (services.decision_approve), available while such a decision waits.
         Transition("amend", _("Approve the amendment decision"), (C.DECISION_SIGNED, C.DELIVERED, C.FIELDWORK),
                    lambda c: c.state, LEADERS, required_data=("decision_id",), guard=_decision_guard,
-                   not_by=("decision_recorded_by",), effect=_approving(DecisionKind.AMENDMENT),
+                   unit_field=APPROVAL, not_by=("decision_recorded_by",), effect=_approving(DecisionKind.AMENDMENT),
                    deadline=state_deadline, when=_pending(DecisionKind.AMENDMENT)[0],
                    when_q=_pending(DecisionKind.AMENDMENT)[1]),
         Transition("extend", _("Approve the extension decision"), (C.FIELDWORK,), C.FIELDWORK, LEADERS,
-                   required_data=("decision_id", "extension_working_days"), guard=_decision_guard,
+                   unit_field=APPROVAL, required_data=("decision_id", "extension_working_days"), guard=_decision_guard,
                    not_by=("decision_recorded_by",), effect=_approving(DecisionKind.EXTENSION, _on_extend),
                    deadline=state_deadline, when=lambda c: is_field(c) and _pending(DecisionKind.EXTENSION)[0](c),
                    when_q=FIELD_Q & _pending(DecisionKind.EXTENSION)[1]),
-        Transition("suspend", _("Approve the suspension decision"), ACTIVE, C.SUSPENDED, LEADERS,
+        Transition("suspend", _("Approve the suspension decision"), ACTIVE, C.SUSPENDED, LEADERS, unit_field=APPROVAL,
                    required_data=("decision_id", "reason_code"), guard=_decision_guard,
                    not_by=("decision_recorded_by",), effect=_approving(DecisionKind.SUSPENSION, _on_suspend),
                    when=_pending(DecisionKind.SUSPENSION)[0], when_q=_pending(DecisionKind.SUSPENSION)[1],
                    style="warning"),
         Transition("resume", _("Approve the resumption decision"), (C.SUSPENDED,), _resume_target, LEADERS,
-                   required_data=("decision_id",), guard=_decision_guard, not_by=("decision_recorded_by",),
+                   unit_field=APPROVAL, required_data=("decision_id",), guard=_decision_guard,
+                   not_by=("decision_recorded_by",),
                    effect=_approving(DecisionKind.RESUMPTION, _on_resume), deadline=_resume_deadline,
                    when=_pending(DecisionKind.RESUMPTION)[0], when_q=_pending(DecisionKind.RESUMPTION)[1]),
         Transition("cancel", _("Approve the cancellation decision"), (*ACTIVE, C.SUSPENDED), C.CANCELLED, LEADERS,
-                   required_data=("decision_id", "reason_code"), guard=_decision_guard,
+                   unit_field=APPROVAL, required_data=("decision_id", "reason_code"), guard=_decision_guard,
                    not_by=("decision_recorded_by",), effect=_approving(DecisionKind.CANCELLATION),
                    when=_pending(DecisionKind.CANCELLATION)[0], when_q=_pending(DecisionKind.CANCELLATION)[1],
                    style="danger"),
         Transition("return_decision", _("Return the decision awaiting approval"), (*ACTIVE, C.SUSPENDED),
-                   lambda c: c.state, LEADERS, required_data=("decision_id",), note_required=True,
+                   lambda c: c.state, LEADERS, unit_field=APPROVAL, required_data=("decision_id",), note_required=True,
                    effect=_return_decision, deadline=KEEP_DEADLINE,
                    when=lambda c: c.pending_decision_kind not in ("", ORIGINAL_RETURNED),
                    when_q=~Q(pending_decision_kind__in=("", ORIGINAL_RETURNED)), style="warning"),
         Transition("escalate", _("Refer to specialised inspection"), (*ACTIVE, C.CONCLUDED, C.HANDLING), C.ESCALATED,
-                   LEADERS, note_required=True, effect=_escalate, style="danger"),
+                   LEADERS, unit_field=APPROVAL, note_required=True, effect=_escalate, style="danger"),
     ],
 ).bind(AuditCase)
 
@@ -602,4 +608,5 @@ def may_handle(user, case) -> bool:
 
 
 def may_approve_supplementary(user, case) -> bool:
-    return policy.can(user, "audit_case.approve_supplementary", case)
+    """Approve a supplementary conclusion: a leader where the case's other decisions are approved."""
+    return policy.can_at(user, "audit_case.approve_supplementary", case.approval_unit)

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from stq.core.errors import AppError, Conflict
+from stq.core.errors import AppError, Conflict, Forbidden
 from stq.core.history import save_as
 from stq.org import policy
 
-from .. import rules
+from .. import rules, workflow
 from ..models import TAX_TYPES, AuditCase, AuditConclusion, AuditMode, ConclusionFinding
 from .common import clean_amount
 
@@ -131,7 +131,8 @@ def conclusion_approve(*, actor, conclusion: AuditConclusion) -> AuditConclusion
         if not c.supplementary:
             raise AppError("use_case_step", _("The conclusion is approved with the case's “Approve the conclusion” "
                                               "step."))
-        policy.check(actor, "audit_case.approve_supplementary", c)
+        if not workflow.may_approve_supplementary(actor, c.case):
+            raise Forbidden("forbidden", _("You do not have permission to do this."))
         if c.created_by_id == actor.pk:
             raise AppError("self_approval", _("You cannot approve or decide on your own submission."))
         if c.approved_at:
