@@ -45,8 +45,10 @@ def test_life_cycle_received_accepted_done_with_history_and_comments(central, dj
     assert case.state == "done" and case.version == 3
     events = list(case.events())
     assert [(e.action, e.from_state, e.to_state) for e in events] == [
-        ("create", "", "received"), ("accept", "received", "accepted"), ("complete", "accepted", "done")]
-    assert events[1].note == "Đưa vào đợt nâng cấp quý II." and events[1].actor == central.central_leader
+        ("create", "", "received"), ("comment", "received", "received"), ("comment", "received", "received"),
+        ("accept", "received", "accepted"), ("complete", "accepted", "done")]
+    assert (events[1].actor, events[1].note) == (central.central_officer, "Cần mô tả định dạng tệp.")
+    assert events[3].note == "Đưa vào đợt nâng cấp quý II." and events[3].actor == central.central_leader
     assert [c.text for c in case.comments.all()] == ["Cần mô tả định dạng tệp.", "Tệp PDF, tối đa 20 MB."]
     assert case.history.count() == 3  # create, accept, complete: attributed history rows
     assert Notification.objects.filter(recipient=central.officer1, title__contains=case.number).exists()

@@ -37,7 +37,9 @@ def test_api_create_comment_status_list(central):
     r = api(central.central_officer).post(f"/api/v1/change-requests/{pk}/status/",
                                           {"status": "accepted", "note": "Quý II", "version": 1}, format="json")
     assert r.status_code == 200 and r.json()["state"] == "accepted"
-    assert [h["to"] for h in r.json()["history"]] == ["received", "accepted"]
+    # the history is the one case-event record: the steps and the comment (a fact: its state stays)
+    assert [(h["action"], h["to"]) for h in r.json()["history"]] == [
+        ("create", "received"), ("comment", "received"), ("accept", "accepted")]
     assert r.json()["comments"][0]["text"] == "Đã tiếp nhận."
     r = api(central.central_officer).post(f"/api/v1/change-requests/{pk}/status/",
                                           {"status": "done", "version": 1}, format="json")
@@ -69,6 +71,10 @@ def test_pages_and_excel_export(central, client):
     client.post(reverse("feedback:comment", args=[case.pk]), {"text": "Sẽ làm trong bản 1.2."})
     page = client.get(case.get_absolute_url()).content.decode()
     assert "Sẽ làm trong bản 1.2." in page
+    # the timeline is the one case-event record: the steps and the comments, in order, in Vietnamese
+    timeline = page.split('data-testid="timeline"')[1].split("</ol>")[0]
+    assert timeline.index("Chấp nhận") < timeline.index("Đã thêm ý kiến")
+    assert "Sẽ làm trong bản 1.2." in timeline
     r = client.get(reverse("feedback:export") + "?state=accepted")
     ws = load_workbook(io.BytesIO(r.content)).active
     header, rows = _form_rows(ws)

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer
 from stq.org.models import Unit
+from stq.workflow.api import ScopedListView, detail_response
 
 from . import selectors, services
 from .filters import ChangeRequestFilter
@@ -71,29 +70,21 @@ class StatusInSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text="the version you read (optimistic concurrency)")
 
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
 def _out(request, case, code=status.HTTP_200_OK):
-    case = ChangeRequest.objects.get(pk=case.pk)
-    return Response(ChangeRequestSerializer(case, context={"request": request}).data, status=code)
+    return detail_response(request, ChangeRequestSerializer, case, code)
 
 
-class ChangeRequestListView(generics.ListAPIView):
+class ChangeRequestListView(ScopedListView):
     """The central PCA unit's handlers see every unit's requests; others their units' and their own."""
 
+    model = ChangeRequest
+    ordering = ("-proposed_on", "-pk")
     serializer_class = ChangeRequestSerializer
-    pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ChangeRequestFilter
     queryset = ChangeRequest.objects.none()  # the model for the schema: its filters documented, hence checked
 
-    def get_queryset(self):
-        return (selectors.change_requests_visible_to(self.request.user).order_by("-proposed_on", "-pk")
-                .prefetch_related("comments__author"))
+    def related(self, qs):
+        return qs.prefetch_related("comments__author")
 
     @extend_schema(request=ChangeRequestInSerializer, responses={201: ChangeRequestSerializer, **ERRORS})
     def post(self, request):

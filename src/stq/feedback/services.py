@@ -92,6 +92,8 @@ def change_request_comment(*, actor, change_request: ChangeRequest, text: str) -
         if not may_comment(actor, case):
             raise Forbidden("forbidden", _("You do not have permission to do this."))
         comment = save_as(ChangeRequestComment(change_request=case, author=actor, text=text), actor, reason="comment")
+        ChangeRequest.workflow.record(actor=actor, case=case, kind="comment", note=text,
+                                      data={"comment_id": comment.pk})
         recipients = [case.proposed_by, *users_with_roles(HANDLERS, case.handling_unit)]
         notify([u for u in recipients if u.pk != actor.pk],
                title=Text(_("New comment on change request %(number)s"), number=case.number),

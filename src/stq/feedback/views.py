@@ -88,9 +88,7 @@ def _detail_context(request, case, *, action_error=None, action_note="", comment
         "comments": case.comments.select_related("author"),
         "may_comment": services.may_comment(request.user, case),
         "comment_form": comment_form or CommentForm(),
-        "events": [{"e": e, "label": WF.by_action[e.action].label if e.action in WF.by_action else _("Received"),
-                    "from": WF.state_label(e.from_state) if e.from_state else "", "to": WF.state_label(e.to_state)}
-                   for e in case.events()],
+        "events": WF.timeline(case),  # the one case-event record: the steps and the comments
     }
 
 

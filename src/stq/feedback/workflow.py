@@ -5,7 +5,8 @@
     decline   received, accepted     -> declined        idem; reason required
     complete  accepted               -> done            idem
     reopen    declined, done         -> received        idem; reason required
-No deadline: the domain sets none for change requests.
+A comment is a fact of the request (its line in the timeline). No deadline: the domain sets none for change
+requests.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from stq.org.policy import ALL_ROLES
-from stq.workflow.engine import Transition, Workflow
+from stq.workflow.engine import Fact, Transition, Workflow
 
 from .models import ChangeRequest
 from .policy import HANDLERS
@@ -32,6 +33,7 @@ CHANGE_REQUEST_WORKFLOW = Workflow(
     initial=S.RECEIVED,
     states=S,
     create_roles=ALL_ROLES,
+    facts=[Fact("comment", _("Comment added"))],  # recorded by services.change_request_comment
     transitions=[
         Transition("accept", _("Accept"), (S.RECEIVED,), S.ACCEPTED, HANDLERS, unit_field=HANDLING,
                    effect=_keep_note, style="success"),
