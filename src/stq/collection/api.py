@@ -6,10 +6,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +18,7 @@ from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.enterprises.taxcode import normalize_tax_code
 from stq.org import policy
 from stq.org.models import Unit
+from stq.workflow.api import ScopedListView, detail_response
 
 from . import selectors, services
 from .filters import InfoCollectionFilter
@@ -122,33 +121,24 @@ class DuplicateSerializer(serializers.Serializer):
     dates = serializers.DictField(child=serializers.CharField(allow_null=True))
 
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
 def _get(request, pk) -> InfoCollection:
     return policy.access(selectors.info_collections_visible_to(request.user), request.user, pk=pk)
 
 
 def _out(request, case, code=status.HTTP_200_OK):
-    case = InfoCollection.objects.get(pk=case.pk)
-    return Response(InfoCollectionSerializer(case, context={"request": request}).data, status=code)
+    return detail_response(request, InfoCollectionSerializer, case, code)
 
 
-class InfoCollectionListView(generics.ListAPIView):
+class InfoCollectionListView(ScopedListView):
     """The information collections the user may see (their one scope), filtered by the list's one FilterSet."""
 
+    model = InfoCollection
     serializer_class = InfoCollectionSerializer
-    pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend]
     filterset_class = InfoCollectionFilter
 
-    def get_queryset(self):
-        return (selectors.info_collections_visible_to(self.request.user).order_by("-created_at", "-pk")
-                .prefetch_related("risk_areas", "results__risk_area")
-                .select_related("submitted_by", "approved_by"))  # the serializer names them: no query per row
+    def related(self, qs):  # the serializer names them: no query per row
+        return (qs.prefetch_related("risk_areas", "results__risk_area")
+                .select_related("submitted_by", "approved_by"))
 
     @extend_schema(request=ProposalInSerializer, responses={201: InfoCollectionSerializer, **ERRORS})
     def post(self, request):

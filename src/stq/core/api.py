@@ -1,4 +1,4 @@
-"""API plumbing shared by every app: the error handler, the token sign-in and the `me` endpoint."""
+"""API plumbing shared by every app: the error handler, the page size, the token sign-in and the `me` endpoint."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +26,14 @@ ErrorSerializer = inline_serializer(
     },
 )
 
+
+
+class Pagination(PageNumberPagination):
+    """The lists' pages: 50 rows, `page_size` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
 
 def date_param(name: str, description: str = "", **kwargs) -> OpenApiParameter:
     """A query parameter that is a date (YYYY-MM-DD, 1900–2099): read it with `query_date`."""

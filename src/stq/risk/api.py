@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.core.api import ErrorSerializer
+from stq.core.api import ErrorSerializer, Pagination
 from stq.core.api_schema import page_of
 from stq.core.errors import Forbidden, NotFound
 from stq.core.models import RiskArea
@@ -29,12 +28,6 @@ ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409:
 def _may_view(request) -> None:
     if not policy.can_anywhere(request.user, "risk.view"):
         raise Forbidden("forbidden", _("You do not have permission to do this."))
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class HitSerializer(serializers.Serializer):

@@ -4,20 +4,19 @@ conclusions, handling and figures), POST /api/v1/audit-cases/{id}/actions/ (the 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
-from rest_framework.response import Response
+from rest_framework import serializers, status
 from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer, refused_input
+from stq.workflow.api import ScopedListView, detail_response
 
 from .. import selectors, services
 from ..filters import AuditCaseFilter
 from ..models import (
     AuditCase,
 )
-from .common import CWF, ERRORS, Pagination, get_case, overdue
+from .common import CWF, ERRORS, get_case, overdue
 from .conclusions import ComplaintSerializer, ConclusionSerializer, PaymentSerializer, PenaltySerializer
 from .decisions import DecisionSerializer
 
@@ -75,21 +74,18 @@ class CaseActionInSerializer(serializers.Serializer):
 
 
 def case_out(request, obj, code=status.HTTP_200_OK):
-    obj = AuditCase.objects.get(pk=obj.pk)
-    return Response(CaseDetailSerializer(obj, context={"request": request}).data, status=code)
+    return detail_response(request, CaseDetailSerializer, obj, code)
 
 
-class CaseListView(generics.ListAPIView):
+class CaseListView(ScopedListView):
     """The audit cases the user may see (their one scope), filtered by the list's one FilterSet."""
 
+    model = AuditCase
     serializer_class = CaseSerializer
-    pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend]
     filterset_class = AuditCaseFilter
 
-    def get_queryset(self):
-        return (selectors.cases_visible_to(self.request.user).order_by("-created_at", "-pk")
-                .prefetch_related("risk_areas"))
+    def related(self, qs):
+        return qs.prefetch_related("risk_areas")
 
 
 class CaseDetailView(APIView):

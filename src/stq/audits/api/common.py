@@ -4,7 +4,6 @@ visible), the validated body of a request."""
 from __future__ import annotations
 
 from django.utils import timezone
-from rest_framework.pagination import PageNumberPagination
 
 from stq.core.api import ErrorSerializer
 from stq.org import policy
@@ -18,12 +17,6 @@ from ..models import (
 PWF = AuditProposal.workflow
 CWF = AuditCase.workflow
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def overdue(obj) -> bool:

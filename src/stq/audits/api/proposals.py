@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
-from rest_framework.response import Response
+from rest_framework import serializers, status
 from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer, refused_input
@@ -16,8 +14,9 @@ from stq.core.models import RiskArea
 from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.org import policy
 from stq.org.models import Unit
+from stq.workflow.api import ScopedListView, detail_response
 
-from .. import selectors, services
+from .. import services
 from ..filters import AuditProposalFilter
 from ..models import (
     AuditGround,
@@ -25,7 +24,7 @@ from ..models import (
     AuditProposal,
 )
 from .cases import CaseDetailSerializer, case_out
-from .common import ERRORS, PWF, Pagination, get_proposal, overdue, valid
+from .common import ERRORS, PWF, get_proposal, overdue, valid
 from .decisions import DecisionInSerializer, decision_values
 
 
@@ -94,21 +93,18 @@ class ProposalActionInSerializer(serializers.Serializer):
 
 
 def proposal_out(request, obj, code=status.HTTP_200_OK):
-    obj = AuditProposal.objects.get(pk=obj.pk)
-    return Response(ProposalSerializer(obj, context={"request": request}).data, status=code)
+    return detail_response(request, ProposalSerializer, obj, code)
 
 
-class ProposalListView(generics.ListAPIView):
+class ProposalListView(ScopedListView):
     """The audit proposals the user may see (their one scope), filtered by the list's one FilterSet."""
 
+    model = AuditProposal
     serializer_class = ProposalSerializer
-    pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend]
     filterset_class = AuditProposalFilter
 
-    def get_queryset(self):
-        return (selectors.proposals_visible_to(self.request.user).order_by("-created_at", "-pk")
-                .prefetch_related("risk_areas").select_related("case"))
+    def related(self, qs):
+        return qs.prefetch_related("risk_areas").select_related("case")
 
     @extend_schema(request=AuditProposalInSerializer, responses={201: ProposalSerializer, **ERRORS},
                    description="Record a proposal (draft). The officer must have searched the enterprise first "
