@@ -14,11 +14,12 @@ While the queue has a backlog (a catch-up), the batch is filled up to ``batch_si
    is set aside too — the errors' row numbers lead back to its message — and the rest is imported again;
 3. risk on arrival (``stq.risk.arrival``): the batch's declarations are scored by the model at once (work in
    proportion to the batch); the rest (alerts, criteria, enterprise risk: set-based SQL that reads the history —
-   peer medians, earlier origins) runs for all the batches stored since its last round together (``finish``),
-   after this batch unless the queue holds more than a batch (a catch-up: storing goes on, and the deferred
-   batches are finished every ``SCORE_EVERY`` seconds — or twice the last round's duration — and when the backlog
-   is gone). The outbound results of what changed are written to the outbox in its last transaction
-   (``outbound``) and published after the acknowledgement;
+   peer medians, earlier origins) runs in rounds, each for all the batches stored since the last one
+   (``finish``): on the ``Scorer`` thread, behind the imports, so storing never waits for it. (Inside a caller's
+   transaction — tests — the rounds run on the consumer's own thread: after a batch, unless the queue holds more
+   than a batch, when they are deferred for ``SCORE_EVERY`` seconds or twice the last round's duration.) The
+   outbound results of what changed are written to the outbox in a round's last transaction (``outbound``) and
+   published by the consumer after each batch, every second when idle, and at its end;
 4. the set-aside messages are published to the dead-letter exchange (publisher confirms), and only then is every
    message of the batch acknowledged (one ``basic_ack`` up to the last delivery tag).
 
