@@ -82,6 +82,14 @@ def test_criteria_get_post_and_alerts(org, scored):
                          declaration_numbers=["100000000010"])
     body = c.get("/api/v1/risk/alerts/").json()
     assert body["count"] == 1 and "10%" in body["results"][0]["text"]
+    # the list's one FilterSet: open by default, one state, all; a bad value is a 400 naming the parameter
+    Alert.objects.create(kind="price_outlier", tax_code=h.UNDERPRICER, details={"min_ratio": 0.2},
+                         declaration_numbers=["100000000011"], state="dismissed", dismiss_reason="Đã xác minh")
+    assert c.get("/api/v1/risk/alerts/").json()["count"] == 1
+    assert c.get("/api/v1/risk/alerts/", {"state": "dismissed"}).json()["count"] == 1
+    assert c.get("/api/v1/risk/alerts/", {"state": "all"}).json()["count"] == 2
+    r = c.get("/api/v1/risk/alerts/", {"state": "closed"})
+    assert r.status_code == 400 and set(r.json()) >= {"code", "detail", "fields"} and "state" in r.json()["fields"]
 
 
 def test_pages_render(org, scored, client):
@@ -95,6 +103,8 @@ def test_pages_render(org, scored, client):
         r = client.get(url)
         assert r.status_code == 200, url
     assert b'data-testid="risk-section"' in client.get(f"/enterprises/{h.UNDERPRICER}/").content
+    page = client.get("/risk/alerts/", {"state": "closed"}).content.decode()  # a bad state: said, and no rows
+    assert 'data-testid="filter-error"' in page and 'data-testid="alerts"' not in page
     client.force_login(org.leader_kv01)
     r = client.post("/risk/target-lists/", {"unit": org.kv01.pk, "period": "2026", "capacity": 2,
                                             "exploration_share": 0})

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +20,7 @@ from stq.org.models import Unit
 
 from . import policy_backtest, selectors, services
 from .criteria import KINDS
+from .filters import AlertFilter
 from .models import Alert, Criterion, ModelVersion, PolicyBacktest, TargetList, TargetPick
 from .scoring import reason_text
 
@@ -196,17 +198,21 @@ class AlertSerializer(serializers.ModelSerializer):
         return _shown_number(obj)
 
 
-class AlertsView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("state", str, description="open (default), new, acknowledged, "
-                                                                          "dismissed, converted or all")],
-                   responses={200: page_of(AlertSerializer)})
-    def get(self, request):
-        _may_view(request)
-        state = request.query_params.get("state", "open")
-        qs = selectors.alerts(None if state == "all" else state)
-        paginator = Pagination()
-        page = selectors.show_collections(request.user, paginator.paginate_queryset(qs, request, view=self))
-        return paginator.get_paginated_response(AlertSerializer(page, many=True).data)
+class AlertsView(generics.ListAPIView):
+    """Unusual-transaction alerts, filtered by the list's one FilterSet (`state`: open by default)."""
+
+    serializer_class = AlertSerializer
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AlertFilter
+    queryset = Alert.objects.none()  # the model for the schema: its filters documented, hence checked
+
+    def get_queryset(self):
+        _may_view(self.request)
+        return selectors.alerts(None)
+
+    def paginate_queryset(self, queryset):
+        return selectors.show_collections(self.request.user, super().paginate_queryset(queryset))
 
 
 class CriterionSerializer(serializers.ModelSerializer):

@@ -22,10 +22,10 @@ from stq.org.models import Unit
 
 from . import drift_watch, policy_backtest, selectors, services, training_runs
 from .criteria import KINDS, describe_params, format_measure
+from .filters import OPEN, STATE_CHOICES, AlertFilter
 from .forms import BacktestForm, CriterionForm, DismissForm, TargetListForm
 from .models import (
     Alert,
-    AlertState,
     Classification,
     Criterion,
     EnterpriseRisk,
@@ -284,16 +284,17 @@ def pick_collect(request, pk: int):
 @login_required
 def alerts(request):
     _may_view(request.user)
-    state = request.GET.get("state", "open")
-    qs = selectors.alerts(None if state == "all" else state)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    filterset = AlertFilter(request.GET, queryset=selectors.alerts(None), request=request)
+    valid = filterset.is_valid()  # a bad state: its error above an empty list, not every alert
+    state = filterset.form.cleaned_data.get("state") or OPEN if valid else ""
+    page = Paginator(filterset.qs if valid else filterset.queryset.none(), 25).get_page(request.GET.get("page"))
     may_handle = policy.can_anywhere(request.user, "risk.alerts")
     units = [u for u in Unit.objects.order_by("path") if policy.can_at(request.user, "info_collection.create", u)]
     return render(request, "risk/alerts.html", {
         "page": page, "state": state, "may_handle": may_handle, "units": units,
         "rows": [{"a": a, "text": selectors.alert_text(a)}
                  for a in selectors.show_collections(request.user, page.object_list)],
-        "states": [("open", _("Open")), *AlertState.choices, ("all", _("All"))],
+        "states": STATE_CHOICES, "filter_errors": filterset.form.errors.get("state"),
     })
 
 
