@@ -6,8 +6,9 @@ contain the partition key (so ``base_number`` could no longer be unique by itsel
 SQLite, which the demo uses. We therefore chose **"at least indexed"**: B-tree composite indexes
 ``(importer_exporter_tax_code, registered_on)``, ``(declarant_tax_code, registered_on)`` and ``(registered_on)``
 serve every search of this app (tax code + date range, date range alone) with an index range scan, and
-``base_number`` stays unique. The table layout (no FK to enterprises, the month derivable from ``registered_on``)
-lets an operator convert the two tables into monthly partitions later without changing the code.
+``base_number`` stays unique. Converting the tables into monthly partitions later is *not* a pure operator task:
+the goods lines carry no date to prune on, a number lookup would probe every partition, and Django cannot point a
+foreign key at a composite key — see ``benchmarks/PARTITIONING.md`` for the design and what it changes in the code.
 
 Tax codes are plain indexed strings (no foreign key to ``enterprises.Enterprise``): declarations arrive before the
 enterprise is known to STQ, and a FK check on 50 M rows a year is pure cost.
