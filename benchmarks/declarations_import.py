@@ -144,11 +144,12 @@ def main():
         print(f"\n--- run {i + 1} of {runs}")
         rate = import_once(path, others)
         load = os.getloadavg()
+        cpu0 = backend_cpu(PID[0])
         rows, seconds = raw_copy(path, width)
         limit = rows / seconds
         print(f"limit, same run: raw COPY of the same file into a plain all-text table: {rows:,} lines in "
-              f"{seconds:.1f}s = {limit:,.0f} lines/s (load average before it {load[0]:.2f}); "
-              f"import = {100 * rate / limit:.1f} % of raw COPY")
+              f"{seconds:.1f}s = {limit:,.0f} lines/s, its backend {backend_cpu(PID[0]) - cpu0:.1f} CPU-s (load "
+              f"average before it {load[0]:.2f}); import = {100 * rate / limit:.1f} % of raw COPY")
         results.append((rate, limit))
 
     def spread(values, fmt):
