@@ -1,12 +1,18 @@
 """Risk engine on PostgreSQL: criteria run, enterprise scoring, target list, DB scoring by the model, alert scan.
 
-    python benchmarks/risk_engine.py [--lines N] [--enterprises M] [--json OUT] [--scoring-only]
+    python benchmarks/risk_engine.py [--lines N] [--enterprises M] [--json OUT]
+    python benchmarks/risk_engine.py --scoring-only [--declarations D] [--runs R] [--json OUT]
 
 Uses its own database (``$DATABASE_URL``, default ``stq_bench_risk``), loads N goods lines (default 1,000,000,
 ≈ 330,000 declarations) with the declarations app's generator and importer, adds enterprises up to M (default
 100,000, all in one unit's jurisdiction), then times each step. The model step trains on the shared CSV files
 (``evaluate_risk``'s data) and scores the stored declarations through the DB mapping (``training``), so its
 predictions mean nothing on these synthetic lines; the figure is the throughput.
+
+``--scoring-only`` times the model scoring alone, ``--runs`` times (default 3), each run followed by its limit
+measured in the same run: the bare compiled predict (lleaves) of the same model's classifier on the same rows, the
+feature matrix built beforehand and not timed. It prints the load average before each, "N × compiled predict" per
+run and the minimum / median / maximum of the runs.
 """
 
 import argparse
@@ -45,6 +51,8 @@ def main():
     parser.add_argument("--skip-model", action="store_true")
     parser.add_argument("--scoring-only", action="store_true",
                         help="only score the stored declarations with the model in use (trained if there is none)")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="with --scoring-only: score this many times, each beside its limit (default 3)")
     parser.add_argument("--declarations", type=int, default=0,
                         help="with --scoring-only: first load goods lines (3 per declaration on average) until at "
                              "least this many declarations are stored")
@@ -171,24 +179,89 @@ def load_declarations(wanted: int) -> None:
           f"{Declaration.objects.count():,} declarations stored", flush=True)
 
 
+def compiled_predict_limit(version) -> tuple[int, float]:
+    """The limit of the scoring, in the same run: the bare compiled predict (lleaves) of the model's classifier on the
+    same rows (every stored goods line, read and turned into the feature matrix beforehand, untimed, in the same
+    31-day windows as the scoring). Returns (rows, seconds of predict alone)."""
+    import datetime as dt
+
+    from stq.declarations.models import Declaration
+    from stq.risk import training
+    from stq.risk.compiled import compile_classifier
+    from stq.risk.ml.model import load_model
+
+    model = load_model(version.artefact_path)
+    classifier = compile_classifier(model, training.artefact_root().parent / "compiled")
+    if classifier is None:
+        raise SystemExit("lleaves is not available: no compiled predict to compare with")
+    first = Declaration.objects.order_by("registered_on").values_list("registered_on", flat=True).first()
+    last = Declaration.objects.order_by("-registered_on").values_list("registered_on", flat=True).first()
+    rows, seconds = 0, 0.0
+    while first is not None and first <= last:
+        window = [first, first + dt.timedelta(days=31)]
+        frame = training.declarations_frame("WHERE d.registered_on >= %s AND d.registered_on < %s", window)
+        first = window[1]
+        if not frame.height:
+            continue
+        values = model.features(frame.drop("pk")).values
+        del frame
+        t = time.monotonic()
+        classifier.predict(values)
+        seconds += time.monotonic() - t
+        rows += len(values)
+    return rows, seconds
+
+
 def scoring_only(args):
-    """Score every stored declaration with the active model version: time per stage, rate, peak RSS, load."""
+    """Score every stored declaration with the active model version, `--runs` times, each beside its limit (the
+    bare compiled predict on the same rows): time per stage, rate, peak RSS, load before each."""
+    import statistics
+
+    from stq.org.models import Unit
     from stq.risk import training
     from stq.risk.management.commands.evaluate_risk import DEFAULT_TRAIN, shared_data_dir
     from stq.risk.models import ModelVersion
 
     if args.declarations:
         load_declarations(args.declarations)
+    Unit.objects.get_or_create(code="BENCH", defaults={"name": "Bench unit"})  # model versions number nationally
     version = ModelVersion.objects.filter(is_active=True).first()
     if version is None:
         version = training.train_from_files([shared_data_dir() / DEFAULT_TRAIN])
-    load_before = os.getloadavg()
-    scored = training.score_declarations(model_version=version)
-    results = {**scored, "declarations_per_s": round(scored["declarations"] / scored["seconds"]),
+    from stq.risk.compiled import compile_classifier
+    from stq.risk.ml.model import load_model
+
+    t = time.monotonic()  # compile the model once (cached): every run then measures the same thing
+    compile_classifier(load_model(version.artefact_path), training.artefact_root().parent / "compiled")
+    print(f"model v{version.number}: compiled trees ready in {time.monotonic() - t:.1f}s (once per model version, "
+          f"cached; not part of the runs)", flush=True)
+    runs = []
+    for i in range(args.runs):
+        load_before = os.getloadavg()
+        scored = training.score_declarations(model_version=version)
+        load_limit = os.getloadavg()
+        rows, limit = compiled_predict_limit(version)
+        run = {**scored, "declarations_per_s": round(scored["declarations"] / scored["seconds"]),
                "lines_per_s": round(scored["lines"] / scored["seconds"]),
-               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-               "load_average_before": load_before, "load_average_after": os.getloadavg()}
+               "load_average_before": load_before, "compiled_predict_rows": rows,
+               "compiled_predict_seconds": round(limit, 2), "load_average_before_limit": load_limit,
+               "times_compiled_predict": round(scored["seconds"] / limit, 2)}
+        runs.append(run)
+        print(f"run {i + 1} of {args.runs} (load average before {load_before[0]:.2f}): {scored['declarations']:,} "
+              f"declarations ({scored['lines']:,} lines) scored in {scored['seconds']:.1f}s; limit, same run "
+              f"(load {load_limit[0]:.2f}): compiled predict of the same model on the same {rows:,} rows "
+              f"{limit:.1f}s; scoring = {run['times_compiled_predict']:.2f} × compiled predict; "
+              f"stages {scored['stages']}", flush=True)
+
+    def spread(key):
+        values = [r[key] for r in runs]
+        return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+    results = {"runs": runs, "seconds": spread("seconds"), "compiled_predict_seconds": spread(
+        "compiled_predict_seconds"), "times_compiled_predict": spread("times_compiled_predict"),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
     print(json.dumps(results, indent=1))
+    print(f"{args.runs} runs: scoring {results['seconds']} s; compiled predict {results['compiled_predict_seconds']}"
+          f" s; ratio {results['times_compiled_predict']} × compiled predict")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 
