@@ -249,3 +249,12 @@ def test_the_command_checks_then_imports(org, tmp_path):
     assert counts() == (0, 0, 0, 0, 0)
     call_command("import_stq01", str(path), "--user", org.admin_chq.username, "--commit")
     assert counts() == (1, 1, 1, 1, 1)
+
+
+def test_a_text_longer_than_its_column_is_a_row_error_not_a_cut(org):
+    enterprises()
+    report = run(org.admin_chq, [row(reason="x" * 10_001, signer_name="y" * 256)], dry_run=False)
+    assert not report.ok
+    assert {(e.row, e.column, e.code) for e in report.errors} >= {(2, "reason", "max_length"),
+                                                                   (2, "signer_name", "max_length")}
+    assert counts() == (0, 0, 0, 0, 0)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stq.collection.models import InfoCollection
+from stq.core.limits import NOTE_MAX
 from stq.core.models import RiskArea
 from stq.org.forms import offer_units
 from stq.org.models import Unit
@@ -68,7 +69,8 @@ class ProposalForm(forms.Form):
                                           widget=forms.Textarea(attrs={"rows": 2}),
                                           help_text=_("12-digit numbers, separated by spaces, commas or lines."))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-    planned_team = forms.CharField(label=_("Planned team"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    planned_team = forms.CharField(label=_("Planned team"), required=False, max_length=NOTE_MAX,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
     planned_start = _date(_("Planned start"))
     paper_approved_on = _date(_("Approved on paper on"), help_text=_("Record the proposal within 1 day of its "
                                                                       "approval on paper; later it is flagged late."))
@@ -124,7 +126,8 @@ class DecisionForm(forms.Form):
     signer_title = forms.CharField(label=_("Signer's title"), max_length=255)
     signer_authority = forms.CharField(label=_("Authority (e.g. by authorisation)"), max_length=255, required=False)
     team_leader = forms.CharField(label=_("Team leader"), max_length=255, required=False)
-    team_members = forms.CharField(label=_("Team members"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    team_members = forms.CharField(label=_("Team members"), required=False, max_length=NOTE_MAX,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
     start_on = _date(_("Start of the audit"), required=False)
     duration_working_days = forms.IntegerField(label=_("Duration (working days)"), min_value=1, max_value=10,
                                                required=False)
@@ -132,7 +135,8 @@ class DecisionForm(forms.Form):
                                                 required=False)
     reason_code = forms.ChoiceField(label=_("Legal reason"), required=False, choices=[
         ("", "—"), (_("Suspension"), SuspensionReason.choices), (_("Cancellation"), CancellationReason.choices)])
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=NOTE_MAX,
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, original: bool = False, corrected_original: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,7 +233,7 @@ class PaymentForm(Styled):
 class ReferralForm(Styled):
     referred_on = _date(_("Referred on"))
     body = forms.CharField(label=_("Referred to"), max_length=255)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ComplaintForm(Styled):

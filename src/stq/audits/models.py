@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from stq.core.limits import NOTE_MAX, TEXT_MAX, LimitedTextField
 from stq.core.models import WorkflowCase
 from stq.core.uploads import GeneratedName
 
@@ -118,8 +119,8 @@ class AuditProposal(WorkflowCase):
     period_from = models.DateField(_("audited period from"))
     period_to = models.DateField(_("audited period to"))
     declaration_numbers = models.JSONField(_("declarations concerned"), default=list, blank=True)
-    reason = models.TextField(_("reason"))
-    planned_team = models.TextField(_("planned team"), blank=True)
+    reason = LimitedTextField(_("reason"), max_length=TEXT_MAX)
+    planned_team = LimitedTextField(_("planned team"), max_length=NOTE_MAX, blank=True)
     planned_start = models.DateField(_("planned start"))
     info_collection = models.ForeignKey("collection.InfoCollection", verbose_name=_("from information collection"),
                                         null=True, blank=True, on_delete=models.PROTECT,
@@ -136,7 +137,7 @@ class AuditProposal(WorkflowCase):
     submitted_by = _user_fk(_("submitted by"), null=True, blank=True, editable=False)
     approved_by = _user_fk(_("approved by"), null=True, blank=True, editable=False)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
-    approval_note = models.TextField(_("approval note"), blank=True, editable=False)
+    approval_note = LimitedTextField(_("approval note"), max_length=NOTE_MAX, blank=True, editable=False)
     duplicates = models.JSONField(_("open cases found on submit"), default=list, blank=True, editable=False)
     duplicate_warning = models.BooleanField(_("duplicate warning"), default=False, editable=False)
     legacy = models.BooleanField(_("imported from STQ01"), default=False, editable=False)
@@ -285,12 +286,12 @@ class AuditDecision(RecordedLate):
                                     on_delete=models.PROTECT, related_name="+")
     signer_authority = models.CharField(_("authority (e.g. by authorisation)"), max_length=255, blank=True)
     team_leader = models.CharField(_("team leader"), max_length=255, blank=True)
-    team_members = models.TextField(_("team members"), blank=True)
+    team_members = LimitedTextField(_("team members"), max_length=NOTE_MAX, blank=True)
     start_on = models.DateField(_("start"), null=True, blank=True)
     duration_working_days = models.PositiveSmallIntegerField(_("duration (working days)"), null=True, blank=True)
     extension_working_days = models.PositiveSmallIntegerField(_("extension (working days)"), null=True, blank=True)
     reason_code = models.CharField(_("legal reason"), max_length=32, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = LimitedTextField(_("reason"), max_length=NOTE_MAX, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     delivery_method = models.CharField(_("delivery method"), max_length=16, choices=DeliveryMethod.choices,
                                        blank=True)
@@ -303,7 +304,7 @@ class AuditDecision(RecordedLate):
     # a leader may return a decision awaiting approval (it never takes effect; the officer records a corrected one)
     returned_by = _user_fk(_("returned by"), null=True, blank=True, editable=False)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True, editable=False)
-    return_note = models.TextField(_("reason for returning"), blank=True, editable=False)
+    return_note = LimitedTextField(_("reason for returning"), max_length=NOTE_MAX, blank=True, editable=False)
     legacy = models.BooleanField(_("imported from STQ01"), default=False, editable=False)
     history = HistoricalRecords()
 
@@ -359,8 +360,8 @@ class AuditConclusion(RecordedLate):
     declarations_concerned = models.PositiveIntegerField(_("declarations audited"), default=0)
     declarations_accepted = models.PositiveIntegerField(_("declarations accepted"), default=0)
     declarations_adjusted = models.PositiveIntegerField(_("declarations adjusted"), default=0)
-    declarant_reservation = models.TextField(_("declarant's reservations"), blank=True)
-    handling_measures = models.TextField(_("handling measures"), blank=True)
+    declarant_reservation = LimitedTextField(_("declarant's reservations"), max_length=TEXT_MAX, blank=True)
+    handling_measures = LimitedTextField(_("handling measures"), max_length=TEXT_MAX, blank=True)
     created_by = _user_fk(_("recorded by"), null=True, blank=True)
     legacy = models.BooleanField(_("imported from STQ01"), default=False, editable=False)
     history = HistoricalRecords()
@@ -399,7 +400,7 @@ class ConclusionFinding(models.Model):
     conclusion = models.ForeignKey(AuditConclusion, on_delete=models.CASCADE, related_name="findings")
     risk_area = models.ForeignKey("core.RiskArea", verbose_name=_("risk area"), on_delete=models.PROTECT,
                                   related_name="+")
-    finding = models.TextField(_("finding"))
+    finding = LimitedTextField(_("finding"), max_length=TEXT_MAX)
     has_violation = models.BooleanField(_("violation"), default=False)
     declarations_count = models.PositiveIntegerField(_("declarations"), default=0)
     import_duty = _money(_("import/export duty"))
@@ -533,7 +534,7 @@ class Referral(models.Model):
     case = models.ForeignKey(AuditCase, on_delete=models.PROTECT, related_name="referrals")
     referred_on = models.DateField(_("referred on"))
     body = models.CharField(_("referred to"), max_length=255)
-    reason = models.TextField(_("reason"))
+    reason = LimitedTextField(_("reason"), max_length=NOTE_MAX)
     created_by = _user_fk(_("recorded by"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -554,13 +555,13 @@ class Complaint(models.Model):
                                                                        (2, _("Second instance"))])
     filed_on = models.DateField(_("filed on"))
     complainant = models.CharField(_("complainant"), max_length=255)
-    contested = models.TextField(_("contested decision"))
+    contested = LimitedTextField(_("contested decision"), max_length=TEXT_MAX)
     resolver_name = models.CharField(_("resolver"), max_length=255, blank=True)
     resolver_unit = models.CharField(_("resolver's unit"), max_length=255, blank=True)
     decision_number = models.CharField(_("resolution decision number"), max_length=64, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=16, choices=ComplaintResult.choices, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = LimitedTextField(_("outcome"), max_length=TEXT_MAX, blank=True)
     created_by = _user_fk(_("recorded by"), null=True, blank=True)
     # simple-history's historical rows have an `instance` property of their own: keep that name off them
     history = HistoricalRecords(excluded_fields=["instance"])

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer
 from stq.core.errors import AppError, Forbidden
+from stq.core.limits import NOTE_MAX
 from stq.core.models import RiskArea
 from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.enterprises.taxcode import normalize_tax_code
@@ -93,7 +94,7 @@ class ProposalPatchSerializer(ProposalInSerializer):
 
 class ActionInSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[t.action for t in WF.transitions])
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     version = serializers.IntegerField(required=False)
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from stq.core.limits import NOTE_MAX, TEXT_MAX, LimitedTextField
 from stq.core.models import RiskArea, WorkflowCase
 
 
@@ -45,7 +46,7 @@ class InfoCollection(WorkflowCase):
         "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT,
         related_name="info_collections",
     )
-    signs = models.TextField(_("signs of violation"))
+    signs = LimitedTextField(_("signs of violation"), max_length=TEXT_MAX)
     risk_areas = models.ManyToManyField(RiskArea, verbose_name=_("risk areas"), related_name="info_collections")
     collection_form = models.CharField(_("collection form"), max_length=16, choices=CollectionForm.choices)
     addressee = models.CharField(_("addressee"), max_length=500)
@@ -73,13 +74,13 @@ class InfoCollection(WorkflowCase):
         related_name="+", editable=False,
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
-    approval_note = models.TextField(_("approval note"), blank=True, editable=False)
+    approval_note = LimitedTextField(_("approval note"), max_length=NOTE_MAX, blank=True, editable=False)
     report_submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("report submitted by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+", editable=False,
     )
     report_submitted_at = models.DateTimeField(_("report submitted at"), null=True, blank=True, editable=False)
-    leader_opinion = models.TextField(_("leader's opinion"), blank=True, editable=False)
+    leader_opinion = LimitedTextField(_("leader's opinion"), max_length=NOTE_MAX, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
@@ -111,7 +112,7 @@ class CollectionResult(models.Model):
 
     collection = models.ForeignKey(InfoCollection, on_delete=models.CASCADE, related_name="results")
     risk_area = models.ForeignKey(RiskArea, verbose_name=_("risk area"), on_delete=models.PROTECT, related_name="+")
-    findings = models.TextField(_("findings"))
+    findings = LimitedTextField(_("findings"), max_length=TEXT_MAX)
     amount_at_risk = models.BigIntegerField(_("amount at risk (VND)"), default=0)
     recommendation = models.CharField(_("recommendation"), max_length=16, choices=Recommendation.choices)
     recorded_by = models.ForeignKey(

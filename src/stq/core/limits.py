@@ -1,17 +1,68 @@
 """Every text input has a length limit.
 
-`install()` (run by the core app) gives every Django form `CharField` and every DRF serializer `CharField` that was
-declared without `max_length` the limit `TEXT_MAX` — so free text (a reason, a note, findings) typed in a page or
-sent to the API is refused past it with the field's own "at most N characters" error, the pages' textareas carry
-`maxlength`, and the OpenAPI schema states `maxLength`. A field that needs less declares its own `max_length`.
+In the database: every free-text model field is a `LimitedTextField` with the limit of its purpose (`NOTE_MAX` for
+a reason, a note, an opinion; `TEXT_MAX` for content: findings, signs, grounds); the column carries a CHECK on its
+length, the form and serializer fields built from it take the limit, and `full_clean` refuses past it.
+`tests/core/test_limits.py` fails on a model TextField without one.
+
+In the inputs: `install()` (run by the core app) gives every Django form `CharField` and every DRF serializer
+`CharField` that was declared without `max_length` the limit `TEXT_MAX` — so free text (a reason, a note, findings)
+typed in a page or sent to the API is refused past it with the field's own "at most N characters" error, the pages'
+textareas carry `maxlength`, and the OpenAPI schema states `maxLength`. A field that needs less declares its own
+`max_length` (a field stored in a `NOTE_MAX` column declares `NOTE_MAX`).
 (A 300,000-character reason was accepted before, and its page then took 40 s to render.)
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
 
 TEXT_MAX = 10_000  # about five printed pages: the longest free text a case carries (findings, conclusions)
+NOTE_MAX = 2_000  # a reason, a note, an opinion, a list of names: a paragraph or two
+
+
+class LimitedTextField(models.TextField):
+    """A TextField whose `max_length` holds everywhere: the form and serializer fields built from it refuse past it
+    (Django's TextField only sizes the textarea), `full_clean` refuses past it, and its model gets the constraint
+    `CHECK (LENGTH(column) <= max_length)` (named `<table>_<column>_max`), so no path stores more. Makemigrations
+    writes the constraint beside the field and rewrites it when the limit changes. (A CHECK rather than varchar(n):
+    PostgreSQL's cast to varchar(n) cuts longer text silently; the CHECK makes a migration over such data fail.)"""
+
+    def __init__(self, *args, max_length: int, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))
+
+    def contribute_to_class(self, cls, name, private_only=False):
+        super().contribute_to_class(cls, name, private_only=private_only)
+        if cls._meta.abstract:  # each concrete model gets its own copy of the field, and so its own constraint
+            return
+        constraint_name = names_digest_name(cls._meta.db_table, self.column, "max")
+        if any(c.name == constraint_name for c in cls._meta.constraints):  # a migration state already carries it
+            return
+        # `original_attrs`: the migration autodetector reads a model's constraints only where its Meta declares some
+        cls._meta.original_attrs.setdefault("constraints", [])
+        cls._meta.constraints = [*cls._meta.constraints, models.CheckConstraint(
+            condition=models.Q(**{f"{self.name}__length__lte": self.max_length}), name=constraint_name,
+            violation_error_message=_("Ensure this value has at most %(limit)d characters.") % {
+                "limit": self.max_length})]
+
+
+LimitedTextField.register_lookup(Length)
+
+
+def names_digest_name(table: str, column: str, suffix: str) -> str:
+    """`<table>_<column>_<suffix>`, shortened with a digest to PostgreSQL's 63 characters when longer."""
+    name = f"{table}_{column}_{suffix}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{name[:63 - len(suffix) - 10]}_{digest}_{suffix}"
 
 
 def _default_max_length(cls, skip: tuple[type, ...] = ()) -> None:

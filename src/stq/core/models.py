@@ -11,6 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .limits import NOTE_MAX, LimitedTextField
+
 
 class CalendarDay(models.Model):
     """A government-announced change to the working-day calendar: an extra day off or a working weekend day."""
@@ -83,7 +85,7 @@ class CaseEvent(models.Model):
     action = models.CharField(_("action"), max_length=64)
     from_state = models.CharField(_("from"), max_length=64, blank=True)
     to_state = models.CharField(_("to"), max_length=64, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = LimitedTextField(_("note"), max_length=NOTE_MAX, blank=True)
     data = models.JSONField(default=dict, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
@@ -105,7 +107,7 @@ class Notification(models.Model):
     case_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     case_id = models.PositiveBigIntegerField(null=True, blank=True)
     title = models.CharField(_("title"), max_length=255)
-    body = models.TextField(_("message"), blank=True)
+    body = LimitedTextField(_("message"), max_length=NOTE_MAX, blank=True)
     # the title and message as codes with parameters (`core.texts`), shown in the reader's language; `title` and
     # `body` keep the text as it read when sent (rows from before the codes have only that)
     message = models.JSONField(_("message code"), default=dict, blank=True)

@@ -28,6 +28,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from stq.core.limits import NOTE_MAX, LimitedTextField
+
 
 class Flow(models.TextChoices):
     IMPORT = "I", _("Import")
@@ -195,7 +197,7 @@ class ImportJob(models.Model):
     declarations_new = models.PositiveIntegerField(_("new declarations"), default=0)
     declarations_replaced = models.PositiveIntegerField(_("replaced revisions"), default=0)
     lines_written = models.PositiveIntegerField(_("lines written"), default=0)
-    message = models.TextField(_("message"), blank=True)
+    message = LimitedTextField(_("message"), max_length=NOTE_MAX, blank=True)
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")

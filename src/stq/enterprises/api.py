@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from stq.core import uploads
 from stq.core.api import ErrorSerializer, date_param, query_date, refused_input
 from stq.core.errors import AppError, NotFound
+from stq.core.limits import NOTE_MAX
 from stq.org.models import Unit
 
 from . import importer, selectors, services
@@ -79,7 +80,7 @@ class SubmissionInSerializer(serializers.Serializer):
     submitted_on = serializers.DateField()
     source = serializers.ChoiceField(choices=SubmissionSource.choices)
     data = serializers.DictField(help_text="profile fields and their new values (managing_unit as a unit code)")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class FocusEntrySerializer(serializers.ModelSerializer):

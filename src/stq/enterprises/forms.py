@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stq.core import uploads
+from stq.core.limits import NOTE_MAX
 
 from .models import Enterprise, EnterpriseType, RiskArea, SubmissionSource
 
@@ -49,7 +50,8 @@ class ProfileSubmissionForm(forms.Form):
                 current = getattr(enterprise, name)
                 field.widget.attrs["placeholder"] = "" if current in (None, "") else str(current)
             self.fields[name] = field
-        self.fields["note"] = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+        self.fields["note"] = forms.CharField(label=_("note"), required=False, max_length=NOTE_MAX,
+                                             widget=forms.Textarea(attrs={"rows": 2}))
         _css(self)
 
     def submitted_data(self) -> dict:
@@ -72,7 +74,7 @@ class FocusEntryForm(forms.Form):
     risk_area = forms.ChoiceField(label=_("risk area"), choices=RiskArea.choices)
     valid_from = forms.DateField(label=_("from"), widget=DateInput())
     valid_to = forms.DateField(label=_("to"), widget=DateInput(), required=False)
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("reason"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

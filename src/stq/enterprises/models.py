@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from stq.core.limits import NOTE_MAX, TEXT_MAX, LimitedTextField
+
 from .taxcode import format_tax_code
 from .text import normalize_name
 
@@ -96,8 +98,9 @@ class Enterprise(models.Model):
     # addresses and premises
     head_office_address = models.CharField(_("head-office address"), max_length=500, blank=True)
     province = models.CharField(_("province / city"), max_length=128, blank=True)
-    premises = models.TextField(
-        _("branches, shops, production sites, warehouses"), blank=True, help_text=_("One per line.")
+    premises = LimitedTextField(
+        _("branches, shops, production sites, warehouses"), max_length=TEXT_MAX, blank=True,
+        help_text=_("One per line.")
     )
     factory_area_m2 = models.PositiveIntegerField(_("factory area (m²)"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=64, blank=True)
@@ -112,8 +115,8 @@ class Enterprise(models.Model):
     iso_9001 = models.BooleanField(_("ISO 9001 certified"), default=False)
     audited_financial_statements = models.BooleanField(_("audited financial statements"), default=False)
     accounting_software = models.CharField(_("accounting software"), max_length=255, blank=True)
-    internal_control = models.TextField(_("internal control of the supply chain"), blank=True)
-    main_goods = models.TextField(_("main goods"), blank=True)
+    internal_control = LimitedTextField(_("internal control of the supply chain"), max_length=TEXT_MAX, blank=True)
+    main_goods = LimitedTextField(_("main goods"), max_length=TEXT_MAX, blank=True)
     # AEO
     is_aeo = models.BooleanField(_("priority enterprise (AEO)"), default=False)
     aeo_decision_number = models.CharField(_("AEO decision number"), max_length=64, blank=True)
@@ -133,10 +136,10 @@ class Enterprise(models.Model):
         _("compliance level"), choices=ComplianceLevel.choices, null=True, blank=True
     )
     compliance_assessed_on = models.DateField(_("compliance assessed on"), null=True, blank=True)
-    compliance_reason = models.TextField(_("compliance reason"), blank=True)
+    compliance_reason = LimitedTextField(_("compliance reason"), max_length=NOTE_MAX, blank=True)
     risk_class = models.PositiveSmallIntegerField(_("risk class"), choices=RiskClass.choices, null=True, blank=True)
     risk_classified_on = models.DateField(_("risk classified on"), null=True, blank=True)
-    risk_reason = models.TextField(_("risk class reason"), blank=True)
+    risk_reason = LimitedTextField(_("risk class reason"), max_length=NOTE_MAX, blank=True)
     # bookkeeping
     is_active = models.BooleanField(_("active"), default=True)
     source = models.CharField(_("source"), max_length=16, choices=EnterpriseSource.choices, default="manual")
@@ -239,7 +242,7 @@ class ProfileSubmission(models.Model):
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     data = models.JSONField(_("submitted data"), default=dict)
     changes = models.JSONField(_("changes"), default=list)
-    note = models.TextField(_("note"), blank=True)
+    note = LimitedTextField(_("note"), max_length=NOTE_MAX, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -265,7 +268,7 @@ class FocusListEntry(models.Model):
     risk_area = models.CharField(_("risk area"), max_length=40, choices=RiskArea.choices)
     valid_from = models.DateField(_("from"))
     valid_to = models.DateField(_("to"), null=True, blank=True)
-    reason = models.TextField(_("reason"))
+    reason = LimitedTextField(_("reason"), max_length=NOTE_MAX)
     designating_unit = models.ForeignKey(
         "org.Unit", verbose_name=_("designating unit"), on_delete=models.PROTECT, related_name="+"
     )

@@ -47,6 +47,7 @@ from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
+from stq.core.limits import NOTE_MAX
 from stq.declarations.importer import run_import
 from stq.declarations.layouts import COLUMNS
 from stq.declarations.models import ImportJob, ImportStatus
@@ -252,7 +253,8 @@ class Scorer(threading.Thread):
                 except Exception as exc:  # stored and acknowledged: tried again at the next round
                     log.exception("risk on arrival failed", extra={"consumer": self.consumer.name})
                     ConsumerState.objects.filter(pk=self.consumer.state.pk).update(
-                        last_error=f"risk on arrival: {type(exc).__name__}: {exc}"[:4000], last_error_at=timezone.now())
+                        last_error=f"risk on arrival: {type(exc).__name__}: {exc}"[:NOTE_MAX],
+                        last_error_at=timezone.now())
                     time.sleep(1.0)
                 if last:
                     return
@@ -291,7 +293,7 @@ class Consumer:
 
     # -- bookkeeping -----------------------------------------------------------------------------------------------
     def _error(self, message: str) -> None:
-        self.state.last_error = message[:4000]
+        self.state.last_error = message[:NOTE_MAX]  # the newest error, cut to its column
         self.state.last_error_at = timezone.now()
         self.state.save(update_fields=["last_error", "last_error_at"])
         log.error("consumer error", extra={"consumer": self.name, "error": message[:4000]})

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stq.core.limits import NOTE_MAX, LimitedTextField
+
 
 class Batch(models.Model):
     """One batch of messages taken from the queue. Created before the import, so that a consumer killed between
@@ -64,7 +66,7 @@ class ConsumerState(models.Model):
     waiting = models.BigIntegerField(_("messages waiting (lag)"), null=True, blank=True)
     lag_seconds = models.FloatField(_("age of the last message stored (s)"), null=True, blank=True)
     rate = models.FloatField(_("messages per second (last batch)"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = LimitedTextField(_("last error"), max_length=NOTE_MAX, blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
 
     class Meta:

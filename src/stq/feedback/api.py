@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer
+from stq.core.limits import NOTE_MAX
 from stq.org.models import Unit
 from stq.workflow.api import ScopedListView, detail_response
 
@@ -61,12 +62,12 @@ class ChangeRequestInSerializer(serializers.Serializer):
 
 
 class CommentInSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=NOTE_MAX)
 
 
 class StatusInSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ChangeRequest.State.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     version = serializers.IntegerField(required=False, help_text="the version you read (optimistic concurrency)")
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from stq.core.limits import NOTE_MAX
 from stq.org.forms import offer_units
 from stq.org.models import Unit
 from stq.org.policy import active_grants
@@ -36,4 +37,5 @@ class ChangeRequestForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+    text = forms.CharField(label=_("Comment"), max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))

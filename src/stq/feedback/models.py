@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from stq.core.limits import NOTE_MAX, TEXT_MAX, LimitedTextField
 from stq.core.models import WorkflowCase
 
 
@@ -24,8 +25,8 @@ class ChangeRequest(WorkflowCase):
 
     number = models.CharField(_("number"), max_length=64, editable=False)
     function_name = models.CharField(_("function name"), max_length=255)
-    proposed_change = models.TextField(_("proposed change"))
-    reason = models.TextField(_("reason"))
+    proposed_change = LimitedTextField(_("proposed change"), max_length=TEXT_MAX)
+    reason = LimitedTextField(_("reason"), max_length=TEXT_MAX)
     proposed_on = models.DateField(_("date"), default=timezone.localdate)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
@@ -33,7 +34,7 @@ class ChangeRequest(WorkflowCase):
     handling_unit = models.ForeignKey(
         "org.Unit", verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="+", editable=False
     )
-    status_note = models.TextField(_("last status note"), blank=True, editable=False)
+    status_note = LimitedTextField(_("last status note"), max_length=NOTE_MAX, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -65,7 +66,7 @@ class ChangeRequestComment(models.Model):
     change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
                                related_name="+")
-    text = models.TextField(_("comment"))
+    text = LimitedTextField(_("comment"), max_length=NOTE_MAX)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     history = HistoricalRecords()
 

@@ -159,6 +159,16 @@ class _Errors:
         self.items.append(RowError(line, column, code, str(message)))
 
 
+# the model field each free-text column is stored in: a longer value is refused with its line, never cut
+TEXT_COLUMNS = {
+    "proposal_number": (AuditProposal, "number"), "reason": (AuditProposal, "reason"),
+    "decision_number": (AuditDecision, "number"), "signer_name": (AuditDecision, "signer_name"),
+    "signer_title": (AuditDecision, "signer_title"), "team_leader": (AuditDecision, "team_leader"),
+    "conclusion_number": (AuditConclusion, "number"), "conclusion_signer": (AuditConclusion, "signer_name"),
+    "findings": (ConclusionFinding, "finding"), "penalty_number": (PenaltyDecision, "number"),
+}
+
+
 def _check_row(line: int, raw: dict, refs: dict, err: _Errors) -> Row | None:
     before = len(err.items)
     for column in REQUIRED:
@@ -238,6 +248,10 @@ def _check_row(line: int, raw: dict, refs: dict, err: _Errors) -> Row | None:
     for column in ("mode", "ground", "proposal_number", "reason", "decision_number", "signer_name", "signer_title",
                    "team_leader", "conclusion_number", "conclusion_signer", "findings", "penalty_number"):
         v[column] = raw.get(column, "")
+    for column, (model, name) in TEXT_COLUMNS.items():
+        limit = model._meta.get_field(name).max_length
+        if len(v[column]) > limit:
+            err.add(line, column, "max_length", _("At most %(limit)d characters.") % {"limit": limit})
     if len(err.items) > before:
         return None
     return Row(line, raw["stq01_id"], enterprise, unit, v, areas, row_checksum(raw))

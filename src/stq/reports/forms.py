@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
+from stq.core.limits import NOTE_MAX
 
 from . import selectors
 from .periods import Period, parse_period
@@ -68,6 +69,6 @@ class ReportFilterForm(forms.Form):
 
 class ReconcileForm(forms.Form):
     digest = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), required=False,
+    note = forms.CharField(label=_("Note"), required=False, max_length=NOTE_MAX,
                            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
 

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from stq.core.limits import NOTE_MAX, LimitedTextField
+
 
 class Reconciliation(models.Model):
     """"Reconciled": who confirmed which form's figures for which unit and period, when, with a snapshot of the
@@ -27,7 +29,7 @@ class Reconciliation(models.Model):
                                      on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(_("confirmed at"))
     late = models.BooleanField(_("after the reconciliation deadline"), default=False)
-    note = models.TextField(_("note"), blank=True)
+    note = LimitedTextField(_("note"), max_length=NOTE_MAX, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stq.core.limits import NOTE_MAX
 from stq.core.models import RiskArea
 from stq.org.models import Unit
 
@@ -100,7 +101,8 @@ class TargetListForm(forms.Form):
 
 
 class DismissForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for dismissal"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason for dismissal"), max_length=NOTE_MAX,
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class BacktestForm(forms.Form):

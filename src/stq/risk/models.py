@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from stq.core.limits import NOTE_MAX, TEXT_MAX, LimitedTextField
+
 
 class Criterion(models.Model):
     """A rule criterion (tiêu chí): a condition KIND from ``stq.risk.criteria.KINDS`` with JSON parameters
@@ -27,8 +29,8 @@ class Criterion(models.Model):
     risk_area = models.ForeignKey("core.RiskArea", verbose_name=_("risk area"), on_delete=models.PROTECT,
                                   related_name="+")
     weight = models.PositiveSmallIntegerField(_("weight (1–100)"), default=50)
-    rationale = models.TextField(_("rationale"))
-    instructions = models.TextField(_("instructions for the officer"), blank=True)
+    rationale = LimitedTextField(_("rationale"), max_length=TEXT_MAX)
+    instructions = LimitedTextField(_("instructions for the officer"), max_length=TEXT_MAX, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     owner_unit = models.ForeignKey("org.Unit", verbose_name=_("owner unit"), on_delete=models.PROTECT,
@@ -299,7 +301,7 @@ class Alert(models.Model):
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
-    dismiss_reason = models.TextField(_("reason for dismissal"), blank=True)
+    dismiss_reason = LimitedTextField(_("reason for dismissal"), max_length=NOTE_MAX, blank=True)
     info_collection = models.ForeignKey("collection.InfoCollection", on_delete=models.SET_NULL, null=True,
                                         blank=True, related_name="+")
     version = models.PositiveIntegerField(default=1)
@@ -369,7 +371,7 @@ class PolicyBacktest(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=BacktestState.choices, default=BacktestState.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = LimitedTextField(_("error"), max_length=NOTE_MAX, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -412,7 +414,7 @@ class TrainingRun(models.Model):
                                       null=True, blank=True, related_name="+")
     result = models.JSONField(_("result"), default=dict, blank=True)
     failure = models.JSONField(_("failure"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = LimitedTextField(_("error"), max_length=NOTE_MAX, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

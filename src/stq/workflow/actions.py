@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from stq.core.errors import AppError
+from stq.core.limits import NOTE_MAX
 
 from .engine import Workflow
 
 
 class WorkflowActionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label=gettext_lazy("Note / reason"), required=False,
+    note = forms.CharField(label=gettext_lazy("Note / reason"), required=False, max_length=NOTE_MAX,
                            widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

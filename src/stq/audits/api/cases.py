@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer, refused_input
+from stq.core.limits import NOTE_MAX
 from stq.workflow.api import ScopedListView, detail_response
 
 from .. import selectors, services
@@ -67,7 +68,7 @@ class CaseDetailSerializer(CaseSerializer):
 
 class CaseActionInSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[t.action for t in CWF.transitions])
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     version = serializers.IntegerField(required=False)
     data = serializers.DictField(required=False, default=dict,
                                  help_text="dates of the step, e.g. {\"delivered_on\": \"2026-03-02\"}")

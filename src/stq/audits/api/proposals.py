@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer, refused_input
 from stq.core.errors import AppError
+from stq.core.limits import NOTE_MAX
 from stq.core.models import RiskArea
 from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.org import policy
@@ -77,7 +78,7 @@ class AuditProposalInSerializer(serializers.Serializer):
     declaration_numbers = serializers.ListField(child=serializers.CharField(max_length=12), required=False,
                                                 default=list)
     reason = serializers.CharField()
-    planned_team = serializers.CharField(required=False, allow_blank=True, default="")
+    planned_team = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     planned_start = serializers.DateField()
     info_collection = serializers.IntegerField(required=False, allow_null=True, default=None)
     department_scope = serializers.BooleanField(default=False)
@@ -87,7 +88,7 @@ class AuditProposalInSerializer(serializers.Serializer):
 
 class ProposalActionInSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[t.action for t in PWF.transitions])
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     version = serializers.IntegerField(required=False)
     decision = DecisionInSerializer(required=False, help_text="for action open_case: the audit decision")
 
