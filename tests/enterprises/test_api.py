@@ -48,7 +48,8 @@ def test_submission_focus_and_import_endpoints(org):
     assert client_for(org.risk_manager).post("/api/v1/focus-list/", payload, format="json").status_code == 201
     assert client_for(org.analyst).get("/api/v1/focus-list/", {"on": "2026-02-01"}).json()["count"] == 1
     upload = SimpleUploadedFile("a.csv", f"tax_code,name\n{make_tax_code(11)},Công ty X\n".encode())
-    dry = client_for(org.risk_manager).post("/api/v1/enterprises/import/", {"file": upload, "dry_run": "true"})
+    dry = client_for(org.risk_manager).post("/api/v1/enterprises/import/", {"file": upload, "dry_run": "true"},
+                                                  format="multipart")
     assert dry.status_code == 200 and dry.json()["created"] == 1
     assert not Enterprise.objects.filter(tax_code=make_tax_code(11)).exists()
 

@@ -84,7 +84,7 @@ class SubmissionInSerializer(serializers.Serializer):
 
 
 class FocusEntrySerializer(serializers.ModelSerializer):
-    tax_code = serializers.CharField(source="enterprise.tax_code")
+    tax_code = serializers.CharField(source="enterprise.tax_code", max_length=20)
     designating_unit = serializers.CharField(source="designating_unit.code", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
 

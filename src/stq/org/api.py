@@ -36,7 +36,7 @@ class GrantSerializer(serializers.ModelSerializer):
 
 
 class GrantInSerializer(serializers.Serializer):
-    user = serializers.CharField(help_text="username")
+    user = serializers.CharField(max_length=150, help_text="username")
     role = serializers.ChoiceField(choices=Role.choices)
     include_units_below = serializers.BooleanField(default=False)
 

@@ -83,7 +83,7 @@ class ConclusionInSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=64)
     signed_on = serializers.DateField()
     signer_name = serializers.CharField(max_length=255)
-    signer_title = serializers.CharField(required=False, allow_blank=True, default="")
+    signer_title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     supplementary = serializers.BooleanField(default=False)
     has_violations = serializers.BooleanField(required=False, allow_null=True, default=None)
     declarations_concerned = serializers.IntegerField(min_value=0, default=0)
@@ -98,7 +98,7 @@ class PaymentInSerializer(serializers.Serializer):
     paid_on = serializers.DateField()
     kind = serializers.ChoiceField(choices=PaymentKind.choices)
     amount = serializers.IntegerField(min_value=1)
-    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    reference = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class PenaltyInSerializer(serializers.Serializer):
@@ -106,7 +106,7 @@ class PenaltyInSerializer(serializers.Serializer):
     issued_on = serializers.DateField()
     legal_article = serializers.CharField(max_length=255)
     amount = serializers.IntegerField(min_value=1)
-    signer_name = serializers.CharField(required=False, allow_blank=True, default="")
+    signer_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class ComplaintInSerializer(serializers.Serializer):
@@ -114,9 +114,9 @@ class ComplaintInSerializer(serializers.Serializer):
     filed_on = serializers.DateField()
     complainant = serializers.CharField(max_length=255)
     contested = serializers.CharField()
-    resolver_name = serializers.CharField(required=False, allow_blank=True, default="")
-    resolver_unit = serializers.CharField(required=False, allow_blank=True, default="")
-    decision_number = serializers.CharField(required=False, allow_blank=True, default="")
+    resolver_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    resolver_unit = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    decision_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     decided_on = serializers.DateField(required=False, allow_null=True, default=None)
     result = serializers.ChoiceField(choices=ComplaintResult.choices, required=False, allow_blank=True, default="")
     outcome = serializers.CharField(required=False, allow_blank=True, default="")

@@ -13,7 +13,9 @@ from stq.core.limits import NOTE_MAX
 from .. import services
 from ..models import (
     AuditDecision,
+    CancellationReason,
     DecisionKind,
+    SuspensionReason,
 )
 from .common import ERRORS, get_case, valid
 
@@ -37,12 +39,13 @@ class DecisionInSerializer(serializers.Serializer):
     signer_name = serializers.CharField(max_length=255)
     signer_title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     signer_authority = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    team_leader = serializers.CharField(required=False, allow_blank=True, default="")
+    team_leader = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     team_members = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     start_on = serializers.DateField(required=False, allow_null=True, default=None)
     duration_working_days = serializers.IntegerField(required=False, allow_null=True, default=None)
     extension_working_days = serializers.IntegerField(required=False, allow_null=True, default=None)
-    reason_code = serializers.CharField(required=False, allow_blank=True, default="")
+    reason_code = serializers.ChoiceField(choices=[*SuspensionReason.choices, *CancellationReason.choices],
+                                          required=False, allow_blank=True, default="")
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     version = serializers.IntegerField(required=False)
 
