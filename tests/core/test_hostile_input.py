@@ -112,3 +112,20 @@ def test_oversized_bodies_are_413_in_the_layout_and_in_the_api(org):
     response = api(org.officer1).post("/api/v1/info-collections/", data=json.dumps({"reason": "x" * 20_000}),
                                       content_type="application/json")
     assert_named(response, "body", status=413)
+
+
+def test_the_api_reads_json_bodies_and_refuses_forms_naming_the_body(org):
+    """A form body has no null and no types (DRF reads an empty form field of a date as null): the API reads JSON; a
+    form sent to it is a 415 naming the body, not read as an empty body. Uploads still read multipart, NUL-checked."""
+    client = api(org.officer1)
+    form = client.post("/api/v1/info-collections/", "unit=KV01-PT&signs=x",
+                       content_type="application/x-www-form-urlencoded")
+    multipart = client.post("/api/v1/info-collections/", {"unit": "KV01-PT", "signs": "x"}, format="multipart")
+    for response in (form, multipart):
+        assert_named(response, "body", status=415)
+        assert response.json()["code"] == "unsupported_media_type"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = api(org.risk_manager).post("/api/v1/enterprises/import/", {
+        "file": SimpleUploadedFile("a.csv", b"tax_code,name\n"), "dry_run": f"x{NUL}"}, format="multipart")
+    assert_named(upload, "dry_run")

@@ -73,6 +73,24 @@ def too_large(request):
     return refusal(request, status=413, code="too_large", field="body", message=message)
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def check_form(request):
+    """NUL or invalid characters in a form field or a file name, too many fields, too large: the refusal, or None."""
+    try:
+        post, files = request.POST, request.FILES
+    except RequestDataTooBig:
+        return too_large(request)
+    except TooManyFieldsSent:
+        return refusal(request, status=400, code="too_many_fields", field="body",
+                       message=_("Too many fields were sent."))
+    bad = _first_bad_pair(post.lists()) or _first_bad_file(files)
+    if bad is not None:
+        return refusal(request, status=400, code="invalid_characters", field=bad, message=bad_character_message())
+    return None
+
+
 class InputGuardMiddleware:
     """Refuse NUL / invalid characters in the path, query, form fields and file names, and oversized bodies."""
 
@@ -97,18 +115,10 @@ class InputGuardMiddleware:
             length = 0
         if limit is not None and length > limit and not content_type.startswith("multipart/form-data"):
             return too_large(request)  # JSON and form bodies alike (DRF reads JSON without Django's check)
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            try:
-                post, files = request.POST, request.FILES
-            except RequestDataTooBig:
-                return too_large(request)
-            except TooManyFieldsSent:
-                return refusal(request, status=400, code="too_many_fields", field="body",
-                               message=_("Too many fields were sent."))
-            bad = _first_bad_pair(post.lists()) or _first_bad_file(files)
-            if bad is not None:
-                return refusal(request, status=400, code="invalid_characters", field=bad,
-                               message=bad_character_message())
+        if content_type.startswith(FORM_TYPES):
+            if not request.path_info.startswith(API_PREFIX):
+                return check_form(request)
+            # an API view: checked in process_view, once it is known whether the view reads forms at all
         elif "json" in content_type:
             try:
                 data = json.loads(request.body)
@@ -123,6 +133,19 @@ class InputGuardMiddleware:
         return None
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if request.path_info.startswith(API_PREFIX) and content_type.startswith(FORM_TYPES):
+            # The API reads JSON; only its uploads read forms. DRF would take a form body it has no parser for as
+            # an empty body once this middleware has read it, so it is refused here, naming the body.
+            parsers = getattr(getattr(view_func, "cls", None), "parser_classes", None) or ()
+            if not any(content_type.startswith(parser.media_type) for parser in parsers):
+                from rest_framework.exceptions import UnsupportedMediaType
+
+                message = str(UnsupportedMediaType(content_type.split(";")[0]).detail)
+                return refusal(request, status=415, code="unsupported_media_type", field="body", message=message)
+            refused = check_form(request)
+            if refused is not None:
+                return refused
         for name, value in view_kwargs.items():
             if is_bad_text(value):
                 return refusal(request, status=400, code="invalid_characters", field=name,
