@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from stq.feedback.models import ChangeRequest
+from tests.readback import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,12 @@ def test_pages_and_excel_export(central, client):
     assert "NGƯỜI LẬP BIỂU" in cells and "THỦ TRƯỞNG ĐƠN VỊ" in cells
     r = client.get(reverse("feedback:export") + "?state=done")
     assert _form_rows(load_workbook(io.BytesIO(r.content)).active)[1] == []  # filters apply to the export
+    r = client.get(reverse("feedback:export_pdf") + "?state=accepted")  # the same list as a PDF
+    assert r["Content-Type"] == "application/pdf"
+    text = pdf_text(r.content)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "ĐỀ XUẤT SỬA ĐỔI" in text and case.number in text and "Ngày lập: " in text
+    assert "NGƯỜI LẬP BIỂU" in text and "THỦ TRƯỞNG ĐƠN VỊ" in text
 
 
 def _form_rows(ws):

@@ -1,4 +1,5 @@
-"""Excel export of the case and proposal lists (openpyxl), with the same filters and scope as the pages."""
+"""The case and proposal lists as official Excel sheets and PDFs (`core.excel`), with the same filters and scope as
+the pages."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stq.core.excel import table_xlsx as _book
+from stq.core import official
+from stq.core.excel import table_pdf, table_xlsx
 
 from .models import AuditCase, AuditProposal
 from .selectors import case_figures
 
+WRITERS = {"xlsx": table_xlsx, "pdf": table_pdf}
 
-def cases_xlsx(qs) -> HttpResponse:
+
+def cases_export(qs, *, fmt: str, user, form) -> HttpResponse:
     wf = AuditCase.workflow
     header = [_("Number"), _("Unit"), _("Tax code"), _("Enterprise"), _("Mode"), _("Ground"), _("State"),
               _("Decision signed on"), _("Started on"), _("Ended on"), _("Concluded on"), _("Due on"),
@@ -25,15 +29,17 @@ def cases_xlsx(qs) -> HttpResponse:
                      c.get_ground_display(), wf.state_label(c.state), c.decision_signed_on, c.started_on, c.ended_on,
                      c.concluded_on, c.due_on, f["tax"], f["late_interest"], f["fines"], f["collected"],
                      f["outstanding"]])
-    return _book("audit-cases", header, rows)
+    head = official.list_heading(user, form, title=_("LIST OF POST-CLEARANCE AUDITS"))
+    return WRITERS[fmt]("audit-cases", header, rows, heading=head)
 
 
-def proposals_xlsx(qs) -> HttpResponse:
+def proposals_export(qs, *, fmt: str, user, form) -> HttpResponse:
     wf = AuditProposal.workflow
     header = [_("Number"), _("Year"), _("Unit"), _("Tax code"), _("Enterprise"), _("Mode"), _("Ground"), _("State"),
               _("Audited period from"), _("Audited period to"), _("Planned start"), _("Filed at"), _("Due on")]
-    rows = [[p.number, p.year, p.unit.code, p.enterprise.tax_code, p.enterprise.name, p.get_mode_display(),
+    rows = [[p.number, str(p.year), p.unit.code, p.enterprise.tax_code, p.enterprise.name, p.get_mode_display(),
              p.get_ground_display(), wf.state_label(p.state), p.period_from, p.period_to, p.planned_start,
              timezone.localtime(p.filed_at).replace(tzinfo=None) if p.filed_at else None, p.due_on]
             for p in qs.select_related("unit", "enterprise")[:10000]]
-    return _book("audit-proposals", header, rows)
+    head = official.list_heading(user, form, title=_("LIST OF POST-CLEARANCE AUDIT PROPOSALS"))
+    return WRITERS[fmt]("audit-proposals", header, rows, heading=head)

@@ -5,11 +5,13 @@ from .views import board, cases, conclusions, decisions, proposals
 app_name = "audits"
 urlpatterns = [
     path("", cases.case_list, name="case_list"),
-    path("export.xlsx", cases.case_export, name="case_export"),
+    path("export.xlsx", cases.case_export, {"fmt": "xlsx"}, name="case_export"),
+    path("export.pdf", cases.case_export, {"fmt": "pdf"}, name="case_export_pdf"),
     path("deadlines/", board.deadlines, name="deadlines"),
     path("late/", board.late_recordings, name="late"),
     path("proposals/", proposals.proposal_list, name="proposal_list"),
-    path("proposals/export.xlsx", proposals.proposal_export, name="proposal_export"),
+    path("proposals/export.xlsx", proposals.proposal_export, {"fmt": "xlsx"}, name="proposal_export"),
+    path("proposals/export.pdf", proposals.proposal_export, {"fmt": "pdf"}, name="proposal_export_pdf"),
     path("proposals/new/", proposals.proposal_create, name="proposal_create"),
     path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/edit/", proposals.proposal_edit, name="proposal_edit"),

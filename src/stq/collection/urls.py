@@ -5,7 +5,8 @@ from . import views
 app_name = "collection"
 urlpatterns = [
     path("", views.collection_list, name="list"),
-    path("export.xlsx", views.export, name="export"),
+    path("export.xlsx", views.export, {"fmt": "xlsx"}, name="export"),
+    path("export.pdf", views.export, {"fmt": "pdf"}, name="export_pdf"),
     path("new/", views.create, name="create"),
     path("overdue/", views.overdue, name="overdue"),
     path("<int:pk>/", views.detail, name="detail"),

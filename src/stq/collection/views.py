@@ -21,7 +21,7 @@ from stq.org import policy
 from stq.workflow.actions import workflow_action
 
 from . import selectors, services, workflow
-from .export import info_collections_xlsx
+from .export import info_collections_export
 from .filters import InfoCollectionFilter
 from .forms import ProposalForm, ResultsForm
 from .models import InfoCollection
@@ -57,9 +57,10 @@ def collection_list(request):
 
 
 @login_required
-def export(request):
-    """Exactly the filtered list, as an Excel sheet."""
-    return info_collections_xlsx(_filtered(request).qs)
+def export(request, fmt: str):
+    """Exactly the filtered list, as an Excel sheet or a PDF."""
+    filterset = _filtered(request)
+    return info_collections_export(filterset.qs, fmt=fmt, user=request.user, form=filterset.form)
 
 
 @login_required

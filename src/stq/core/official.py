@@ -24,6 +24,7 @@ class Heading:
     title: str
     period: str
     made_on: str
+    filters: str = ""  # a list's filters ("Trạng thái: …; Đơn vị: …"), "" when it is not filtered
 
 
 def sheet_title(value: str, used: set[str] | None = None) -> str:
@@ -50,7 +51,7 @@ def _cut(text: str, limit: int) -> str:
     return cut if cut and len(cut) <= limit else text[:limit].rstrip()
 
 
-def heading(*, unit=None, title: str, period: str = "", made_on: date | None = None) -> Heading:
+def heading(*, unit=None, title: str, period: str = "", made_on: date | None = None, filters: str = "") -> Heading:
     parent = getattr(unit, "parent", None)
     agency = parent.name if parent is not None else _("Ministry of Finance")
     return Heading(
@@ -59,7 +60,39 @@ def heading(*, unit=None, title: str, period: str = "", made_on: date | None = N
         nation=str(NATION), motto=str(MOTTO), title=title,
         period=_("Period: %(period)s") % {"period": period} if period else "",
         made_on=_("Made on %(day)s") % {"day": (made_on or timezone.localdate()).strftime("%d/%m/%Y")},
+        filters=_("Filters: %(filters)s") % {"filters": filters} if filters else "",
     )
+
+
+def filters_text(form) -> str:
+    """A list's filters as the user chose them, with the form's labels and the choices' readings ("Trạng thái: Đang
+    kiểm tra; Đơn vị: KV01 — …; Chỉ quá hạn"); "" when nothing narrows the list."""
+    if not form.is_bound or not form.is_valid():
+        return ""
+    parts = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", False) or (hasattr(value, "__len__") and not isinstance(value, str) and not value):
+            continue
+        label = str(field.label or name)
+        if value is True:
+            parts.append(label)
+            continue
+        if isinstance(value, date):
+            shown = value.strftime("%d/%m/%Y")
+        elif getattr(field, "choices", None) is not None and not hasattr(value, "pk"):
+            shown = str(dict((str(k), v) for k, v in field.choices).get(str(value), value))
+        else:
+            shown = str(value)
+        parts.append(f"{label}: {shown}")
+    return "; ".join(parts)
+
+
+def list_heading(user, form, *, title: str, period: str = "") -> Heading:
+    """The heading of a list's export: the unit the list is filtered on (else the user's own), the filters, today."""
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    return heading(unit=export_unit(user, data.get("unit")), title=title, period=period,
+                   filters=filters_text(form), made_on=timezone.localdate())
 
 
 def period_text(date_from: date | None, date_to: date | None) -> str:
@@ -103,12 +136,15 @@ def write_heading(ws, h: Heading, ncols: int) -> int:
         cell = ws.cell(row, right_start, right)
         cell.font, cell.alignment = Font(bold=True, underline="single" if underline else None), center
     row = 4
-    for text, font in ((h.title, Font(bold=True, size=14)), (h.period, Font(italic=True)), (h.made_on, Font())):
+    for text, font in ((h.title, Font(bold=True, size=14)), (h.period, Font(italic=True)),
+                       (h.filters, Font(italic=True)), (h.made_on, Font())):
         if not text:
             continue
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
         cell = ws.cell(row, 1, text)
         cell.font, cell.alignment = font, center
+        if len(text) > ncols * 12:  # a merged cell does not grow with its wrapped text
+            ws.row_dimensions[row].height = 15 * (1 + len(text) // (ncols * 12))
         row += 1
     return row + 1
 

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from stq.core import official
+from stq.core.excel import table_pdf
 
 # (header, column width); the context keeps the official form's own wording
 FORM_COLUMNS = (
@@ -26,6 +27,16 @@ EXTRA_COLUMNS = (
     (pgettext_lazy("feedback form", "Date"), 12),
     (pgettext_lazy("feedback form", "Status"), 14),
 )
+
+
+def change_requests_pdf(rows, *, unit=None, period: str = ""):
+    """The same list as a PDF (`core.excel.table_pdf`: the same heading and signatures; it numbers the rows)."""
+    head = official.heading(unit=unit, title=_("PROPOSALS TO CHANGE FUNCTIONS OF THE STQ SYSTEM"), period=period,
+                            made_on=timezone.localdate())
+    header = [str(title) for title, _width in FORM_COLUMNS[1:] + EXTRA_COLUMNS]
+    values = [[cr.function_name, cr.proposed_change, cr.reason, cr.number, cr.unit.name, cr.proposed_on, cr.state_label]
+              for cr in rows]
+    return table_pdf("de-xuat-sua-doi-chuc-nang", header, values, heading=head)
 
 
 def change_requests_xlsx(rows, *, unit=None, period: str = "") -> bytes:

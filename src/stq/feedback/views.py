@@ -18,7 +18,7 @@ from stq.core.forms import call_service
 from stq.workflow.actions import workflow_action
 
 from . import selectors, services
-from .export import change_requests_xlsx
+from .export import change_requests_pdf, change_requests_xlsx
 from .filters import ChangeRequestFilter
 from .forms import ChangeRequestForm, CommentForm, units_of
 from .models import ChangeRequest
@@ -54,12 +54,14 @@ def request_list(request):
 
 
 @login_required
-def export(request):
+def export(request, fmt: str):
     form, qs = _filtered(request)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    response = HttpResponse(change_requests_xlsx(
-        qs[:10_000], unit=official.export_unit(request.user, data.get("unit")),
-        period=official.period_text(data.get("date_from"), data.get("date_to"))),
+    unit = official.export_unit(request.user, data.get("unit"))
+    period = official.period_text(data.get("date_from"), data.get("date_to"))
+    if fmt == "pdf":
+        return change_requests_pdf(qs.select_related("unit")[:10_000], unit=unit, period=period)
+    response = HttpResponse(change_requests_xlsx(qs[:10_000], unit=unit, period=period),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"de-xuat-sua-doi-chuc-nang-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -31,9 +31,9 @@ def case_list(request):
 
 
 @login_required
-def case_export(request):
-    _form, qs = _filtered_cases(request)
-    return export.cases_xlsx(qs)
+def case_export(request, fmt: str):
+    form, qs = _filtered_cases(request)
+    return export.cases_export(qs, fmt=fmt, user=request.user, form=form)
 
 
 def _case_context(request, case, *, action_error=None, action_note=""):

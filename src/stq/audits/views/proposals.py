@@ -43,9 +43,9 @@ def proposal_list(request):
 
 
 @login_required
-def proposal_export(request):
-    _form, qs = _filtered_proposals(request)
-    return export.proposals_xlsx(qs)
+def proposal_export(request, fmt: str):
+    form, qs = _filtered_proposals(request)
+    return export.proposals_export(qs, fmt=fmt, user=request.user, form=form)
 
 
 # --- proposal wizard: search → duplicates → form --------------------------------------------------------------
