@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .limits import NOTE_MAX, LimitedTextField
@@ -107,7 +108,7 @@ class Notification(models.Model):
     case_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     case_id = models.PositiveBigIntegerField(null=True, blank=True)
     title = models.CharField(_("title"), max_length=255)
-    body = LimitedTextField(_("message"), max_length=NOTE_MAX, blank=True)
+    body = LimitedTextField(pgettext_lazy("notification", "message"), max_length=NOTE_MAX, blank=True)
     # the title and message as codes with parameters (`core.texts`), shown in the reader's language; `title` and
     # `body` keep the text as it read when sent (rows from before the codes have only that)
     message = models.JSONField(_("message code"), default=dict, blank=True)

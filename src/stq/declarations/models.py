@@ -26,6 +26,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from stq.core.limits import NOTE_MAX, LimitedTextField
@@ -107,7 +108,7 @@ class DeclarationLine(models.Model):
     description = models.CharField(_("description"), max_length=500, blank=True)
     origin_country = models.CharField(_("origin"), max_length=2)
     quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3, default=0)
-    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    unit = models.CharField(pgettext_lazy("unit of measure", "unit"), max_length=10, blank=True)
     unit_price = models.DecimalField(_("unit price"), max_digits=20, decimal_places=4, default=0)
     customs_value = models.BigIntegerField(_("customs value (VND)"), default=0)
     import_duty_rate = models.DecimalField(_("import duty rate (%)"), max_digits=7, decimal_places=3, default=0)

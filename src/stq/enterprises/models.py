@@ -141,7 +141,7 @@ class Enterprise(models.Model):
     risk_classified_on = models.DateField(_("risk classified on"), null=True, blank=True)
     risk_reason = LimitedTextField(_("risk class reason"), max_length=NOTE_MAX, blank=True)
     # bookkeeping
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enterprise", "active"), default=True)
     source = models.CharField(_("source"), max_length=16, choices=EnterpriseSource.choices, default="manual")
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

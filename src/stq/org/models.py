@@ -138,7 +138,7 @@ class User(AbstractUser):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
-    title = models.CharField(_("title"), max_length=128, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=128, blank=True)
     external_subject = models.CharField(_("external subject id"), max_length=255, null=True, blank=True, unique=True)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stq.core.errors import AppError
 from stq.core.limits import NOTE_MAX
@@ -27,7 +28,7 @@ def last_month() -> Period:
 class ReportFilterForm(forms.Form):
     unit = forms.ChoiceField(label=_("Unit"), required=False,
                              widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    period = forms.CharField(label=_("Period"), required=False, max_length=10,
+    period = forms.CharField(label=pgettext_lazy("report", "Period"), required=False, max_length=10,
                              help_text=_("2026, 2026-Q1 or 2026-03; or leave empty and give the dates."),
                              widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
                                                            "placeholder": "2026-Q1"}))

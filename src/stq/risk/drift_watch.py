@@ -8,6 +8,7 @@ than ``STALE_AGE_DAYS`` past the end of its training window.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .ml import drift
 from .models import ModelVersion, ScoringRun
@@ -26,7 +27,7 @@ _RAW = {
     "Tax Type": _("duty rate type (preference)"),
     "Country of Origin Indicator": _("how the origin is shown"),
     "hs2": _("HS chapter"),
-    "hs6_number": _("HS code"),
+    "hs6_number": pgettext_lazy("model feature", "HS code"),  # lower case, as the other features: read mid-sentence
     "Tax Rate": _("duty rate"),
     "Net Mass": _("net mass"),
     "Item Price": _("customs value"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stq.core.filters import ListFilterSet
 
 from .models import Alert, AlertState
 
 OPEN, ALL = "open", "all"
-STATE_CHOICES = [(OPEN, _("Open")), *AlertState.choices, (ALL, _("All"))]
+STATE_CHOICES = [(OPEN, pgettext_lazy("alert state", "Open")), *AlertState.choices, (ALL, _("All"))]
 
 
 class AlertStateFilter(django_filters.ChoiceFilter):

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from stq.core.limits import NOTE_MAX, TEXT_MAX, LimitedTextField
@@ -35,7 +36,7 @@ class Criterion(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     owner_unit = models.ForeignKey("org.Unit", verbose_name=_("owner unit"), on_delete=models.PROTECT,
                                    related_name="+")
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("criterion", "active"), default=True)
     hit_count = models.PositiveIntegerField(_("hits"), default=0, editable=False)
     enterprise_count = models.PositiveIntegerField(_("enterprises hit"), default=0, editable=False)
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
@@ -349,7 +350,7 @@ class ScoringRun(models.Model):
 class BacktestState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("backtest", "Done")  # finished (a change request's "Done" is "carried out")
     FAILED = "failed", _("Failed")
 
 
