@@ -167,3 +167,17 @@ def test_django_range_messages_read_without_a_stray_space():
         with pytest.raises(forms.ValidationError) as error:
             field.clean(11)
         assert error.value.messages == ["Giá trị phải nhỏ hơn hoặc bằng 10."]
+
+
+def test_a_missing_reason_is_asked_for_by_the_fields_name(org, client):
+    """Issue 18 item 8: under the field "Lý do (bắt buộc)" the refusal said "bắt buộc nhập ghi chú" (a note)."""
+    from tests.collection.factories import act
+
+    ensure_risk_areas()
+    case = act(org.officer1, proposal(org.officer1, org.kv01pt), "submit")
+    client.force_login(org.approver1)
+    html = client.post(reverse("collection:action", args=[case.pk]),
+                       {"action": "return", "note": "", "version": case.version}).content.decode()
+    form = html.split('data-testid="action-return"')[1].split("</form>")[0]
+    assert "Lý do (bắt buộc)" in form and "Nhập lý do cho thao tác này (bắt buộc)." in form
+    assert "ghi chú" not in form.split("</label>", 1)[1]

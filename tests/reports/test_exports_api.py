@@ -146,6 +146,30 @@ def test_dashboard_data(org, q1):
     assert data["risk_areas"]["data"][0] == 110 * M
 
 
+def test_the_overdue_chart_counts_what_form_19_counts_also_for_a_team(client, org, q1, form19, Q1):
+    """Issue 18 item 8: a team (no unit below it) had an empty overdue chart while its form 19 counted 2 overdue
+    items: the chart left out the form's only row. One measure, one row set: the chart is the form's column."""
+    from stq.reports.dashboard import dashboard_data
+
+    form = build_report(form19, unit=org.kv02pt, period=Q1, user=org.analyst).figures()["A2"]["period"]
+    chart = dashboard_data(org.kv02pt, Q1)["overdue"]
+    assert chart == {"labels": ["KV02-PT"], "data": [form["total"]["overdue_items"]]} and chart["data"] == [2]
+    national = build_report(form19, unit=org.chq, period=Q1, user=org.analyst).figures()["A2"]["period"]
+    chart = dashboard_data(org.chq, Q1)["overdue"]
+    assert chart["labels"] == ["CHQ", "KV01", "KV02"]
+    assert chart["data"] == [national[key]["overdue_items"] for key in ("own:CHQ", "unit:KV01", "unit:KV02")]
+
+
+def test_a_chart_with_nothing_to_draw_says_no_data(client, org, q1):
+    _login(client, org.analyst)
+    page = client.get("/reports/dashboard/?unit=KV02-PT&period=2026-Q1").content.decode()
+    assert 'data-testid="chart-overdue"' in page and 'data-testid="chart-overdue-empty"' not in page
+    page = client.get("/reports/dashboard/?unit=KV01-PT&period=2025").content.decode()  # nothing in 2025
+    for chart in ("chart-by-state", "chart-amounts", "chart-risk-areas"):
+        assert f'<p class="text-muted mb-0" data-testid="{chart}-empty">Không có dữ liệu</p>' in page
+        assert f'<canvas id="{chart}"' not in page
+
+
 def test_exports_say_whether_the_figures_were_reconciled(client, org, q1):
     from datetime import date
 

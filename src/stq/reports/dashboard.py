@@ -81,9 +81,13 @@ def assessed_vs_collected(unit: Unit, period: Period) -> dict:
 
 
 def overdue_by_unit(unit: Unit, period: Period) -> dict:
+    """Form 19's "overdue items" (the one measure `overdue_items`) per row of the form: the unit's own records and each
+    unit below it, or, for a unit with none below (a team), its one row — it was left out, and a team's chart was
+    empty while its form 19 counted its overdue items."""
     comp = Computation(unit)
-    rows = [r for r in unit_rows(unit) if not r.total]
-    return {"labels": [r.key.split(":", 1)[1] for r in rows],  # unit codes, as in the chart of audits by state
+    rows = unit_rows(unit)
+    rows = [r for r in rows if not r.total] or rows
+    return {"labels": [r.key.split(":", 1)[1] if ":" in r.key else unit.code for r in rows],  # unit codes
             "data": [comp.value("overdue_items", {}, r.selector, period.date_from, period.date_to) for r in rows]}
 
 
@@ -99,9 +103,17 @@ def top_risk_areas(unit: Unit, period: Period, limit: int = 10) -> dict:
 
 
 def dashboard_data(unit: Unit, period: Period) -> dict:
-    return {
+    data = {
         "by_state": audits_by_state(unit, period),
         "amounts": assessed_vs_collected(unit, period),
         "overdue": overdue_by_unit(unit, period),
         "risk_areas": top_risk_areas(unit, period),
     }
+    # a chart with nothing to draw says so ("No data") instead of showing empty axes
+    data["empty"] = {
+        "by_state": not any(any(d["data"]) for d in data["by_state"]["datasets"]),
+        "amounts": not any(data["amounts"]["assessed"]) and not any(data["amounts"]["collected"]),
+        "overdue": not any(data["overdue"]["data"]),
+        "risk_areas": not any(data["risk_areas"]["data"]),
+    }
+    return data

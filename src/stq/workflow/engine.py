@@ -294,7 +294,7 @@ class Workflow:
             if self.is_self(actor, locked, t):
                 raise Forbidden("self_approval", _("You cannot approve or decide on your own submission."))
             if t.needs_note(locked) and not note:
-                raise AppError("note_required", _("A note is required for this action."), field="note")
+                raise AppError("note_required", _("Enter the reason for this action (required)."), field="note")
             missing = {k: _("This field is required.") for k in t.required_data if data.get(k) in (None, "", [])}
             if missing:
                 raise AppError("required", _("Some required information is missing."), fields=missing)

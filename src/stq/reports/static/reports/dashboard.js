@@ -10,25 +10,29 @@
     var labels = document.getElementById("dashboard-labels").dataset;
     var vnd = function (v) { return Number(v).toLocaleString("vi-VN"); };
     var money = { scales: { y: { ticks: { callback: vnd } } } };
-    new Chart(document.getElementById("chart-by-state"), {
+    var chart = function (id, config) {  // a chart with nothing to draw is a "No data" line, not a canvas
+      var canvas = document.getElementById(id);
+      if (canvas) { new Chart(canvas, config); }
+    };
+    chart("chart-by-state", {
       type: "bar",
       data: { labels: data.by_state.labels, datasets: data.by_state.datasets },
       options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
     });
-    new Chart(document.getElementById("chart-amounts"), {
+    chart("chart-amounts", {
       type: "line",
       data: { labels: data.amounts.labels, datasets: [
         { label: labels.assessed, data: data.amounts.assessed, borderColor: "#0d6efd" },
         { label: labels.collected, data: data.amounts.collected, borderColor: "#198754" }] },
       options: money
     });
-    new Chart(document.getElementById("chart-overdue"), {
+    chart("chart-overdue", {
       type: "bar",
       data: { labels: data.overdue.labels, datasets: [{ label: labels.overdue, data: data.overdue.data,
         backgroundColor: "#dc3545" }] },
       options: { scales: counts }
     });
-    new Chart(document.getElementById("chart-risk-areas"), {
+    chart("chart-risk-areas", {
       type: "bar",
       data: { labels: data.risk_areas.labels, datasets: [{ label: labels.tax, data: data.risk_areas.data,
         backgroundColor: "#fd7e14" }] },
