@@ -350,7 +350,7 @@ class ScoringRun(models.Model):
 class BacktestState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
-    DONE = "done", pgettext_lazy("backtest", "Done")  # finished (a change request's "Done" is "carried out")
+    DONE = "done", pgettext_lazy("background job", "Done")  # finished (a change request's "Done" is "carried out")
     FAILED = "failed", _("Failed")
 
 
@@ -403,7 +403,7 @@ class TrainingRun(models.Model):
         READING = "reading", _("Reading the audit outcomes and their declarations")
         TRAINING = "training", _("Training the model")
         SCORING = "scoring", _("Scoring the stored declarations")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("background job", "Done")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
