@@ -63,3 +63,14 @@ def test_hits_and_preview_have_headers_dates_and_separators(org, client):
     assert "<th" in html and "Hệ số tăng" in html and "Bình quân tháng trước đây (đồng)" in html
     assert re.search(r"\d{2}/\d{2}/20\d\d", html)
     assert re.search(r"\d{1,3}(\.\d{3})+<", html)  # 10.000.000-style amounts
+
+
+def test_the_target_list_page_shows_no_random_seed(org, client):
+    """Issue 18 item 2: "hạt giống 1598957799" on a target list is an internal figure (kept in the data and API)."""
+    from stq.risk import services
+
+    tl = services.target_list_generate(actor=org.risk_manager, unit=org.kv01, period="2026", capacity=1,
+                                       seed=1598957799)
+    client.force_login(org.risk_manager)
+    page = client.get(f"/risk/target-lists/{tl.pk}/").content.decode()
+    assert "1598957799" not in page and "hạt giống" not in page
