@@ -199,7 +199,7 @@ class InfoCollectionResultsView(APIView):
 
 
 class DuplicatesView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("tax_code", str, required=True)],
+    @extend_schema(parameters=[OpenApiParameter("tax_code", str, required=True, pattern=r"^[0-9]{10}(-[0-9]{3})?$")],
                    responses={200: DuplicateSerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer},
                    description="Open information collections, audit proposals and audit cases on the enterprise, "
                                "its head and its branches, in every unit: unit, number, state and dates only.")

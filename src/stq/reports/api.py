@@ -93,7 +93,8 @@ class FormReportView(APIView):
         parameters=[
             OpenApiParameter("unit", str, description="unit code (default: the highest unit the user may see)"),
             OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", OpenApiTypes.DATE),
-            OpenApiParameter("period", str, description="2026, 2026-Q1 or 2026-03 instead of from/to"),
+            OpenApiParameter("period", str, description="2026, 2026-Q1 or 2026-03 instead of from/to",
+                             pattern=r"^(19|20)[0-9]{2}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"),
             OpenApiParameter("cumulative", bool, description="include the year-to-date block (default true)"),
             OpenApiParameter("format", str, enum=["json", "xlsx", "pdf"]),
         ],
