@@ -21,7 +21,6 @@ import hashlib
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Length
-from django.utils.translation import gettext_lazy as _
 
 TEXT_MAX = 10_000  # about five printed pages: the longest free text a case carries (findings, conclusions)
 NOTE_MAX = 2_000  # a reason, a note, an opinion, a list of names: a paragraph or two
@@ -47,10 +46,9 @@ class LimitedTextField(models.TextField):
             return
         # `original_attrs`: the migration autodetector reads a model's constraints only where its Meta declares some
         cls._meta.original_attrs.setdefault("constraints", [])
+        # (no message of its own: `full_clean` reports the field's MaxLengthValidator and skips the constraint)
         cls._meta.constraints = [*cls._meta.constraints, models.CheckConstraint(
-            condition=models.Q(**{f"{self.name}__length__lte": self.max_length}), name=constraint_name,
-            violation_error_message=_("Ensure this value has at most %(limit)d characters.") % {
-                "limit": self.max_length})]
+            condition=models.Q(**{f"{self.name}__length__lte": self.max_length}), name=constraint_name)]
 
 
 LimitedTextField.register_lookup(Length)

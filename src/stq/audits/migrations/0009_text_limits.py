@@ -139,98 +139,98 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='auditconclusion',
-            constraint=models.CheckConstraint(condition=models.Q(('declarant_reservation__length__lte', 10000)), name='audits_auditconclusion_declarant_reservation_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('declarant_reservation__length__lte', 10000)), name='audits_auditconclusion_declarant_reservation_max'),
         ),
         migrations.AddConstraint(
             model_name='auditconclusion',
-            constraint=models.CheckConstraint(condition=models.Q(('handling_measures__length__lte', 10000)), name='audits_auditconclusion_handling_measures_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('handling_measures__length__lte', 10000)), name='audits_auditconclusion_handling_measures_max'),
         ),
         migrations.AddConstraint(
             model_name='auditdecision',
-            constraint=models.CheckConstraint(condition=models.Q(('team_members__length__lte', 2000)), name='audits_auditdecision_team_members_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('team_members__length__lte', 2000)), name='audits_auditdecision_team_members_max'),
         ),
         migrations.AddConstraint(
             model_name='auditdecision',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='audits_auditdecision_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='audits_auditdecision_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='auditdecision',
-            constraint=models.CheckConstraint(condition=models.Q(('return_note__length__lte', 2000)), name='audits_auditdecision_return_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('return_note__length__lte', 2000)), name='audits_auditdecision_return_note_max'),
         ),
         migrations.AddConstraint(
             model_name='auditproposal',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 10000)), name='audits_auditproposal_reason_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 10000)), name='audits_auditproposal_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='auditproposal',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_team__length__lte', 2000)), name='audits_auditproposal_planned_team_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('planned_team__length__lte', 2000)), name='audits_auditproposal_planned_team_max'),
         ),
         migrations.AddConstraint(
             model_name='auditproposal',
-            constraint=models.CheckConstraint(condition=models.Q(('approval_note__length__lte', 2000)), name='audits_auditproposal_approval_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('approval_note__length__lte', 2000)), name='audits_auditproposal_approval_note_max'),
         ),
         migrations.AddConstraint(
             model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(('contested__length__lte', 10000)), name='audits_complaint_contested_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('contested__length__lte', 10000)), name='audits_complaint_contested_max'),
         ),
         migrations.AddConstraint(
             model_name='complaint',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__length__lte', 10000)), name='audits_complaint_outcome_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('outcome__length__lte', 10000)), name='audits_complaint_outcome_max'),
         ),
         migrations.AddConstraint(
             model_name='conclusionfinding',
-            constraint=models.CheckConstraint(condition=models.Q(('finding__length__lte', 10000)), name='audits_conclusionfinding_finding_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('finding__length__lte', 10000)), name='audits_conclusionfinding_finding_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalauditconclusion',
-            constraint=models.CheckConstraint(condition=models.Q(('declarant_reservation__length__lte', 10000)), name='audits_historicalauditconclusion_declarant_reservation_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('declarant_reservation__length__lte', 10000)), name='audits_historicalauditconclusion_declarant_reservation_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalauditconclusion',
-            constraint=models.CheckConstraint(condition=models.Q(('handling_measures__length__lte', 10000)), name='audits_historicalauditconclusion_handling_measures_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('handling_measures__length__lte', 10000)), name='audits_historicalauditconclusion_handling_measures_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalauditdecision',
-            constraint=models.CheckConstraint(condition=models.Q(('team_members__length__lte', 2000)), name='audits_historicalauditdecision_team_members_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('team_members__length__lte', 2000)), name='audits_historicalauditdecision_team_members_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalauditdecision',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='audits_historicalauditdecision_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='audits_historicalauditdecision_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalauditdecision',
-            constraint=models.CheckConstraint(condition=models.Q(('return_note__length__lte', 2000)), name='audits_historicalauditdecision_return_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('return_note__length__lte', 2000)), name='audits_historicalauditdecision_return_note_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalauditproposal',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 10000)), name='audits_historicalauditproposal_reason_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 10000)), name='audits_historicalauditproposal_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalauditproposal',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_team__length__lte', 2000)), name='audits_historicalauditproposal_planned_team_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('planned_team__length__lte', 2000)), name='audits_historicalauditproposal_planned_team_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalauditproposal',
-            constraint=models.CheckConstraint(condition=models.Q(('approval_note__length__lte', 2000)), name='audits_historicalauditproposal_approval_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('approval_note__length__lte', 2000)), name='audits_historicalauditproposal_approval_note_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalcomplaint',
-            constraint=models.CheckConstraint(condition=models.Q(('contested__length__lte', 10000)), name='audits_historicalcomplaint_contested_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('contested__length__lte', 10000)), name='audits_historicalcomplaint_contested_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalcomplaint',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__length__lte', 10000)), name='audits_historicalcomplaint_outcome_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('outcome__length__lte', 10000)), name='audits_historicalcomplaint_outcome_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalconclusionfinding',
-            constraint=models.CheckConstraint(condition=models.Q(('finding__length__lte', 10000)), name='audits_historicalconclusionfinding_finding_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('finding__length__lte', 10000)), name='audits_historicalconclusionfinding_finding_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalreferral',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='audits_historicalreferral_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='audits_historicalreferral_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='audits_referral_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='audits_referral_reason_max'),
         ),
     ]

@@ -58,34 +58,34 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='collectionresult',
-            constraint=models.CheckConstraint(condition=models.Q(('findings__length__lte', 10000)), name='collection_collectionresult_findings_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('findings__length__lte', 10000)), name='collection_collectionresult_findings_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalcollectionresult',
-            constraint=models.CheckConstraint(condition=models.Q(('findings__length__lte', 10000)), name='collection_historicalcollectionresult_findings_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('findings__length__lte', 10000)), name='collection_historicalcollectionresult_findings_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalinfocollection',
-            constraint=models.CheckConstraint(condition=models.Q(('signs__length__lte', 10000)), name='collection_historicalinfocollection_signs_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('signs__length__lte', 10000)), name='collection_historicalinfocollection_signs_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalinfocollection',
-            constraint=models.CheckConstraint(condition=models.Q(('approval_note__length__lte', 2000)), name='collection_historicalinfocollection_approval_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('approval_note__length__lte', 2000)), name='collection_historicalinfocollection_approval_note_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalinfocollection',
-            constraint=models.CheckConstraint(condition=models.Q(('leader_opinion__length__lte', 2000)), name='collection_historicalinfocollection_leader_opinion_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('leader_opinion__length__lte', 2000)), name='collection_historicalinfocollection_leader_opinion_max'),
         ),
         migrations.AddConstraint(
             model_name='infocollection',
-            constraint=models.CheckConstraint(condition=models.Q(('signs__length__lte', 10000)), name='collection_infocollection_signs_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('signs__length__lte', 10000)), name='collection_infocollection_signs_max'),
         ),
         migrations.AddConstraint(
             model_name='infocollection',
-            constraint=models.CheckConstraint(condition=models.Q(('approval_note__length__lte', 2000)), name='collection_infocollection_approval_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('approval_note__length__lte', 2000)), name='collection_infocollection_approval_note_max'),
         ),
         migrations.AddConstraint(
             model_name='infocollection',
-            constraint=models.CheckConstraint(condition=models.Q(('leader_opinion__length__lte', 2000)), name='collection_infocollection_leader_opinion_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('leader_opinion__length__lte', 2000)), name='collection_infocollection_leader_opinion_max'),
         ),
     ]

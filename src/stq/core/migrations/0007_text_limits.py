@@ -26,10 +26,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='caseevent',
-            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='core_caseevent_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='core_caseevent_note_max'),
         ),
         migrations.AddConstraint(
             model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('body__length__lte', 2000)), name='core_notification_body_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('body__length__lte', 2000)), name='core_notification_body_max'),
         ),
     ]

@@ -25,10 +25,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='historicalimportjob',
-            constraint=models.CheckConstraint(condition=models.Q(('message__length__lte', 2000)), name='declarations_historicalimportjob_message_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('message__length__lte', 2000)), name='declarations_historicalimportjob_message_max'),
         ),
         migrations.AddConstraint(
             model_name='importjob',
-            constraint=models.CheckConstraint(condition=models.Q(('message__length__lte', 2000)), name='declarations_importjob_message_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('message__length__lte', 2000)), name='declarations_importjob_message_max'),
         ),
     ]

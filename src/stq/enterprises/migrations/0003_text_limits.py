@@ -86,58 +86,58 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='enterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('premises__length__lte', 10000)), name='enterprises_enterprise_premises_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('premises__length__lte', 10000)), name='enterprises_enterprise_premises_max'),
         ),
         migrations.AddConstraint(
             model_name='enterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('internal_control__length__lte', 10000)), name='enterprises_enterprise_internal_control_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('internal_control__length__lte', 10000)), name='enterprises_enterprise_internal_control_max'),
         ),
         migrations.AddConstraint(
             model_name='enterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('main_goods__length__lte', 10000)), name='enterprises_enterprise_main_goods_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('main_goods__length__lte', 10000)), name='enterprises_enterprise_main_goods_max'),
         ),
         migrations.AddConstraint(
             model_name='enterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('compliance_reason__length__lte', 2000)), name='enterprises_enterprise_compliance_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('compliance_reason__length__lte', 2000)), name='enterprises_enterprise_compliance_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='enterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('risk_reason__length__lte', 2000)), name='enterprises_enterprise_risk_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('risk_reason__length__lte', 2000)), name='enterprises_enterprise_risk_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='focuslistentry',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='enterprises_focuslistentry_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='enterprises_focuslistentry_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalenterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('premises__length__lte', 10000)), name='enterprises_historicalenterprise_premises_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('premises__length__lte', 10000)), name='enterprises_historicalenterprise_premises_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalenterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('internal_control__length__lte', 10000)), name='enterprises_historicalenterprise_internal_control_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('internal_control__length__lte', 10000)), name='enterprises_historicalenterprise_internal_control_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalenterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('main_goods__length__lte', 10000)), name='enterprises_historicalenterprise_main_goods_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('main_goods__length__lte', 10000)), name='enterprises_historicalenterprise_main_goods_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalenterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('compliance_reason__length__lte', 2000)), name='enterprises_historicalenterprise_compliance_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('compliance_reason__length__lte', 2000)), name='enterprises_historicalenterprise_compliance_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalenterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('risk_reason__length__lte', 2000)), name='enterprises_historicalenterprise_risk_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('risk_reason__length__lte', 2000)), name='enterprises_historicalenterprise_risk_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalfocuslistentry',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='enterprises_historicalfocuslistentry_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 2000)), name='enterprises_historicalfocuslistentry_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalprofilesubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='enterprises_historicalprofilesubmission_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='enterprises_historicalprofilesubmission_note_max'),
         ),
         migrations.AddConstraint(
             model_name='profilesubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='enterprises_profilesubmission_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='enterprises_profilesubmission_note_max'),
         ),
     ]

@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='consumerstate',
-            constraint=models.CheckConstraint(condition=models.Q(('last_error__length__lte', 2000)), name='exchange_consumerstate_last_error_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('last_error__length__lte', 2000)), name='exchange_consumerstate_last_error_max'),
         ),
     ]

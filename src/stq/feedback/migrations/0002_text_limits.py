@@ -56,34 +56,34 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='changerequest',
-            constraint=models.CheckConstraint(condition=models.Q(('proposed_change__length__lte', 10000)), name='feedback_changerequest_proposed_change_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('proposed_change__length__lte', 10000)), name='feedback_changerequest_proposed_change_max'),
         ),
         migrations.AddConstraint(
             model_name='changerequest',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 10000)), name='feedback_changerequest_reason_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 10000)), name='feedback_changerequest_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='changerequest',
-            constraint=models.CheckConstraint(condition=models.Q(('status_note__length__lte', 2000)), name='feedback_changerequest_status_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('status_note__length__lte', 2000)), name='feedback_changerequest_status_note_max'),
         ),
         migrations.AddConstraint(
             model_name='changerequestcomment',
-            constraint=models.CheckConstraint(condition=models.Q(('text__length__lte', 2000)), name='feedback_changerequestcomment_text_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('text__length__lte', 2000)), name='feedback_changerequestcomment_text_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalchangerequest',
-            constraint=models.CheckConstraint(condition=models.Q(('proposed_change__length__lte', 10000)), name='feedback_historicalchangerequest_proposed_change_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('proposed_change__length__lte', 10000)), name='feedback_historicalchangerequest_proposed_change_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalchangerequest',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 10000)), name='feedback_historicalchangerequest_reason_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('reason__length__lte', 10000)), name='feedback_historicalchangerequest_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalchangerequest',
-            constraint=models.CheckConstraint(condition=models.Q(('status_note__length__lte', 2000)), name='feedback_historicalchangerequest_status_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('status_note__length__lte', 2000)), name='feedback_historicalchangerequest_status_note_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalchangerequestcomment',
-            constraint=models.CheckConstraint(condition=models.Q(('text__length__lte', 2000)), name='feedback_historicalchangerequestcomment_text_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('text__length__lte', 2000)), name='feedback_historicalchangerequestcomment_text_max'),
         ),
     ]

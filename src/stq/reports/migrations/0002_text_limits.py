@@ -26,10 +26,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='historicalreconciliation',
-            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='reports_historicalreconciliation_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='reports_historicalreconciliation_note_max'),
         ),
         migrations.AddConstraint(
             model_name='reconciliation',
-            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='reports_reconciliation_note_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('note__length__lte', 2000)), name='reports_reconciliation_note_max'),
         ),
     ]

@@ -59,34 +59,34 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='alert',
-            constraint=models.CheckConstraint(condition=models.Q(('dismiss_reason__length__lte', 2000)), name='risk_alert_dismiss_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('dismiss_reason__length__lte', 2000)), name='risk_alert_dismiss_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='criterion',
-            constraint=models.CheckConstraint(condition=models.Q(('rationale__length__lte', 10000)), name='risk_criterion_rationale_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('rationale__length__lte', 10000)), name='risk_criterion_rationale_max'),
         ),
         migrations.AddConstraint(
             model_name='criterion',
-            constraint=models.CheckConstraint(condition=models.Q(('instructions__length__lte', 10000)), name='risk_criterion_instructions_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('instructions__length__lte', 10000)), name='risk_criterion_instructions_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalalert',
-            constraint=models.CheckConstraint(condition=models.Q(('dismiss_reason__length__lte', 2000)), name='risk_historicalalert_dismiss_reason_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('dismiss_reason__length__lte', 2000)), name='risk_historicalalert_dismiss_reason_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalcriterion',
-            constraint=models.CheckConstraint(condition=models.Q(('rationale__length__lte', 10000)), name='risk_historicalcriterion_rationale_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('rationale__length__lte', 10000)), name='risk_historicalcriterion_rationale_max'),
         ),
         migrations.AddConstraint(
             model_name='historicalcriterion',
-            constraint=models.CheckConstraint(condition=models.Q(('instructions__length__lte', 10000)), name='risk_historicalcriterion_instructions_max', violation_error_message='Ensure this value has at most 10000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('instructions__length__lte', 10000)), name='risk_historicalcriterion_instructions_max'),
         ),
         migrations.AddConstraint(
             model_name='policybacktest',
-            constraint=models.CheckConstraint(condition=models.Q(('error__length__lte', 2000)), name='risk_policybacktest_error_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('error__length__lte', 2000)), name='risk_policybacktest_error_max'),
         ),
         migrations.AddConstraint(
             model_name='trainingrun',
-            constraint=models.CheckConstraint(condition=models.Q(('error__length__lte', 2000)), name='risk_trainingrun_error_max', violation_error_message='Ensure this value has at most 2000 characters.'),
+            constraint=models.CheckConstraint(condition=models.Q(('error__length__lte', 2000)), name='risk_trainingrun_error_max'),
         ),
     ]
