@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 
+from .limits import NOTE_MAX
 from .models import Notification
 from .texts import render, stored
 
@@ -20,7 +21,9 @@ def notify(recipients: Iterable, *, title, body="", url: str = "", level: str = 
     their scope."""
     users = [u for u in {getattr(r, "pk", None): r for r in recipients}.values() if u is not None]
     message = {"title": stored(title), **({"body": stored(body)} if body else {})}
-    title, body = render(message["title"])[:255], render(message.get("body"))
+    # the columns' lengths (the codes in `message` keep the whole text); a longer body would fail the column's CHECK
+    # and be taken below for a notification already sent
+    title, body = render(message["title"])[:255], render(message.get("body"))[:NOTE_MAX]
     case_ref = {}
     if case is not None:
         case_ref = {"case_type": ContentType.objects.get_for_model(type(case)), "case_id": case.pk}
