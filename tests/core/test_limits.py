@@ -55,3 +55,13 @@ def test_an_overlong_text_is_refused_by_the_database_the_model_and_the_fields(or
 def test_a_workflow_note_past_its_column_is_a_form_error():
     form = WorkflowActionForm(data={"action": "accept", "note": "x" * (NOTE_MAX + 1)})
     assert not form.is_valid() and "note" in form.errors
+
+
+def test_a_long_notification_body_is_sent_cut_to_its_column(org, django_capture_on_commit_callbacks):
+    from stq.core.models import Notification
+    from stq.core.notifications import notify
+    from stq.core.texts import Text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([org.officer1], title="x", body=Text("%(text)s", text="é" * (NOTE_MAX + 500)))
+    assert len(Notification.objects.get(recipient=org.officer1).body) == NOTE_MAX
