@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -128,3 +129,11 @@ class ListFilterSet(django_filters.FilterSet):
             field = self.form.fields["unit"]
             field.widget.choices = [("", field.empty_label)] + [
                 (u.code, str(u)) for u in units_where(user, self.unit_choices_action)]
+
+
+def filtered_or_400(filterset: django_filters.FilterSet):
+    """The FilterSet's records for an API view that is not a generic list (its own page body): a bad value raises the
+    400 naming the parameter, exactly as `DjangoFilterBackend` does for the generic lists."""
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    return filterset.qs

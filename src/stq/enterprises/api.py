@@ -14,10 +14,12 @@ from rest_framework.views import APIView
 from stq.core import uploads
 from stq.core.api import ErrorSerializer, date_param, query_date, refused_input
 from stq.core.errors import AppError, NotFound
+from stq.core.filters import filtered_or_400
 from stq.core.limits import NOTE_MAX
 from stq.org.models import Unit
 
 from . import importer, selectors, services
+from .filters import QUERY_MAX, EnterpriseSearchFilter
 from .models import Enterprise, FocusListEntry, ProfileSubmission, RiskArea, SubmissionSource
 from .services import PROFILE_FIELDS, RISK_FIELDS
 from .taxcode import clean_digits
@@ -121,14 +123,17 @@ def _values(serializer_class, data, *, partial):
 
 class EnterpriseListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, description="tax-code prefix or name words (accents optional)"),
+        parameters=[OpenApiParameter("q", {"type": "string", "maxLength": QUERY_MAX},
+                                     description="tax-code prefix or name words (accents optional)"),
                     OpenApiParameter("page", int)],
         responses={200: _paged("EnterprisePage", EnterpriseSerializer)}, operation_id="enterprises_list",
         description="Search the national directory; every search with `q` is recorded (search before you propose).",
     )
     def get(self, request):
-        query = request.query_params.get("q", "").strip()
-        qs = selectors.enterprises_visible_to(request.user, query=query or None)
+        filterset = EnterpriseSearchFilter(request.query_params, request=request,
+                                           queryset=selectors.enterprises_visible_to(request.user))
+        qs = filtered_or_400(filterset)
+        query = filterset.form.cleaned_data.get("q") or ""
         body = _page(request, qs, EnterpriseSerializer)
         if query and body["page"] == 1:
             services.search_record(actor=request.user, query=query, matched_count=body["count"],

@@ -16,6 +16,7 @@ from stq.core.history import field_changes
 from stq.org import policy as org_policy
 
 from . import importer, selectors, services
+from .filters import EnterpriseSearchFilter
 from .forms import EnterpriseCreateForm, FocusEntryForm, ImportForm, ProfileSubmissionForm
 from .models import Enterprise, RiskArea
 from .policy import can_anywhere
@@ -33,9 +34,12 @@ def _enterprise_or_404(user, tax_code: str) -> Enterprise:
 
 @login_required
 def enterprise_list(request):
-    query = request.GET.get("q", "").strip()
-    qs = selectors.enterprises_visible_to(request.user, query=query or None)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = EnterpriseSearchFilter(request.GET, request=request,
+                                       queryset=selectors.enterprises_visible_to(request.user))
+    valid = filterset.is_valid()  # a bad query: its error above an empty list
+    query = filterset.form.cleaned_data.get("q") or "" if valid else ""
+    page = Paginator(filterset.qs if valid else filterset.queryset.none(), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     if query and str(page.number) == "1":
         services.search_record(actor=request.user, query=query, matched_count=page.paginator.count,
                                matched_tax_codes=[e.tax_code for e in page.object_list])
@@ -47,7 +51,7 @@ def enterprise_list(request):
             messages.success(request, _("Enterprise added."))
             return redirect("enterprises:detail", tax_code=ent.tax_code)
     return render(request, "enterprises/list.html", {
-        "query": query, "page": page, "form": form, "may_edit": may_edit,
+        "query": query, "page": page, "form": form, "may_edit": may_edit, "filterset": filterset,
         "focus_marks": selectors.focus_marks(page.object_list, timezone.localdate()),
         "may_import": can_anywhere(request.user, "enterprise.import"),
     })
