@@ -4,7 +4,10 @@ an error above an empty list on the page (never a server error, never the unfilt
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from stq.enterprises.models import EnterpriseSearch
@@ -49,3 +52,56 @@ def test_a_bad_search_is_an_error_above_an_empty_list_on_the_page(org, client):
     assert 'data-testid="filter-error"' in page.content.decode()
     assert list(page.context["page"].object_list) == []  # not the whole directory
     assert not EnterpriseSearch.objects.exists()
+
+
+@pytest.fixture
+def focus(org):
+    from stq.enterprises.models import FocusListEntry
+
+    today = timezone.localdate()
+    now = FocusListEntry.objects.create(
+        enterprise=EnterpriseFactory(name="Công ty TNHH Hải Dương"), risk_area="VALUATION",
+        valid_from=today - timedelta(days=30), reason="x", designating_unit=org.chq,
+        created_by=org.risk_manager)
+    past = FocusListEntry.objects.create(
+        enterprise=EnterpriseFactory(name="Công ty CP Hải Phòng"), risk_area="ORIGIN", valid_from=date(2020, 1, 1),
+        valid_to=date(2020, 12, 31), reason="y", designating_unit=org.chq, created_by=org.risk_manager)
+    return now, past
+
+
+def _page_ids(client, params):
+    response = client.get("/enterprises/focus-list/", params)
+    assert response.status_code == 200
+    return [e.pk for e in response.context["page"].object_list], response.content.decode()
+
+
+def _api_ids(user, params):
+    r = _api(user).get("/api/v1/focus-list/", params)
+    assert r.status_code == 200, r.content
+    return [row["id"] for row in r.json()["results"]]
+
+
+def test_focus_list_page_and_api_give_the_same_records(org, client, focus):
+    now, past = focus
+    client.force_login(org.analyst)
+    assert _page_ids(client, {})[0] == [now.pk]  # the page opens on the entries in force today
+    assert _page_ids(client, {"current": "0"})[0] == [now.pk, past.pk]
+    assert _api_ids(org.analyst, {}) == [now.pk, past.pk]  # the API: every period unless `on`
+    assert _api_ids(org.analyst, {"on": timezone.localdate().isoformat()}) == [now.pk]
+    assert _api_ids(org.analyst, {"on": "2020-06-01"}) == [past.pk]
+    for name in ("area", "risk_area"):  # the page's and the API's name of the risk area, both accepted by both
+        assert _page_ids(client, {name: "ORIGIN", "current": "0"})[0] == [past.pk]
+        assert _api_ids(org.analyst, {name: "ORIGIN"}) == [past.pk]
+    assert _page_ids(client, {"q": "hai phong", "current": "0"})[0] == [past.pk]
+    assert _api_ids(org.analyst, {"q": "hai phong"}) == [past.pk]
+
+
+@pytest.mark.parametrize(("param", "value"), [("on", "2026-13-01"), ("on", "0001-01-01"), ("risk_area", "NOPE"),
+                                              ("area", "NOPE"), ("q", "x" * 256), ("current", "maybe")])
+def test_a_bad_focus_list_filter_is_a_400_naming_it_and_an_error_on_the_page(org, client, focus, param, value):
+    r = _api(org.analyst).get("/api/v1/focus-list/", {param: value})
+    assert r.status_code == 400, r.content
+    assert list(r.json()["fields"]) == [param]
+    client.force_login(org.analyst)
+    ids, html = _page_ids(client, {param: value})
+    assert ids == [] and 'data-testid="filter-error"' in html  # the error above an empty list, not every entry

@@ -12,14 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stq.core import uploads
-from stq.core.api import ErrorSerializer, date_param, query_date, refused_input
+from stq.core.api import ErrorSerializer, date_param, refused_input
 from stq.core.errors import AppError, NotFound
 from stq.core.filters import filtered_or_400
 from stq.core.limits import NOTE_MAX
 from stq.org.models import Unit
 
 from . import importer, selectors, services
-from .filters import QUERY_MAX, EnterpriseSearchFilter
+from .filters import QUERY_MAX, EnterpriseSearchFilter, FocusListFilter
 from .models import Enterprise, FocusListEntry, ProfileSubmission, RiskArea, SubmissionSource
 from .services import PROFILE_FIELDS, RISK_FIELDS
 from .taxcode import clean_digits
@@ -192,14 +192,14 @@ class SubmissionListView(APIView):
 class FocusListView(APIView):
     @extend_schema(
         parameters=[date_param("on", description="in force on this date (YYYY-MM-DD)"),
-                    OpenApiParameter("risk_area", str, enum=RiskArea.values), OpenApiParameter("q", str),
+                    OpenApiParameter("risk_area", str, enum=RiskArea.values),
+                    OpenApiParameter("q", {"type": "string", "maxLength": QUERY_MAX},
+                                     description="tax-code prefix or name words (accents optional)"),
                     OpenApiParameter("page", int)],
         responses={200: _paged("FocusEntryPage", FocusEntrySerializer)},
     )
     def get(self, request):
-        on = query_date(request.query_params, "on")
-        qs = selectors.focus_list(day=on, risk_area=request.query_params.get("risk_area") or None,
-                                  query=request.query_params.get("q") or None)
+        qs = filtered_or_400(FocusListFilter(request.query_params, queryset=selectors.focus_list(), request=request))
         return Response(_page(request, qs, FocusEntrySerializer))
 
     @extend_schema(request=FocusEntrySerializer, responses={201: FocusEntrySerializer, 400: ErrorSerializer,

@@ -5,12 +5,13 @@ parameter in the API, an error above an empty list on the page)."""
 from __future__ import annotations
 
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stq.core.filters import ListFilterSet
+from stq.core.filters import FlagFilter, ListFilterSet
 
-from .models import Enterprise
-from .selectors import search_enterprises, search_filter
+from .models import Enterprise, FocusListEntry, RiskArea
+from .selectors import focus_in_force, focus_search, search_enterprises, search_filter
 
 QUERY_MAX = 255  # EnterpriseSearch.query
 
@@ -42,3 +43,35 @@ class EnterpriseSearchFilter(ListFilterSet):
 
     def search(self, qs, name, value):
         return search_enterprises(value, qs) if value else qs
+
+
+class CurrentFilter(FlagFilter):
+    """The page's period: entries in force today (1, the page's default) or every period (0)."""
+
+    def filter(self, qs, value):
+        return focus_in_force(qs, timezone.localdate()) if value else qs
+
+
+class FocusListFilter(ListFilterSet):
+    """The focus list (`selectors.focus_list`): its page names the risk area `area` and the period `current`; the API
+    names them `risk_area` and `on` (in force on a date). Both names of the risk area are accepted."""
+
+    unit_choices_action = None
+    q = django_filters.CharFilter(label=_("Search"), max_length=QUERY_MAX, method="search",
+                                  help_text=_("tax-code prefix or name words (accents optional)"))
+    risk_area = django_filters.ChoiceFilter(label=_("Risk area"), choices=RiskArea.choices,
+                                            empty_label=_("All risk areas"))
+    area = django_filters.ChoiceFilter(label=_("Risk area"), field_name="risk_area", choices=RiskArea.choices,
+                                       empty_label=_("All risk areas"))
+    on = django_filters.DateFilter(label=_("In force on"), method="in_force_on")
+    current = CurrentFilter(label=_("In force today"))
+
+    class Meta:
+        model = FocusListEntry
+        fields: list[str] = []
+
+    def search(self, qs, name, value):
+        return focus_search(qs, value) if value else qs
+
+    def in_force_on(self, qs, name, value):
+        return focus_in_force(qs, value) if value else qs

@@ -169,16 +169,25 @@ def family_focus_entries(enterprise: Enterprise, day: date) -> list[FocusListEnt
 
 
 def focus_list(*, day: date | None = None, risk_area: str | None = None, query: str | None = None):
+    """The focus list's entries (its page and API filter them with `filters.FocusListFilter`, through the two
+    narrowing helpers below)."""
     qs = FocusListEntry.objects.select_related("enterprise", "designating_unit", "created_by")
     if day:
-        qs = qs.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        qs = focus_in_force(qs, day)
     if risk_area:
         qs = qs.filter(risk_area=risk_area)
     if query:
-        q = search_filter(query)
-        if q is not None:
-            qs = qs.filter(enterprise__in=Enterprise.objects.filter(q))
+        qs = focus_search(qs, query)
     return qs
+
+
+def focus_in_force(qs: QuerySet[FocusListEntry], day: date) -> QuerySet[FocusListEntry]:
+    return qs.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+def focus_search(qs: QuerySet[FocusListEntry], query: str) -> QuerySet[FocusListEntry]:
+    q = search_filter(query)
+    return qs if q is None else qs.filter(enterprise__in=Enterprise.objects.filter(q))
 
 
 def search_identified(query: str, matched_count: int, matched_codes, tax_code: str, family) -> bool:

@@ -16,7 +16,7 @@ from stq.core.history import field_changes
 from stq.org import policy as org_policy
 
 from . import importer, selectors, services
-from .filters import EnterpriseSearchFilter
+from .filters import EnterpriseSearchFilter, FocusListFilter
 from .forms import EnterpriseCreateForm, FocusEntryForm, ImportForm, ProfileSubmissionForm
 from .models import Enterprise, RiskArea
 from .policy import can_anywhere
@@ -107,12 +107,12 @@ def enterprise_detail(request, tax_code: str):
 
 @login_required
 def focus_list(request):
-    query = request.GET.get("q", "").strip()
-    area = request.GET.get("area", "")
-    current = request.GET.get("current", "1") == "1"
-    qs = selectors.focus_list(day=timezone.localdate() if current else None, risk_area=area or None,
-                              query=query or None)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    data = request.GET.copy()
+    data.setdefault("current", "1")  # the page opens on the entries in force today
+    filterset = FocusListFilter(data, queryset=selectors.focus_list(), request=request)
+    valid = filterset.is_valid()  # a bad value: its error above an empty list
+    page = Paginator(filterset.qs if valid else filterset.queryset.none(), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     may_manage = can_anywhere(request.user, "focus_list.manage")
     form = FocusEntryForm(request.POST or None)
     if request.method == "POST" and may_manage and form.is_valid():
@@ -130,8 +130,8 @@ def focus_list(request):
             messages.success(request, _("Enterprise added to the focus list."))
             return redirect("enterprises:focus_list")
     return render(request, "enterprises/focus_list.html", {
-        "page": page, "form": form, "may_manage": may_manage, "query": query, "area": area,
-        "current": current, "areas": RiskArea.choices,
+        "page": page, "form": form, "may_manage": may_manage, "filterset": filterset, "areas": RiskArea.choices,
+        "current": valid and filterset.form.cleaned_data["current"],
     })
 
 
