@@ -14,12 +14,14 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stq.core.api import ErrorSerializer, date_param, query_date
+from stq.core.api import ErrorSerializer, date_param
 from stq.core.api_schema import page_of
 from stq.core.errors import NotFound
+from stq.core.filters import filtered_or_400
 from stq.core.paging import COUNT_CAP, CappedLimitOffsetPagination
 
 from . import selectors, services
+from .filters import DeclarationFilter
 from .models import Declaration, DeclarationLine, ImportFormat, ImportJob
 
 
@@ -68,17 +70,15 @@ class ImportInSerializer(serializers.Serializer):
 
 
 class DeclarationListView(APIView):
-    @extend_schema(parameters=[OpenApiParameter(n, str, required=False) for n in ("tax_code", "hs", "office", "number")]
+    @extend_schema(parameters=[OpenApiParameter(n, {"type": "string", "maxLength": DeclarationFilter.base_filters[n]
+                                                    .extra["max_length"]}, required=False)
+                               for n in ("tax_code", "hs", "office", "number")]
                    + [date_param("from"), date_param("to")],
                    description=f"Newest first. `count` is exact up to {COUNT_CAP:,}; {COUNT_CAP:,} means that many or "
                                "more, and offsets past it give an empty page: narrow the search.",
                    responses={200: page_of(DeclarationSerializer), 400: ErrorSerializer})
     def get(self, request):
-        p = request.query_params
-        dates = {key: query_date(p, key) for key in ("from", "to")}
-        qs = selectors.declaration_search(request.user, number=p.get("number", ""), tax_code=p.get("tax_code", ""),
-                                          date_from=dates.get("from"), date_to=dates.get("to"),
-                                          hs=p.get("hs", ""), office=p.get("office", ""))
+        qs = filtered_or_400(DeclarationFilter(request.query_params, request=request))
         paginator = CappedLimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(DeclarationSerializer(page, many=True).data)

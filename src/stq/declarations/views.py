@@ -15,23 +15,17 @@ from stq.core.forms import call_service
 from stq.core.paging import CappedPaginator
 
 from . import selectors, services
-from .forms import ImportForm, SearchForm
+from .filters import DeclarationFilter
+from .forms import ImportForm
 from .models import DeclarationRevision
 from .policy import may
 
 
 @login_required
 def declaration_list(request):
-    form = SearchForm(request.GET or None)
-    page = None
-    if form.is_valid():
-        d = form.cleaned_data
-        qs = selectors.declaration_search(request.user, number=d["number"], tax_code=d["tax_code"],
-                                          date_from=d["date_from"], date_to=d["date_to"], hs=d["hs"],
-                                          office=d["office"])
-        page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
-    elif not request.GET:
-        page = CappedPaginator(selectors.declaration_search(request.user), 50).get_page(1)
+    filterset = DeclarationFilter(request.GET, request=request)
+    form = filterset.form
+    page = CappedPaginator(filterset.qs, 50).get_page(request.GET.get("page")) if filterset.is_valid() else None
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "declarations/list.html", {"form": form, "page": page, "query": query.urlencode(),
