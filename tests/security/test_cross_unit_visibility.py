@@ -86,6 +86,7 @@ UI_ROUTES = {
     "risk/models/<int:pk>/activate/": ("national", lambda o: {"pk": 999999}),
     "risk/target-lists/<int:pk>/": ("national", lambda o: {"pk": 999999}),
     "risk/backtests/<int:pk>/": ("national", lambda o: {"pk": 999999}),
+    "risk/models/trainings/<int:pk>/": ("national", lambda o: {"pk": 999999}),
     "risk/picks/<int:pk>/collect/": ("national", lambda o: {"pk": 999999}),
     "risk/alerts/<int:pk>/<str:action>/": ("national", lambda o: {"pk": 999999, "action": "acknowledge"}),
     "risk/enterprises/<str:tax_code>/recompute/": ("national", lambda o: {"tax_code": o.case.enterprise.tax_code}),
