@@ -50,13 +50,27 @@ def test_a_message_that_is_a_glossary_term_reads_as_the_glossary_says():
     assert not wrong, "\n".join(wrong)
 
 
+def _ruled_out():
+    return [(row["english"], re.compile(pattern, re.I)) for row in glossary() for pattern in
+            filter(None, row["avoid"].split("|"))]
+
+
 def test_no_catalogue_uses_a_wording_the_glossary_rules_out():
-    avoid = [(row["english"], re.compile(pattern, re.I)) for row in glossary() for pattern in
-             filter(None, row["avoid"].split("|"))]
+    avoid = _ruled_out()
     found = []
     for mo in CATALOGUES:
         for msgstr in catalogue(mo).values():
             found += [f"{mo.parts[-5]}: {msgstr!r} ({term})" for term, pattern in avoid if pattern.search(msgstr)]
+    assert not found, "\n".join(found)
+
+
+def test_no_vietnamese_help_page_uses_a_wording_the_glossary_rules_out():
+    """The help pages are written in Vietnamese directly (not through the catalogues): the same words apply."""
+    avoid = _ruled_out()
+    pages = sorted((ROOT / "src" / "stq" / "help" / "templates" / "help" / "pages" / "vi").glob("*.html"))
+    assert pages
+    found = [f"{page.name}: {match.group(0)!r} ({term})" for page in pages for term, pattern in avoid
+             for match in pattern.finditer(page.read_text(encoding="utf-8"))]
     assert not found, "\n".join(found)
 
 
