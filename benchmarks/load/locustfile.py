@@ -73,8 +73,10 @@ def _start_steady_state(environment):
                  "median": e.median_response_time or 0, "p95": e.get_response_time_percentile(0.95) or 0,
                  "max": e.max_response_time or 0, "rps": e.total_rps}
                 for e in [*environment.stats.entries.values(), environment.stats.total]]
+        errors = [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+                  for e in environment.stats.errors.values()]  # what failed, not only how many
         with open(path, "w") as fh:
-            json.dump({"signed_in": _signed_in_count[0], "rows": rows}, fh, indent=1)
+            json.dump({"signed_in": _signed_in_count[0], "rows": rows, "errors": errors}, fh, indent=1)
     environment.stats.reset_all()
 
 

@@ -236,6 +236,7 @@ def run(db_url: str, out: Path, env: dict, *, users: int, spawn_rate: float, dur
     ramp = json.loads(ramp_file.read_text()) if ramp_file.exists() else {"rows": []}
     ramp_rows = [r for r in ramp["rows"] if r["name"] != "Aggregated"]
     ramp_total = next((r for r in ramp["rows"] if r["name"] == "Aggregated"), {"failures": 0})
+    ramp_errors = ramp.get("errors", [])
     errors = server_errors(log_path)
     problems = verify(writes, events, history)
     table = markdown(rows, total)
@@ -259,6 +260,7 @@ def run(db_url: str, out: Path, env: dict, *, users: int, spawn_rate: float, dur
           and bool(writes))
     print("RESULT:", "OK" if ok else "FAILED")
     summary = {"ok": ok, "rows": rows, "total": total, "ramp_rows": ramp_rows, "ramp_total": ramp_total,
+               "ramp_errors": ramp_errors,
                "writes": writes, "events": events, "history": history,
                "problems": problems, "server_errors": errors, "load_mean": sum(loads) / max(len(loads), 1),
                "load_max": max(loads, default=0), "elapsed_s": elapsed, "locust_rc": rc}

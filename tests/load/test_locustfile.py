@@ -38,7 +38,7 @@ def test_locustfile_runs_clean_and_loses_no_write(tmp_path):
             "/api/v1/audit-proposals/[id]/actions/ [POST]"} <= names  # officers, leaders and the analyst all ran
     assert result["total"]["requests"] > 10 and result["total"]["requests"] + result["ramp_total"]["requests"] > 50
     assert result["total"]["failures"] == 0, (tmp_path / "stats_failures.csv").read_text()
-    assert result["ramp_total"]["failures"] == 0
+    assert result["ramp_total"]["failures"] == 0, result["ramp_errors"]
     assert result["server_errors"] == []
     assert result["writes"], "no workflow action was taken"
     assert result["problems"] == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
@@ -22,12 +23,32 @@ _INT = re.compile(r"^-?[0-9]+$")
 BOOLEANS = {"true", "false"}
 
 
-@lru_cache(maxsize=1)
+_BUILD_LOCK = threading.Lock()
+
+
 def _operations() -> list[tuple[re.Pattern, dict]]:
-    """[(path regex, {method: {name: schema}})] from the generated OpenAPI schema (built once per process)."""
+    """[(path regex, {method: {name: schema}})] from the generated OpenAPI schema, built once per process.
+
+    Under a lock: two request threads building it at once broke drf-spectacular's lazy loading of its extensions (one
+    thread saw the other's half-loaded class: a 500 under load). `warm()` builds it before the first request."""
+    if _operations_built.cache_info().currsize:
+        return _operations_built()
+    with _BUILD_LOCK:
+        return _operations_built()
+
+
+def warm() -> None:
+    """Build the schema's table now (the WSGI module calls it, so gunicorn's preloaded master builds it once)."""
+    _operations()
+
+
+@lru_cache(maxsize=1)
+def _operations_built() -> list[tuple[re.Pattern, dict]]:
+    from drf_spectacular.drainage import GENERATOR_STATS
     from drf_spectacular.generators import SchemaGenerator
 
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    with GENERATOR_STATS.silence():  # the schema's own warnings belong to `manage.py spectacular`, not the server log
+        schema = SchemaGenerator().get_schema(request=None, public=True)
     out = []
     for path, item in schema.get("paths", {}).items():
         regex = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$")
