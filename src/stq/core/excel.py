@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
@@ -65,7 +63,7 @@ def table_pdf(filename: str, header: list[str], rows, *, heading: official.Headi
 
     rows = list(rows)
     shown = rows[:PDF_ROWS]
-    font_dir = Path(finders.find("reports/fonts/DejaVuSans.ttf")).parent  # the font the reports' PDFs use
+    font_dir = official.font_dir()
     html = render_to_string("core/list_pdf.html", {
         "heading": heading, "header": header, "rows": [[(_shown(v), _is_number(v)) for v in row] for row in shown],
         "total": len(rows), "cut": len(rows) > PDF_ROWS, "limit": PDF_ROWS,

@@ -7,12 +7,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 SHEET_TITLE_MAX = 31  # Excel's limit
+
+
+def font_dir() -> Path:
+    """The folder of the bundled DejaVu Sans (Vietnamese glyphs) that every PDF embeds (the reports app's static
+    files; core/_official_pdf_style.css names the files)."""
+    return Path(finders.find("reports/fonts/DejaVuSans.ttf")).parent
 
 
 @dataclass(frozen=True)

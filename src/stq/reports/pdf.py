@@ -4,7 +4,6 @@ one section per table and the signature blocks."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,17 +14,17 @@ from .builder import Report
 from .excel import title_lines
 from .layout import text
 
-FONT_DIR = Path(__file__).parent / "static" / "reports" / "fonts"
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per page is noise
 
 
 def pdf_bytes(report: Report) -> bytes:
     from weasyprint import HTML  # imported here: it loads native libraries (Pango) only when a PDF is made
 
+    fonts = official.font_dir()
     html = render_to_string("reports/pdf.html", {
-        "report": report, "title_lines": title_lines(report), "font_dir": FONT_DIR.as_uri(),
+        "report": report, "title_lines": title_lines(report), "font_dir": fonts.as_uri(),
         "signatures": [text(s) for s in report.layout.signatures],
         "heading": official.heading(unit=report.unit, title=report.title, period=report.period.label,
                                     made_on=timezone.localtime(report.generated_at).date()),
     })
-    return HTML(string=html, base_url=str(FONT_DIR)).write_pdf()
+    return HTML(string=html, base_url=str(fonts)).write_pdf()
