@@ -57,8 +57,8 @@ def test_a_training_trains_puts_in_use_and_scores_with_progress(org, monkeypatch
                      concluded_on=dt.date(2026, 2, 5), violations=violations, declaration_numbers=numbers)
     monkeypatch.setattr(training, "MIN_LABELLED_ROWS", 50)  # the fixture's few labelled lines
     seen = []
-    monkeypatch.setattr(training_runs, "_progress", lambda run, stage, percent, _orig=training_runs._progress, **kw:
-                        (seen.append((stage, percent)), _orig(run, stage, percent, **kw)))
+    monkeypatch.setattr(TrainingRun, "advance", lambda run, percent, _orig=TrainingRun.advance, **kw:
+                        (seen.append((kw["stage"], percent)), _orig(run, percent, **kw)))
     run = training_runs.run(training_runs.start(actor=org.risk_manager, enqueue=False).pk, config=FAST)
     version = ModelVersion.objects.get()
     assert (run.state, run.progress, run.model_version, version.is_active) == ("done", 100, version, True)

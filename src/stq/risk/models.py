@@ -354,13 +354,43 @@ class BacktestState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class PolicyBacktest(models.Model):
+class BackgroundJob(models.Model):
+    """Long work a user asks for from a page and the task queue does (a policy backtest, a model training): who and
+    when, its state, ``progress`` 0–100 that the page polls, its result or error, when it finished."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=16, choices=BacktestState.choices, default=BacktestState.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = LimitedTextField(_("error"), max_length=NOTE_MAX, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def advance(self, percent: int, **fields) -> None:
+        """Record progress (and any other field) on the row at once, for the page that polls it."""
+        self.progress = percent
+        for name, value in fields.items():
+            setattr(self, name, value)
+        type(self).objects.filter(pk=self.pk).update(progress=percent, **fields)
+
+    def finish(self, state: str, **fields) -> None:
+        type(self).objects.filter(pk=self.pk).update(state=state, finished_at=timezone.now(), **fields)
+        self.refresh_from_db()
+
+    @staticmethod
+    def error_text(exc: BaseException) -> str:
+        """A crash as the requester reads it (the traceback goes to the worker's log)."""
+        return f"{type(exc).__name__}: {exc}"[:NOTE_MAX]
+
+
+class PolicyBacktest(BackgroundJob):
     """What a targeting policy (criteria, model version, capacity per unit and month, exploration share) would have
     found on the stored declarations of a past period, against random selection and the criteria alone
     (``stq.risk.policy_backtest``). Computed in the background; ``progress`` 0–100."""
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
     period_from = models.DateField(_("period from"))
     period_to = models.DateField(_("period to"))
     criteria = models.ManyToManyField(Criterion, verbose_name=_("criteria"), blank=True, related_name="+")
@@ -369,11 +399,6 @@ class PolicyBacktest(models.Model):
     capacity = models.PositiveIntegerField(_("inspections per unit and month"))
     exploration_share = models.FloatField(_("exploration share"), default=0.0)
     seed = models.PositiveIntegerField(_("random seed"), default=0)
-    state = models.CharField(_("state"), max_length=16, choices=BacktestState.choices, default=BacktestState.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    result = models.JSONField(_("result"), default=dict, blank=True)
-    error = LimitedTextField(_("error"), max_length=NOTE_MAX, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("policy backtest")
@@ -392,7 +417,7 @@ class PolicyBacktest(models.Model):
         return f"{self.period_from} – {self.period_to}"
 
 
-class TrainingRun(models.Model):
+class TrainingRun(BackgroundJob):
     """A training of the declaration-risk model asked for from the models page: read the audit outcomes, train,
     put the new version in use and score the stored declarations, in the background (the task queue, like
     ``PolicyBacktest``); ``progress`` 0–100 and ``stage`` say where it is. One at a time (a database constraint).
@@ -405,18 +430,11 @@ class TrainingRun(models.Model):
         SCORING = "scoring", _("Scoring the stored declarations")
         DONE = "done", pgettext_lazy("background job", "Done")
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    state = models.CharField(_("state"), max_length=16, choices=BacktestState.choices, default=BacktestState.QUEUED)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     under_way = models.BooleanField(_("under way"), default=True)
     model_version = models.ForeignKey(ModelVersion, verbose_name=_("model version"), on_delete=models.SET_NULL,
                                       null=True, blank=True, related_name="+")
-    result = models.JSONField(_("result"), default=dict, blank=True)
     failure = models.JSONField(_("failure"), default=dict, blank=True)
-    error = LimitedTextField(_("error"), max_length=NOTE_MAX, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("model training")

@@ -96,26 +96,18 @@ def start(*, actor, period_from: dt.date | None, period_to: dt.date | None, crit
     return backtest
 
 
-def _progress(backtest: PolicyBacktest, percent: int, **extra) -> None:
-    backtest.progress = percent
-    PolicyBacktest.objects.filter(pk=backtest.pk).update(progress=percent, **extra)
-
-
 def run(backtest_id: int) -> PolicyBacktest:
     """Compute a queued backtest (the background task); a failure is recorded on the backtest, not raised."""
     backtest = PolicyBacktest.objects.get(pk=backtest_id)
     if backtest.state not in (BacktestState.QUEUED, BacktestState.FAILED):
         return backtest
-    _progress(backtest, 1, state=BacktestState.RUNNING)
+    backtest.advance(1, state=BacktestState.RUNNING)
     try:
         result = compute(backtest)
     except Exception as exc:  # recorded for the requester; the traceback goes to the worker's log
-        PolicyBacktest.objects.filter(pk=backtest.pk).update(
-            state=BacktestState.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now())
+        backtest.finish(BacktestState.FAILED, error=backtest.error_text(exc))
         raise
-    PolicyBacktest.objects.filter(pk=backtest.pk).update(
-        state=BacktestState.DONE, progress=100, result=result, finished_at=timezone.now())
-    backtest.refresh_from_db()
+    backtest.finish(BacktestState.DONE, progress=100, result=result)
     return backtest
 
 
@@ -230,18 +222,18 @@ def compute(backtest: PolicyBacktest) -> dict:
     """The figures per month and in total (see the module docstring)."""
     criteria = list(backtest.criteria.all())
     frame = declarations(backtest.period_from, backtest.period_to)
-    _progress(backtest, 10)
+    backtest.advance(10)
     labels = violation_labels()
     numbers = frame["number"].to_list()
     violation = np.array([labels.get(n, False) for n in numbers], dtype=bool)
     labelled = np.array([n in labels for n in numbers], dtype=bool)
     duty = frame["duty"].to_numpy()
     weights = criteria_weights(frame, criteria)
-    _progress(backtest, 20)
+    backtest.advance(20)
     groups = (frame["month"] + "|" + frame["unit"].cast(pl.Utf8)).to_numpy()
     if backtest.model_id:
         def on_month(done, total):
-            _progress(backtest, 20 + round(70 * done / total))
+            backtest.advance(20 + round(70 * done / total))
 
         scores = model_scores(frame, backtest.model, on_month)
         model_part = _percentile_within(groups, scores)

@@ -5,7 +5,6 @@ stored declarations), recorded on a ``TrainingRun`` the page polls — the mecha
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,11 +36,6 @@ def under_way() -> TrainingRun | None:
     return TrainingRun.objects.filter(under_way=True).first()
 
 
-def _progress(run: TrainingRun, stage: str, percent: int, **extra) -> None:
-    run.stage, run.progress = stage, percent
-    TrainingRun.objects.filter(pk=run.pk).update(stage=stage, progress=percent, **extra)
-
-
 def run(run_id: int, *, config=None) -> TrainingRun:
     """Do a queued training (the background task). A refusal of the data (too few audit labels) or a crash is
     recorded on the run, for the page, and the run is no longer under way."""
@@ -50,7 +44,7 @@ def run(run_id: int, *, config=None) -> TrainingRun:
     run = TrainingRun.objects.get(pk=run_id)
     if run.state != BacktestState.QUEUED:
         return run
-    _progress(run, Stage.READING, 5, state=BacktestState.RUNNING)
+    run.advance(stage=Stage.READING, percent=5, state=BacktestState.RUNNING)
     try:
         frame = training.labelled_frame()
         labelled = frame.height
@@ -59,16 +53,16 @@ def run(run_id: int, *, config=None) -> TrainingRun:
             failure = {"code": "too_few_labels", "n": labelled, "min": training.MIN_LABELLED_ROWS}
             _finish(run, BacktestState.FAILED, failure=failure)
             return run
-        _progress(run, Stage.TRAINING, 20)
+        run.advance(stage=Stage.TRAINING, percent=20)
         version = training.train_frame(frame, actor=run.created_by, config=config)
-        _progress(run, Stage.SCORING, 60, model_version=version)
+        run.advance(stage=Stage.SCORING, percent=60, model_version=version)
 
         def on_window(done: int, total: int) -> None:
-            _progress(run, Stage.SCORING, 60 + round(39 * done / total))
+            run.advance(stage=Stage.SCORING, percent=60 + round(39 * done / total))
 
         scored = training.score_declarations(model_version=version, on_window=on_window)
     except Exception as exc:  # recorded for the requester; the traceback goes to the worker's log
-        _finish(run, BacktestState.FAILED, failure={"code": "crashed"}, error=f"{type(exc).__name__}: {exc}"[:2000])
+        _finish(run, BacktestState.FAILED, failure={"code": "crashed"}, error=run.error_text(exc))
         raise
     _finish(run, BacktestState.DONE, stage=Stage.DONE, progress=100,
             result={"declarations": scored.get("declarations", 0), "lines": scored.get("lines", 0)})
@@ -76,8 +70,7 @@ def run(run_id: int, *, config=None) -> TrainingRun:
 
 
 def _finish(run: TrainingRun, state: str, **fields) -> None:
-    TrainingRun.objects.filter(pk=run.pk).update(state=state, under_way=False, finished_at=timezone.now(), **fields)
-    run.refresh_from_db()
+    run.finish(state, under_way=False, **fields)
 
 
 def failure_text(run: TrainingRun) -> str:
