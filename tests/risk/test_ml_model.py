@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from django.utils.translation import override
 
+from stq.core.texts import render, stored
 from stq.risk.ml.dataset import DATE, FRAUD, ID, read_declarations, split_by_date
 from stq.risk.ml.evaluate import evaluate
 from stq.risk.ml.model import (
@@ -21,6 +23,7 @@ from stq.risk.ml.model import (
     save_model,
     train_model,
 )
+from stq.risk.ml.wording import OTHER
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("STQ_SHARED_DATA", REPO.parent / "shared" / "data" / "customs-declarations"))
@@ -76,14 +79,17 @@ def test_explanations_name_the_top_contributing_features(slices, trained):
         assert len(explanation) == 3
         expected = [model.columns[j] for j in np.argsort(-np.abs(contributions[i, :-1]), kind="stable")[:3]]
         assert [c.feature for c in explanation] == expected
-        assert all(c.sentence and "đặc trưng" not in c.sentence for c in explanation)
+        assert all(c.sentence.message is not OTHER for c in explanation)  # each feature has its own sentence
         magnitudes = [abs(c.contribution) for c in explanation]
         assert magnitudes == sorted(magnitudes, reverse=True)
     summaries = model.summarise(rows)
-    assert len(summaries) == 5 and all(s.startswith("xác suất gian lận ước tính") for s in summaries)
+    with override("vi"):
+        assert len(summaries) == 5 and all(str(s).startswith("xác suất gian lận ước tính") for s in summaries)
+    with override("en"):
+        assert all(str(s).startswith("estimated probability of fraud") for s in summaries)
 
 
-def test_vietnamese_sentences():
+def test_sentences_are_codes_rendered_in_the_readers_language():
     row = {"HS6 Code": "070320", "Country of Origin": "CN", "Importer ID": "QLRUBN9", "Item Price": 5824800.0}
     values = {
         "value_per_kg_dev__hs6_origin": math.log(0.38),
@@ -93,8 +99,10 @@ def test_vietnamese_sentences():
         "fraud_rate__line_hs6_price_mass": 0.2,
     }
 
-    def say(feature):
-        return describe_contribution(feature, values, row, 1.0)
+    def say(feature, language="vi"):
+        spec = json.loads(json.dumps(stored(describe_contribution(feature, values, row, 1.0))))  # as stored
+        with override(language):
+            return render(spec)
 
     assert say("value_per_kg_dev__hs6_origin") == (
         "giá khai báo trên mỗi kg thấp hơn 62% so với mức trung bình cùng mã HS và xuất xứ"
@@ -109,6 +117,13 @@ def test_vietnamese_sentences():
     )
     assert say("fraud_rate__line_hs6_price_mass").startswith("dòng hàng giống hệt")
     assert say("Item Price") == "trị giá khai báo là 5.824.800 KRW"
+    assert say("Item Price", "en") == "the declared value is 5.824.800 KRW"  # stq.formats: one number format
+    assert say("fraud_rate__importer", "en") == (
+        "importer QLRUBN9 has 5/12 past declarations found fraudulent (estimated rate 28%)")
+    assert say("value_per_kg_dev__hs6_origin", "en") == (
+        "the declared value per kg is 62% below the average of the same HS code and origin")
+    spec = stored(describe_contribution("Item Price", values, row, 1.0))
+    assert spec == {"m": "the declared value is %(amount)s KRW", "p": {"amount": {"n": 5824800, "d": 0}}}
 
 
 @needs_data

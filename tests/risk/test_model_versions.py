@@ -56,7 +56,8 @@ def test_stored_declarations_are_scored_with_explanations_of_the_top_features(or
     assert result["declarations"] == Declaration.objects.count() == DeclarationScore.objects.count()
     top = DeclarationScore.objects.order_by("-score").first()
     assert 0 <= top.probability <= 1 and top.model == version
-    assert len(top.explanations) == 3 and all(e["sentence"] for e in top.explanations)
+    assert len(top.explanations) == 3
+    assert all(isinstance(e["sentence"], dict) and e["sentence"]["m"] for e in top.explanations)  # codes, no prose
     # the named features are the largest contributions of that declaration's riskiest line, in order
     model = load_model(version.artefact_path)
     frame = training.declarations_frame("WHERE d.id = %s", [top.declaration_id])

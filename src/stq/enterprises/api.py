@@ -16,6 +16,7 @@ from stq.core.api import ErrorSerializer, date_param, refused_input
 from stq.core.errors import AppError, NotFound
 from stq.core.filters import filtered_or_400
 from stq.core.limits import NOTE_MAX
+from stq.core.texts import shown
 from stq.org.models import Unit
 
 from . import importer, selectors, services
@@ -61,6 +62,14 @@ class EnterpriseSerializer(serializers.ModelSerializer):
                   "updated_at"]
         read_only_fields = ["source", "created_at", "updated_at"]
         extra_kwargs = {"tax_code": {"validators": []}}
+
+    def to_representation(self, instance):
+        """The reasons in the request's language (the risk engine stores them as codes with parameters)."""
+        data = super().to_representation(instance)
+        for name in Enterprise.REASON_FIELDS:
+            if data.get(name):
+                data[name] = shown(data[name])
+        return data
 
 
 class EnterprisePatchSerializer(EnterpriseSerializer):

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from stq.core.limits import NOTE_MAX, TEXT_MAX, LimitedTextField
+from stq.core.texts import shown
 
 from .taxcode import format_tax_code
 from .text import normalize_name
@@ -155,6 +156,16 @@ class Enterprise(models.Model):
         "risk_classified_on",
         "risk_reason",
     )
+    # written by the risk engine as codes with parameters (`core.texts.encode`), or typed by a risk manager
+    REASON_FIELDS = ("compliance_reason", "risk_reason")
+
+    def shown_compliance_reason(self) -> str:
+        """The compliance reason in the reader's language (a reason typed by hand as it was typed)."""
+        return shown(self.compliance_reason)
+
+    def shown_risk_reason(self) -> str:
+        """The risk class reason in the reader's language (a reason typed by hand as it was typed)."""
+        return shown(self.risk_reason)
 
     class Meta:
         verbose_name = _("enterprise")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from stq.core.errors import AppError
 from stq.core.forms import call_service
 from stq.core.history import field_changes
+from stq.core.texts import shown
 from stq.org import policy as org_policy
 
 from . import importer, selectors, services
@@ -57,6 +58,13 @@ def enterprise_list(request):
     })
 
 
+def _shown_reason(change: dict) -> dict:
+    """A change of a risk reason, in the reader's language (the engine stores codes with parameters)."""
+    if change["field"] not in Enterprise.REASON_FIELDS:
+        return {}
+    return {"old": shown(change["old"] or ""), "new": shown(change["new"] or "")}
+
+
 def _history(ent: Enterprise) -> list[dict]:
     rows = []
     labels = {f.name: f.verbose_name for f in Enterprise._meta.fields}
@@ -65,8 +73,8 @@ def _history(ent: Enterprise) -> list[dict]:
         changes = [c for c in changes if c["field"] not in ("name_search", "updated_at", "province_code")]
         if record.history_type == "~" and not changes:
             continue
-        rows.append({"record": record, "changes": [{**c, "label": labels.get(c["field"], c["field"])}
-                                                   for c in changes]})
+        rows.append({"record": record, "changes": [
+            {**c, **_shown_reason(c), "label": labels.get(c["field"], c["field"])} for c in changes]})
     return rows
 
 

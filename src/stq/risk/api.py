@@ -82,8 +82,9 @@ class EnterpriseRiskView(APIView):
 class DeclarationRiskView(APIView):
     @extend_schema(responses={200: dict, **ERRORS},
                    description="The learned model's score of the declaration (probability, duty at stake, top "
-                               "explanations) and the criteria it hits. `number`: 12 characters (or the 11-digit "
-                               "base).")
+                               "explanations in the request's language: `feature` is the model's column, "
+                               "`feature_label` its name, `sentence` the fact behind it) and the criteria it hits. "
+                               "`number`: 12 characters (or the 11-digit base).")
     def get(self, request, number: str):
         _may_view(request)
         declaration = Declaration.objects.filter(base_number=number.strip()[:11]).first()
@@ -97,7 +98,7 @@ class DeclarationRiskView(APIView):
             "score": None if score is None else {
                 "model_version": score.model.number, "probability": score.probability,
                 "duty_at_stake": score.duty_at_stake, "ranking_score": score.score,
-                "explanations": score.explanations, "scored_at": score.scored_at},
+                "explanations": selectors.shown_explanations(score), "scored_at": score.scored_at},
             "hits": HitSerializer(selectors.declaration_hits(declaration), many=True).data,
         })
 

@@ -34,9 +34,10 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy as _
 
+from stq.core.limits import NOTE_MAX
+from stq.core.texts import Date, Number, Text, encode
 from stq.declarations.models import ActivityMonth
 from stq.enterprises.models import Enterprise
 
@@ -236,6 +237,20 @@ def _store(results: list[dict], enterprises: list[Enterprise], day: dt.date, wan
 
 B5_FIELDS = ["compliance_level", "compliance_assessed_on", "compliance_reason", "risk_class", "risk_classified_on",
              "risk_reason"]
+REASON_COUNT = 3  # the reasons copied onto the enterprise (the strongest first)
+
+
+def stored_reason(reasons: list[dict]) -> str:
+    """The enterprise's risk (and compliance) reason as stored: the strongest reasons as codes with parameters
+    (``core.texts``), rendered in the reader's language by ``texts.shown``. One set of facts, one string: a
+    re-assessment with the same facts finds it unchanged. Reasons that do not fit the column are left out."""
+    texts = [reason_message(x) for x in reasons[:REASON_COUNT]]
+    while texts:
+        value = encode(texts)
+        if len(value) <= NOTE_MAX:
+            return value
+        texts.pop()
+    return ""
 
 
 def _write_b5_fields(results: list[dict], enterprises: list[Enterprise], day: dt.date) -> None:
@@ -243,53 +258,52 @@ def _write_b5_fields(results: list[dict], enterprises: list[Enterprise], day: dt
     engine), only where they changed."""
     by_code = {r["tax_code"]: r for r in results}
     changed = []
-    with override("vi"):
-        for e in enterprises:
-            r = by_code[e.tax_code]
-            reason = "; ".join(reason_text(x) for x in r["reasons"][:3])[:2000]
-            if (e.compliance_level, e.risk_class, e.risk_reason) == (r["compliance_level"], r["risk_class"], reason):
-                continue
-            level = r["compliance_level"]
-            changed.append((e.pk, level, day if level else None, reason if level else "", r["risk_class"], day,
-                            reason))
+    for e in enterprises:
+        r = by_code[e.tax_code]
+        reason = stored_reason(r["reasons"])
+        level = r["compliance_level"]
+        compliance_reason = reason if level else ""
+        if (e.compliance_level, e.risk_class, e.risk_reason, e.compliance_reason) == (
+                level, r["risk_class"], reason, compliance_reason):
+            continue
+        changed.append((e.pk, level, day if level else None, compliance_reason, r["risk_class"], day, reason))
     bulk_set(Enterprise, changed, B5_FIELDS)
 
 
-def _vnd(amount) -> str:
-    return f"{int(amount):,}".replace(",", ".")
-
-
-def _dmy(iso: str) -> str:
-    return dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+def reason_message(reason: dict) -> Text:
+    """One reason as a text with typed parameters (``core.texts``)."""
+    code = reason.get("code")
+    if code == "criterion":
+        return Text(_("criterion %(code)s “%(name)s”: %(hits)s hit(s), latest on %(last)s"),
+                    code=reason["criterion"], name=reason["name"], hits=Number(reason["hits"]),
+                    last=Date(reason["last"]))
+    if code == "model":
+        return Text(_("the learned model gives one of its declarations of the last 365 days a %(p)s%% probability "
+                      "of violation"), p=Number(100 * reason["probability"]))
+    if code == "past_violation":
+        return Text(_("audit concluded on %(on)s found violations (%(amount)s VND of taxes)"),
+                    on=Date(reason["on"]), amount=Number(reason["tax_total"]))
+    if code == "clean_audit":
+        return Text(_("audit concluded on %(on)s found no violation"), on=Date(reason["on"]))
+    if code == "impact":
+        return Text(_("%(n)s declarations and %(amount)s VND of taxes in the last 365 days"),
+                    n=Number(reason["declarations"]), amount=Number(reason["taxes"]))
+    if code == "never_audited":
+        return Text(_("never audited after clearance"))
+    if code == "last_audit":
+        return Text(_("last post-clearance audit decided on %(on)s"), on=Date(reason["on"]))
+    if code == "aeo":
+        return Text(_("priority enterprise (AEO) in force"))
+    if code == "inactive":
+        return Text(_("no import or export in the last 365 days"))
+    if code == "exploration":
+        return Text(_("random exploration pick among enterprises never or long not audited (compliance "
+                      "assessment)"))
+    if code == "rank":
+        return Text(_("rank %(rank)s by risk score in the unit's jurisdiction"), rank=Number(reason["rank"]))
+    return Text(_("other reason: %(reason)s"), reason=str(reason))
 
 
 def reason_text(reason: dict) -> str:
     """One reason in the active language."""
-    code = reason.get("code")
-    if code == "criterion":
-        return _("criterion %(code)s “%(name)s”: %(hits)s hit(s), latest on %(last)s") % {
-            "code": reason["criterion"], "name": reason["name"], "hits": reason["hits"], "last": _dmy(reason["last"])}
-    if code == "model":
-        return _("the learned model gives one of its declarations of the last 365 days a %(p)s%% probability of "
-                 "violation") % {"p": round(100 * reason["probability"])}
-    if code == "past_violation":
-        return _("audit concluded on %(on)s found violations (%(amount)s VND of taxes)") % {
-            "on": _dmy(reason["on"]), "amount": _vnd(reason["tax_total"])}
-    if code == "clean_audit":
-        return _("audit concluded on %(on)s found no violation") % {"on": _dmy(reason["on"])}
-    if code == "impact":
-        return _("%(n)s declarations and %(amount)s VND of taxes in the last 365 days") % {
-            "n": reason["declarations"], "amount": _vnd(reason["taxes"])}
-    if code == "never_audited":
-        return _("never audited after clearance")
-    if code == "last_audit":
-        return _("last post-clearance audit decided on %(on)s") % {"on": _dmy(reason["on"])}
-    if code == "aeo":
-        return _("priority enterprise (AEO) in force")
-    if code == "inactive":
-        return _("no import or export in the last 365 days")
-    if code == "exploration":
-        return _("random exploration pick among enterprises never or long not audited (compliance assessment)")
-    if code == "rank":
-        return _("rank %(rank)s by risk score in the unit's jurisdiction") % {"rank": reason["rank"]}
-    return str(reason)
+    return str(reason_message(reason))

@@ -8,9 +8,10 @@ from django.db.models import Min, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from stq.core.texts import Text
+from stq.core.texts import Text, render
 
 from . import sources
+from .ml import wording
 from .models import (
     Alert,
     AlertKind,
@@ -64,6 +65,14 @@ def enterprise_hits(tax_code: str, limit: int = 20) -> QuerySet[CriterionHit]:
 
 def declaration_score(declaration) -> DeclarationScore | None:
     return DeclarationScore.objects.filter(declaration_id=declaration.pk).select_related("model").first()
+
+
+def shown_explanations(score: DeclarationScore) -> list[dict]:
+    """The score's explanations in the active language: the feature's name and the sentence rendered from their
+    codes (a sentence stored as text before the codes is shown as it was)."""
+    return [{"feature": e.get("feature"), "feature_label": str(wording.feature_label(e.get("feature") or "")),
+             "contribution": e.get("contribution"), "sentence": render(e.get("sentence"))}
+            for e in score.explanations]
 
 
 def declaration_hits(declaration) -> QuerySet[CriterionHit]:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
 from stq.core.numbering import next_sequence
+from stq.core.texts import stored
 from stq.declarations.models import Declaration, DeclarationLine
 
 from . import sources
@@ -288,7 +289,8 @@ def frame_scores(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, sta
         rows = top["row"].to_list()
         for pk, contributions in zip(top["pk"].to_list(), model.explain(features[rows]), strict=True):
             explanations[pk] = json.dumps([{"feature": c.feature, "contribution": round(c.contribution, 3),
-                                            "sentence": c.sentence} for c in contributions], ensure_ascii=False)
+                                            "sentence": stored(c.sentence)} for c in contributions],
+                                           ensure_ascii=False)
     _add_time(stages, "explanations", t)
     return per.select(
         pl.col("pk").alias("declaration_id"), "tax_code", "registered_on", pl.col("p").alias("probability"),

@@ -30,13 +30,17 @@ import lightgbm as lgb
 import numpy as np
 import polars as pl
 
+from stq.core.texts import Text
+
 from . import drift
 from . import features as F
 from .dataset import DATE, FRAUD, ITEM_PRICE, TAX_RATE, sort_by_date
 from .metrics import duty_at_stake, ranking_metrics
+from .wording import PRIOR_KEY, describe_contribution, summary
+
+__all__ = ["PRIOR_KEY", "describe_contribution"]  # the explanation sentences live in .wording
 
 MODEL_NAME = "stq-risk-dual"
-PRIOR_KEY = "__prior_fraud_rate__"  # passed with the feature values to the explanation sentences
 FORMAT_VERSION = 1
 
 
@@ -140,12 +144,13 @@ class BlendChoice:
 
 @dataclass
 class Contribution:
-    """One feature's share in a prediction (log-odds of fraud), with a plain-Vietnamese sentence."""
+    """One feature's share in a prediction (log-odds of fraud), with the sentence that states the fact behind it
+    (a ``core.texts.Text``: stored as a code with parameters, rendered in the reader's language)."""
 
     feature: str
     value: float
     contribution: float
-    sentence: str
+    sentence: Text
 
 
 @dataclass
@@ -180,15 +185,11 @@ class DualModel:
         p, revenue = self.predict_parts(frame)
         return blend_score(p, revenue, self.blend.offset)
 
-    def summarise(self, frame: pl.DataFrame) -> list[str]:
-        """One Vietnamese sentence per row: fraud probability, duty at stake and expected recovery."""
+    def summarise(self, frame: pl.DataFrame) -> list[Text]:
+        """One sentence per row (a ``core.texts.Text``): fraud probability, duty at stake and expected recovery."""
         p, revenue = self.predict_parts(frame)
         duty = _duty(frame)
-        return [
-            f"xác suất gian lận ước tính {_vn_percent(pi)}; số thuế theo khai báo {_vn_number(di)} KRW; "
-            f"số thuế kỳ vọng thu hồi nếu kiểm tra {_vn_number(ri)} KRW"
-            for pi, di, ri in zip(p, duty, revenue, strict=True)
-        ]
+        return [summary(pi, di, ri) for pi, di, ri in zip(p, duty, revenue, strict=True)]
 
     def explain(self, frame: pl.DataFrame, top_n: int = 3) -> list[list[Contribution]]:
         """Top ``top_n`` features by absolute contribution to each row's fraud log-odds."""
@@ -530,185 +531,3 @@ def _config_from_dict(values: dict) -> ModelConfig:
 
 def _json_float(value: float) -> float | str:
     return "inf" if math.isinf(value) else value
-
-
-# --------------------------------------------------------------------------------------------------------
-# Plain-Vietnamese sentences for the explanations
-
-_RAW_LABELS_VI = {
-    "Office ID": "mã chi cục hải quan tiếp nhận",
-    "Process Type": "loại hình xử lý tờ khai",
-    "Import Type": "loại hình nhập khẩu",
-    "Import Use": "mục đích sử dụng hàng nhập khẩu",
-    "Payment Type": "phương thức thanh toán",
-    "Mode of Transport": "phương thức vận tải",
-    "Country of Departure": "nước xuất phát",
-    "Country of Origin": "nước xuất xứ",
-    "Tax Type": "mã loại thuế suất (ưu đãi)",
-    "Country of Origin Indicator": "cách thể hiện xuất xứ",
-    "Declarant ID": "mã đại lý khai hải quan",
-    "Importer ID": "mã nhà nhập khẩu",
-    "Seller ID": "mã người bán nước ngoài",
-    "Courier ID": "mã doanh nghiệp chuyển phát nhanh",
-}
-
-_ENTITY_VI = {
-    "importer": "nhà nhập khẩu {Importer ID}",
-    "declarant": "đại lý khai hải quan {Declarant ID}",
-    "seller": "người bán nước ngoài {Seller ID}",
-    "hs6": "mã HS {HS6 Code}",
-    "hs4": "nhóm HS {hs4}",
-    "origin": "hàng có xuất xứ {Country of Origin}",
-    "office": "chi cục hải quan {Office ID}",
-    "hs6_origin": "mã HS {HS6 Code} xuất xứ {Country of Origin}",
-    "importer_hs6": "nhà nhập khẩu {Importer ID} với mã HS {HS6 Code}",
-    "declarant_importer": "đại lý {Declarant ID} khai cho nhà nhập khẩu {Importer ID}",
-    "office_hs6": "mã HS {HS6 Code} tại chi cục {Office ID}",
-    "seller_hs6": "người bán {Seller ID} với mã HS {HS6 Code}",
-    "line_hs6_price_mass": "dòng hàng giống hệt (cùng mã HS, trị giá và trọng lượng)",
-    "line_hs6_price": "dòng hàng cùng mã HS và cùng trị giá",
-    "line_hs6_mass": "dòng hàng cùng mã HS và cùng trọng lượng",
-    "line_price": "các tờ khai có cùng trị giá khai báo",
-}
-
-_PEER_VI = {"hs6": "cùng mã HS", "hs6_origin": "cùng mã HS và xuất xứ"}
-
-
-def effect_vi(contribution: float) -> str:
-    """Direction of a contribution, in Vietnamese."""
-    return "làm tăng rủi ro" if contribution > 0 else "làm giảm rủi ro"
-
-
-def describe_contribution(feature: str, values: dict[str, float], row: dict, contribution: float) -> str:
-    """One plain-Vietnamese sentence stating the fact behind a feature's contribution.
-
-    ``values`` are the row's feature values by name, ``row`` its declaration fields (plus derived ones).
-    """
-    row = {**row, "hs4": str(row.get("HS6 Code") or "")[:4], "hs2": str(row.get("HS6 Code") or "")[:2]}
-    value = values.get(feature, float("nan"))
-    for prefix, builder in _SENTENCE_BUILDERS:
-        if feature.startswith(prefix):
-            return builder(feature.removeprefix(prefix), value, values, row)
-    return f"đặc trưng {feature} có giá trị {_vn_number(value)}"
-
-
-def _raw_sentence(name: str, value: float, values: dict, row: dict) -> str:
-    if name == "hs2":
-        return f"hàng thuộc chương HS {row['hs2']}"
-    if name == "hs6_number":
-        return f"mã HS khai báo là {row.get('HS6 Code')}"
-    if name == TAX_RATE:
-        return f"thuế suất khai báo là {_vn_number(row.get(TAX_RATE))}%"
-    if name == ITEM_PRICE:
-        return f"trị giá khai báo là {_vn_number(row.get(ITEM_PRICE))} KRW"
-    if name == "Net Mass":
-        return f"trọng lượng tịnh khai báo là {_vn_number(row.get('Net Mass'))} kg"
-    label = _RAW_LABELS_VI.get(name, name)
-    text = row.get(name)
-    return f"{label} là {text}" if text not in (None, "") else f"không khai {label}"
-
-
-def _value_sentence(name: str, value: float, values: dict, row: dict) -> str:
-    if name == "log_duty_at_stake":
-        return f"số thuế theo khai báo (trị giá × thuế suất) là {_vn_number(math.expm1(value))} KRW"
-    if name == "log_item_price":
-        return _raw_sentence(ITEM_PRICE, value, values, row)
-    if name == "log_net_mass":
-        return _raw_sentence("Net Mass", value, values, row)
-    if name == "log_value_per_kg":
-        if value != value:
-            return "không tính được giá trên mỗi kg (trị giá hoặc trọng lượng bằng 0)"
-        return f"giá khai báo trên mỗi kg là {_vn_number(math.exp(value))} KRW/kg"
-    return f"đặc trưng {name} có giá trị {_vn_number(value)}"
-
-
-def _peer_sentence(kind: str, peer: str, value: float, values: dict) -> str:
-    peers = _PEER_VI.get(peer, peer)
-    if value != value:
-        return f"chưa đủ tờ khai {peers} trước đây để so sánh giá trên mỗi kg"
-    if kind == "z":
-        side = "thấp hơn" if value < 0 else "cao hơn"
-        amount = _vn_number(abs(value))
-        return f"giá khai báo trên mỗi kg {side} mức trung bình {peers} {amount} lần độ lệch chuẩn"
-    ratio = math.exp(value)
-    if ratio >= 2:
-        return f"giá khai báo trên mỗi kg cao gấp {_vn_number(ratio)} lần mức trung bình {peers}"
-    side = "thấp hơn" if ratio < 1 else "cao hơn"
-    return f"giá khai báo trên mỗi kg {side} {_vn_percent(abs(ratio - 1))} so với mức trung bình {peers}"
-
-
-def _dev_sentence(peer: str, value: float, values: dict, row: dict) -> str:
-    return _peer_sentence("dev", peer, value, values)
-
-
-def _z_sentence(peer: str, value: float, values: dict, row: dict) -> str:
-    return _peer_sentence("z", peer, value, values)
-
-
-def _peer_count_sentence(peer: str, value: float, values: dict, row: dict) -> str:
-    n = round(math.expm1(value))
-    peers = _PEER_VI.get(peer, peer)
-    return f"có {_vn_number(n)} tờ khai {peers} trước đây" if n else f"chưa có tờ khai nào {peers} trước đây"
-
-
-def _entity(name: str, row: dict) -> str:
-    template = _ENTITY_VI.get(name, name)
-    return template.format_map({k: ("—" if v is None else v) for k, v in row.items()})
-
-
-def _rate_sentence(name: str, value: float, values: dict, row: dict) -> str:
-    """Past frauds out of past declarations of the key, and the smoothed rate the model uses."""
-    n = round(math.expm1(values.get(f"past_count__{name}", 0.0)))
-    entity = _entity(name, row)
-    if n == 0:
-        overall = _vn_percent(value)
-        return f"{entity} chưa có tờ khai nào được kiểm tra trước đây (dùng tỷ lệ gian lận chung {overall})"
-    frauds = _past_frauds(name, value, n, values.get(PRIOR_KEY))
-    counted = f"{_vn_number(frauds)}/{_vn_number(n)}" if frauds is not None else f"?/{_vn_number(n)}"
-    estimate = _vn_percent(value)
-    return f"{entity} đã có {counted} tờ khai trước đây bị phát hiện gian lận (tỷ lệ ước tính {estimate})"
-
-
-def _past_frauds(name: str, rate: float, n: int, prior: float | None) -> int | None:
-    """Undo the smoothing ``rate = (frauds + m·prior) / (n + m)`` to recover the count of past frauds."""
-    smoothing = {e.name: e.smoothing for e in F.LABEL_ENCODINGS}.get(name)
-    if smoothing is None or prior is None or prior != prior or rate != rate:
-        return None
-    return max(0, min(n, round(rate * (n + smoothing) - smoothing * prior)))
-
-
-def _count_sentence(name: str, value: float, values: dict, row: dict) -> str:
-    n = round(math.expm1(value))
-    entity = _entity(name, row)
-    if n == 0:
-        return f"{entity} chưa xuất hiện trong các tờ khai trước đây"
-    return f"{entity} đã xuất hiện trong {_vn_number(n)} tờ khai trước đây"
-
-
-_SENTENCE_BUILDERS = (
-    ("value_per_kg_dev__", _dev_sentence),
-    ("value_per_kg_z__", _z_sentence),
-    ("peer_count__", _peer_count_sentence),
-    ("fraud_rate__", _rate_sentence),
-    ("past_count__", _count_sentence),
-    ("code__", lambda name, value, values, row: _raw_sentence(name, value, values, row)),
-    ("log_", lambda name, value, values, row: _value_sentence("log_" + name, value, values, row)),
-    ("", _raw_sentence),
-)
-
-
-def _vn_number(value: float | None) -> str:
-    """Vietnamese number format: ``.`` between thousands, ``,`` before decimals."""
-    if value is None or value != value:
-        return "—"
-    value = float(value)
-    digits = 0 if abs(value) >= 100 or value == int(value) else (1 if abs(value) >= 10 else 2)
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def _vn_percent(share: float) -> str:
-    if share != share:
-        return "—"
-    pct = share * 100
-    return f"{pct:.0f}%" if pct >= 10 else f"{pct:.1f}%".replace(".", ",")
