@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from stq.core.texts import Number, Text, render, stored
 from stq.declarations.models import Declaration
+from stq.enterprises import services
 from stq.enterprises.models import Enterprise
 from stq.risk import scoring
 from stq.risk.ml.wording import PRIOR_KEY, describe_contribution
@@ -89,10 +90,15 @@ def _escaped(text: str) -> str:
 
 
 def _a_reason_typed_by_a_risk_manager_or_stored_before_the_codes_is_shown_as_typed(org, client, scored):
-    Enterprise.objects.filter(pk=scored.pk).update(risk_reason="Rủi ro trị giá (ghi tay)")
+    with override("en"):
+        engine = render(json.loads(scored.risk_reason))
+    services.enterprise_update(actor=org.risk_manager, enterprise=scored, values={"risk_class": 6})
+    services.enterprise_update(actor=org.risk_manager, enterprise=scored,
+                               values={"risk_reason": "Rủi ro trị giá (ghi tay)"})
     client.force_login(org.officer1)
     page = client.get(f"/enterprises/{scored.tax_code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="risk-reason">Rủi ro trị giá (ghi tay)<' in page
+    assert _escaped(engine) in page and "&quot;m&quot;" not in page  # the history shows the engine's reason read
     body = _api(org.officer1, "en").get(f"/api/v1/enterprises/{scored.tax_code}/").json()
     assert body["risk_reason"] == "Rủi ro trị giá (ghi tay)"
 

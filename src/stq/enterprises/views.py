@@ -82,7 +82,8 @@ def _submissions(ent: Enterprise) -> list:
     labels = {f.name: f.verbose_name for f in Enterprise._meta.fields}
     subs = list(ent.submissions.select_related("officer", "unit"))
     for sub in subs:
-        sub.labelled_changes = [{**c, "label": labels.get(c["field"], c["field"])} for c in sub.changes]
+        sub.labelled_changes = [{**c, **_shown_reason(c), "label": labels.get(c["field"], c["field"])}
+                                for c in sub.changes]
     return subs
 
 
