@@ -1,6 +1,7 @@
 """Rolling-origin backtest mechanics on small synthetic data: folds, no leak, cache, lanes, enterprise ranking."""
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
@@ -8,7 +9,7 @@ import pytest
 
 from stq.risk.ml import backtest as bt
 from stq.risk.ml.dataset import DATE, FRAUD, ID
-from stq.risk.ml.model import ModelConfig
+from stq.risk.ml.model import ModelConfig, window_log10_offset
 
 from .test_ml_features import synthetic_declarations
 
@@ -162,3 +163,39 @@ def test_expected_revenue_rule_reads_predictions_only():
     assert larger  # the next, more precise c no longer holds 40 % of the expected duty
     more = bt.select(pred, bt.Blend("fixed"), min(larger), 0.05)
     assert pred["revenue"].to_numpy()[more].sum() / pred["revenue"].sum() < 0.4
+
+
+def _pick_mean_p(p: np.ndarray, revenue: np.ndarray, log10_c: float, k: float = 0.05) -> float:
+    chosen = bt.select(pl.DataFrame({"p": p, "revenue": revenue}), bt.Blend("fixed"), log10_c, k)
+    return float(p[chosen].mean())
+
+
+def test_expected_precision_rule_takes_the_smallest_c_whose_pick_keeps_the_expected_hit_rate():
+    """The production rule: c is the smallest of the fine grid whose 5 % pick has a mean p ≥ 0.855 (more
+    revenue would cost expected precision); it reads the predictions only, so it takes no labels at all."""
+    rng = np.random.default_rng(11)
+    n = 4000
+    p = rng.beta(1.0, 1.5, n)
+    duty = rng.lognormal(12, 1.5, n)
+    config = ModelConfig()
+    log10_c = window_log10_offset(p, p * duty, config)
+    assert config.blend_expected_precision == 0.855 and config.blend_window_step == 0.025
+    assert 3 < log10_c < 9
+    assert _pick_mean_p(p, p * duty, log10_c) >= 0.855
+    assert _pick_mean_p(p, p * duty, log10_c - 0.025) < 0.855  # one step more revenue-minded misses it
+    # a higher target asks for a larger c; a target the probability ranking itself misses gives c = ∞
+    assert window_log10_offset(p, p * duty, replace(config, blend_expected_precision=0.9)) > log10_c
+    assert window_log10_offset(p, p * duty, replace(config, blend_expected_precision=0.9999)) == float("inf")
+
+
+def test_backtest_ranks_each_fold_with_the_models_own_rule(frame, tmp_path):
+    """Without a blend the backtest uses the model's rule: each fold's c comes from its own predictions."""
+    config = replace(TINY, blend_expected_precision=0.3)
+    report = bt.run_backtest(frame, config, windows=WINDOWS, cache_dir=tmp_path)
+    assert report.blend == bt.Blend("precision", expected_precision=0.3)
+    for fold in report.folds:
+        pred = bt.fold_predictions(frame, fold.window, config, bt.FoldCache(tmp_path))
+        rule = replace(config, blend_k=bt.GOAL_K)
+        assert fold.log10_offset == window_log10_offset(pred["p"].to_numpy(), pred["revenue"].to_numpy(), rule)
+    holdout = bt.run_backtest(frame, replace(config, blend_rule="holdout"), windows=WINDOWS, cache_dir=tmp_path)
+    assert holdout.blend == bt.Blend("tuned")

@@ -22,6 +22,7 @@ from stq.risk.ml.model import (
     load_model,
     save_model,
     train_model,
+    window_log10_offset,
 )
 from stq.risk.ml.wording import OTHER
 
@@ -141,6 +142,33 @@ def test_artefact_round_trip_and_checksum(slices, trained, tmp_path):
         handle.write("\n")
     with pytest.raises(ArtefactError):
         load_model(tmp_path / "artefact")
+
+
+@needs_data
+def test_a_batch_is_ranked_with_c_set_on_its_own_predictions(slices, trained, tmp_path):
+    """The model's rule: a batch of at least ``blend_min_window_rows`` rows gets the c whose 5 % pick keeps the
+    expected hit rate (window_log10_offset); a smaller batch, or the 'holdout' rule, the c tuned at training.
+    An artefact written before the rule existed keeps its tuned c."""
+    test = slices[1]
+    p, revenue = trained.predict_parts(test)
+    # the small test model's p are timid: a target just under the hit rate of its probability-only pick
+    by_p = np.sort(p)[::-1][: math.floor(0.05 * len(p))].mean()
+    model = replace(trained, config=replace(trained.config, blend_expected_precision=round(by_p - 0.02, 3)))
+    assert test.height >= model.config.blend_min_window_rows
+    log10_c = window_log10_offset(p, revenue, model.config)
+    assert math.isfinite(log10_c) and log10_c != model.blend.log10_offset
+    np.testing.assert_array_equal(model.score(test), p + revenue / 10.0**log10_c)
+    small = test.head(model.config.blend_min_window_rows - 1)
+    p_small, revenue_small = model.predict_parts(small)
+    np.testing.assert_array_equal(model.score(small), p_small + revenue_small / model.blend.offset)
+    holdout = replace(model, config=replace(model.config, blend_rule="holdout"))
+    assert holdout.offset_for(p, revenue) == model.blend.offset
+    save_model(model, tmp_path / "old")
+    manifest_path = tmp_path / "old" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["config"]["blend_rule"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert load_model(tmp_path / "old").offset_for(p, revenue) == model.blend.offset
 
 
 @needs_data

@@ -62,7 +62,7 @@ def test_stored_declarations_are_scored_with_explanations_of_the_top_features(or
     model = load_model(version.artefact_path)
     frame = training.declarations_frame("WHERE d.id = %s", [top.declaration_id])
     p, revenue = model.predict_parts(frame.drop("pk"))
-    best = int(np.argmax(p + revenue / model.blend.offset))
+    best = int(np.argmax(p + revenue / model.offset_for(p, revenue)))
     contrib = model.classifier.contributions(model.features(frame.drop("pk")[[best]]).values)[0, :-1]
     expected = [model.columns[j] for j in np.argsort(-np.abs(contrib), kind="stable")[:3]]
     assert [e["feature"] for e in top.explanations] == expected

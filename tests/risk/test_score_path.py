@@ -80,7 +80,7 @@ def test_stored_scores_are_each_declarations_riskiest_line_and_a_rescore_replace
     model = load_model(version.artefact_path)
     frame = training.declarations_frame()
     p, revenue = model.predict_parts(frame.drop("pk"))
-    score = p + revenue / model.blend.offset
+    score = p + revenue / model.offset_for(p, revenue)
     duty = frame[ds.ITEM_PRICE].to_numpy() * frame[ds.TAX_RATE].to_numpy() / 100
     lines = pl.DataFrame({"pk": frame["pk"], "p": p, "score": score, "duty": duty})
     expected = {r["pk"]: r for r in lines.group_by("pk").agg(pl.col("p").max(), pl.col("score").max(),

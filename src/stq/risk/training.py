@@ -90,7 +90,8 @@ def _register(model, *, number: int, directory: Path, source: str, seconds: floa
         return ModelVersion.objects.create(
             number=number, trained_by=actor, source=source[:255], training_from=dt.date.fromisoformat(str(start)),
             training_to=dt.date.fromisoformat(str(end)), rows=int(model.history.n_rows), features=list(model.columns),
-            metrics=_jsonable(metrics), config={"blend_log10_offset": _jsonable(model.blend.log10_offset)},
+            metrics=_jsonable(metrics),
+            config={"blend_log10_offset": _jsonable(model.blend.log10_offset), "blend_rule": model.config.blend_rule},
             artefact_path=str(directory), artefact_sha256=digest, seconds=round(seconds, 2), is_active=activate)
 
 
@@ -274,7 +275,8 @@ def frame_scores(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, sta
     features = frame.drop("pk")
     p, revenue = predict_parts(model, features, classifier, observe)
     t = _add_time(stages, "features + prediction", t)
-    score = p + revenue / model.blend.offset if np.isfinite(model.blend.offset) else p
+    offset = model.offset_for(p, revenue)  # the model's blend rule, on this batch's own predictions
+    score = p + revenue / offset if np.isfinite(offset) else p
     duty = (frame[ds.ITEM_PRICE].to_numpy() * frame[ds.TAX_RATE].to_numpy() / 100)
     per = (pl.DataFrame({"pk": frame["pk"], "row": np.arange(frame.height), "p": p, "score": score, "duty": duty,
                          "tax_code": frame["Importer ID"].fill_null(""), "registered_on": frame[ds.DATE]})

@@ -13,10 +13,11 @@ and scores the rows of months ``m … m+2``. Leak-free by construction, and chec
 * the labels are joined back to the scores only to compute the metrics.
 
 The mix of the two lanes (fraud probability ``p`` and expected duty recovered ``p × duty``) is a
-:class:`Blend`: the production rule (``tuned``: the offset ``c`` of ``p + p × duty / c`` chosen on the two
-3-month holdouts before the fold, exactly as :func:`model.tune_blend` does when the model is trained), a
-fixed ``c``, or two lanes sharing the capacity (a share of the inspections by expected duty, the rest by
-probability).
+:class:`Blend`: the production rule (``precision``: the offset ``c`` of ``p + p × duty / c`` set on the scored
+window's own predictions, the smallest ``c`` whose 5 % pick keeps an expected hit rate ≥ 0.855, exactly as
+:meth:`model.DualModel.offset_for` does), the former rule (``tuned``: ``c`` chosen on the two 3-month
+holdouts before the fold, as :func:`model.tune_blend` does when the model is trained), a fixed ``c``, or two
+lanes sharing the capacity (a share of the inspections by expected duty, the rest by probability).
 
 Costs are kept low: the feature matrices of each fold and the fold's predictions are cached on disk
 (``cache_dir``, keyed by the data's fingerprint, the fold and the model configuration), so trying another
@@ -34,7 +35,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ from . import features as F
 from .dataset import DATE, FRAUD, ID, ITEM_PRICE, TAX_RATE, sort_by_date
 from .evaluate import split_labels
 from .metrics import duty_at_stake, n_inspected, ranking_order
-from .model import ModelConfig, _add_months, _predict_heads, _smooth, fit_heads
+from .model import ModelConfig, _add_months, _predict_heads, _smooth, fit_heads, window_log10_offset
 
 IMPORTER = "Importer ID"
 FOLD_STARTS: tuple[dt.date, ...] = (
@@ -207,17 +208,27 @@ def fold_predictions(
 class Blend:
     """How ``p`` and the expected duty make one selection.
 
-    ``kind``: ``"tuned"`` (offset ``c`` chosen on the two holdout windows before the fold, as the model does
+    ``kind``: ``"precision"`` (the production rule: ``c`` set on the scored window's own predictions, the
+    smallest ``c`` whose pick has a mean ``p`` ≥ ``expected_precision``, :func:`model.window_log10_offset`),
+    ``"tuned"`` (offset ``c`` chosen on the two holdout windows before the fold, as the model does
     when trained), ``"fixed"`` (``c = 10^log10_offset``), ``"lanes"`` (``revenue_share`` of the capacity by
     expected duty, the rest by fraud probability; ``c`` of the tuned rule for the enterprise ranking),
     ``"expected"`` (``c`` chosen on the scored window's own *predictions*, never its labels: the largest ``c``
     of the grid whose 5 % pick holds at least ``expected_revenue`` of the window's expected duty ``Σ p × duty``).
     """
 
-    kind: str = "tuned"
+    kind: str = "precision"
     log10_offset: float = 6.0
     revenue_share: float = 0.5
     expected_revenue: float = 0.94
+    expected_precision: float = ModelConfig.blend_expected_precision
+
+    @classmethod
+    def of(cls, config: ModelConfig) -> Blend:
+        """The rule the model itself uses when it ranks a batch."""
+        if config.blend_rule == "expected_precision":
+            return cls("precision", expected_precision=config.blend_expected_precision)
+        return cls("tuned")
 
     @property
     def label(self) -> str:
@@ -225,6 +236,9 @@ class Blend:
             return "fixed c = ∞" if math.isinf(self.log10_offset) else f"fixed c = 10^{self.log10_offset:g}"
         if self.kind == "lanes":
             return f"lanes: {self.revenue_share:.0%} by expected duty, rest by probability"
+        if self.kind == "precision":
+            return (f"c per scored window: the smallest c whose pick has an expected hit rate (mean p) "
+                    f"≥ {self.expected_precision:g}")
         if self.kind == "expected":
             return (f"c per scored window: the most precise c whose pick holds ≥ {self.expected_revenue:.0%} "
                     "of the expected duty")
@@ -442,7 +456,7 @@ def run_backtest(
 ) -> BacktestReport:
     """Train and score every fold; metrics per fold (see the module docstring)."""
     config = config or ModelConfig()
-    blend = blend or Blend()
+    blend = blend or Blend.of(config)
     windows = list(windows or fold_windows())
     cache = FoldCache(Path(cache_dir) if cache_dir else None)
     fingerprint = data_fingerprint(frame)
@@ -453,6 +467,9 @@ def run_backtest(
             offset = blend.log10_offset
         elif blend.kind == "expected":
             offset = expected_revenue_offset(pred, blend.expected_revenue, config)
+        elif blend.kind == "precision":
+            rule = replace(config, blend_expected_precision=blend.expected_precision, blend_k=GOAL_K)
+            offset = window_log10_offset(pred["p"].to_numpy(), pred["revenue"].to_numpy(), rule)
         else:
             offset = tuned_offset(frame, window, config, cache, fingerprint)
         precision, revenue = {}, {}

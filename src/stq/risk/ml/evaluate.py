@@ -4,7 +4,8 @@
 
 1. reads the training files (labels required) and the test file (labels optional);
 2. separates the test file's labels from its fields at once — the models only ever see the fields;
-3. trains the final dual model on the training files (blend tuned on their last months);
+3. trains the final dual model on the training files (holdout blend tuned on their last months; the
+   test rows are ranked with the model's rule, c set on their own predictions);
 4. writes ``Declaration ID,score`` for every test row (higher = riskier) when ``scores_out`` is given;
 5. if the test file has labels, prints precision@k / revenue@k for a random ranking, ranking by duty at
    stake, a plain LightGBM on the raw columns, and the dual model with each feature group added in turn.
@@ -97,7 +98,8 @@ def evaluate(
     training_seconds = time.perf_counter() - started
     started = time.perf_counter()
     p, revenue = model.predict_parts(test)
-    scores = blend_score(p, revenue, model.blend.offset)
+    offset = model.offset_for(p, revenue)  # the model's rule, on the test rows' own predictions
+    scores = blend_score(p, revenue, offset)
     scoring_seconds = time.perf_counter() - started
     if scores_out is not None:
         write_scores(test, scores, scores_out)
@@ -108,7 +110,7 @@ def evaluate(
         test_rows=test.height,
         training_seconds=training_seconds,
         scoring_seconds=scoring_seconds,
-        blend_log10_offset=model.blend.log10_offset,
+        blend_log10_offset=math.log10(offset) if math.isfinite(offset) else math.inf,
         scores=scores,
         model=model,
     )

@@ -10,10 +10,19 @@ Heads (after DATE, Kim et al. 2020, which predicts fraud and revenue together):
   ``Fraud × duty`` with ``log(duty)`` as offset (exposure), i.e. a revenue-weighted fraud probability.
 
 Ranking score: ``p + revenue / c``. Every inspected fraud counts 1, plus its expected duty in units of
-``c`` (KRW). ``c = ∞`` ranks by fraud probability (precision), ``c → 0`` by expected revenue. ``c`` is
-tuned on time-based holdouts carved from the *training* data only (the last months, with the history of
-the earlier months only, exactly like a test file), to maximise the worse of ``precision@k / target`` and
-``revenue@k / target``.
+``c`` (KRW). ``c = ∞`` ranks by fraud probability (precision), ``c → 0`` by expected revenue. How ``c`` is
+set (``ModelConfig.blend_rule``):
+
+* ``"expected_precision"`` (default): per scored batch, from the batch's own *predictions* (never a label):
+  the smallest ``c`` of a fine grid whose top-``k`` pick still has an expected hit rate (mean ``p`` of the
+  pick) of at least ``blend_expected_precision``. This is the pick that recovers the most expected duty
+  while the expected precision stays on target (ranking by ``p × (duty + c)`` is the Lagrangian solution of
+  "maximise Σ p × duty subject to Σ p ≥ τ × n"). It adapts ``c`` to the batch: the rolling-origin backtest
+  showed that no single ``c`` suits every quarter. Batches under ``blend_min_window_rows`` rows use the
+  holdout ``c`` below.
+* ``"holdout"``: the ``c`` tuned on time-based holdouts carved from the *training* data only (the last
+  months, with the history of the earlier months only, exactly like a test file), to maximise the worse of
+  ``precision@k / target`` and ``revenue@k / target``. Always computed at training (also the fallback).
 """
 
 from __future__ import annotations
@@ -50,8 +59,8 @@ class ModelConfig:
 
     groups: tuple[str, ...] = F.GROUPS
     revenue_head: str = "expected"  # "expected" (p × duty) or "poisson" (learned regressor)
-    num_boost_round: int = 400
-    learning_rate: float = 0.05
+    num_boost_round: int = 800
+    learning_rate: float = 0.025
     num_leaves: int = 15
     min_data_in_leaf: int = 100
     feature_fraction: float = 0.8
@@ -70,6 +79,12 @@ class ModelConfig:
     revenue_target: float = 0.90
     blend_log10_grid: tuple[float, ...] = tuple(np.round(np.arange(3.0, 9.01, 0.125), 3).tolist())
     default_log10_offset: float = 6.0
+    # How c is set when ranking a batch (see the module docstring); the expected precision 0.855 was chosen
+    # by the rolling-origin backtest as a whole (benchmarks/RISK.md), not on one fold.
+    blend_rule: str = "expected_precision"  # or "holdout"
+    blend_expected_precision: float = 0.855
+    blend_window_step: float = 0.025  # log10 grid step of the per-batch c
+    blend_min_window_rows: int = 1000
 
     @classmethod
     def plain(cls, **overrides) -> ModelConfig:
@@ -181,9 +196,19 @@ class DualModel:
         return _predict_heads(self.classifier, self.regressor, matrix.values, duty)
 
     def score(self, frame: pl.DataFrame) -> np.ndarray:
-        """Ranking score of each row (higher = riskier)."""
+        """Ranking score of each row (higher = riskier); ``c`` set for this batch (:meth:`offset_for`)."""
         p, revenue = self.predict_parts(frame)
-        return blend_score(p, revenue, self.blend.offset)
+        return blend_score(p, revenue, self.offset_for(p, revenue))
+
+    def offset_for(self, p: np.ndarray, revenue: np.ndarray) -> float:
+        """The blend offset ``c`` (KRW) for ranking this batch of predictions (labels never used)."""
+        config = self.config
+        if config.blend_rule == "holdout" or len(p) < config.blend_min_window_rows:
+            return self.blend.offset
+        if config.blend_rule != "expected_precision":
+            raise ValueError(f"unknown blend rule {config.blend_rule!r}")
+        log10_c = window_log10_offset(p, revenue, config)
+        return math.inf if math.isinf(log10_c) else 10.0**log10_c
 
     def summarise(self, frame: pl.DataFrame) -> list[Text]:
         """One sentence per row (a ``core.texts.Text``): fraud probability, duty at stake and expected recovery."""
@@ -224,6 +249,33 @@ def blend_score(p: np.ndarray, revenue: np.ndarray, offset: float) -> np.ndarray
     if math.isinf(offset):
         return np.asarray(p, dtype=float).copy()
     return np.asarray(p, dtype=float) + np.asarray(revenue, dtype=float) / offset
+
+
+def window_log10_offset(p: np.ndarray, revenue: np.ndarray, config: ModelConfig) -> float:
+    """log10 of the smallest ``c`` of a fine grid (step ``blend_window_step`` over ``blend_log10_grid``'s
+    range) whose top ``blend_k`` pick of this batch has a mean ``p`` ≥ ``blend_expected_precision``;
+    ``inf`` if none has. Searched coarse to fine (every fifth grid point first, then the points before the
+    first coarse one that qualifies): the mean ``p`` of the pick grows with ``c`` almost everywhere."""
+    p = np.asarray(p, dtype=float)
+    revenue = np.asarray(revenue, dtype=float)
+    n = max(1, math.floor(config.blend_k * len(p) + 1e-9))
+    tau = config.blend_expected_precision
+
+    def qualifies(log10_c: float) -> bool:
+        score = p if math.isinf(log10_c) else p + revenue / 10.0**log10_c
+        # the pick's set, not its order, decides its mean p: a partition is enough (linear time)
+        return bool(p[np.argpartition(-score, n - 1)[:n]].mean() >= tau)
+
+    low, high = min(config.blend_log10_grid), max(config.blend_log10_grid)
+    grid = np.round(np.arange(low, high + config.blend_window_step / 2, config.blend_window_step), 6)
+    if not qualifies(math.inf):
+        return math.inf
+    coarse = range(0, len(grid), 5)
+    first = next((i for i in coarse if qualifies(grid[i])), None)
+    if first is None:
+        fine = range(coarse[-1] + 1, len(grid))
+        return next((float(grid[i]) for i in fine if qualifies(grid[i])), math.inf)
+    return next((float(grid[i]) for i in range(max(0, first - 4), first) if qualifies(grid[i])), float(grid[first]))
 
 
 def train_model(train: pl.DataFrame, config: ModelConfig | None = None) -> DualModel:
@@ -521,6 +573,8 @@ def _config_dict(config: ModelConfig) -> dict:
 
 
 def _config_from_dict(values: dict) -> ModelConfig:
+    if "blend_rule" not in values:  # artefacts written before the per-batch rule keep their tuned c
+        values = {**values, "blend_rule": "holdout"}
     known = {
         k: tuple(v) if isinstance(v, list) else v
         for k, v in values.items()

@@ -51,8 +51,9 @@ class Command(BaseCommand):
         parser.add_argument("--save-model", metavar="DIR", help="write the final model's artefact to DIR")
         parser.add_argument("--backtest", action="store_true",
                             help="rolling-origin backtest over the train and test files (see the module doc)")
-        parser.add_argument("--blend", default="tuned", metavar="RULE",
-                            help="backtest: 'tuned' (as the model), 'fixed:<log10 c>', 'lanes:<revenue share>' or "
+        parser.add_argument("--blend", default="model", metavar="RULE",
+                            help="backtest: 'model' (the model's own rule), 'precision:<expected hit rate>', "
+                                 "'tuned' (c from the holdouts), 'fixed:<log10 c>', 'lanes:<revenue share>' or "
                                  "'expected:<share of the expected duty>'")
         parser.add_argument("--cache-dir", default=str(REPOSITORY_ROOT / "var" / "backtest-cache"),
                             help="backtest: cache of the per-fold features and predictions ('' for none)")
@@ -87,10 +88,10 @@ class Command(BaseCommand):
     def _backtest(self, files, options):
         try:
             frame = read_many(files)
-            blend = parse_blend(options["blend"])
+            config = ModelConfig(seed=options["seed"], num_threads=options["threads"])
+            blend = bt.Blend.of(config) if options["blend"] == "model" else parse_blend(options["blend"])
         except (DatasetError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        config = ModelConfig(seed=options["seed"], num_threads=options["threads"])
         report = bt.run_backtest(frame, config, blend, cache_dir=options["cache_dir"] or None,
                                  echo=self.stdout.write)
         self.stdout.write(report.to_markdown())
@@ -99,9 +100,12 @@ class Command(BaseCommand):
 
 
 def parse_blend(text: str) -> bt.Blend:
-    """``tuned`` | ``fixed:<log10 c or inf>`` | ``lanes:<share of the capacity by expected duty>`` |
+    """``precision:<expected hit rate of the pick>`` | ``tuned`` |
+    ``fixed:<log10 c or inf>`` | ``lanes:<share of the capacity by expected duty>`` |
     ``expected:<share of the window's expected duty the pick must hold>``."""
     kind, _, value = text.partition(":")
+    if kind == "precision" and value and 0 < float(value) <= 1:
+        return bt.Blend("precision", expected_precision=float(value))
     if kind == "tuned" and not value:
         return bt.Blend("tuned")
     if kind == "fixed" and value:
@@ -110,4 +114,5 @@ def parse_blend(text: str) -> bt.Blend:
         return bt.Blend("lanes", revenue_share=float(value))
     if kind == "expected" and value and 0 < float(value) <= 1:
         return bt.Blend("expected", expected_revenue=float(value))
-    raise ValueError(f"--blend {text!r}: use tuned, fixed:<log10 c>, lanes:<share 0–1> or expected:<share 0–1>")
+    raise ValueError(f"--blend {text!r}: use model, precision:<0–1>, tuned, fixed:<log10 c>, lanes:<share 0–1> or "
+                     "expected:<share 0–1>")
