@@ -16,7 +16,8 @@
    keep the highest revision of each declaration found in the file (the header table, built before); archive the
    revisions it replaces into ``DeclarationRevision`` (header + lines as JSON); delete their lines; write the
    headers (a new declaration, or a higher revision of a stored one; the same or an older revision is a no-op);
-   insert the goods lines of the declarations written; refresh the activity profile. On PostgreSQL the ids are
+   insert the goods lines of the declarations written and their unit prices (``peer_prices``: the peer medians'
+   table); refresh the activity profile. On PostgreSQL the ids are
    assigned up front, the goods lines arrive as binary COPY streamed from a second connection and the profile
    aggregates are computed on a third, both reading only committed staging tables (``_merge_postgres``); on
    SQLite, an upsert and the ORM recompute of the touched profile months (``_merge_generic``).
@@ -41,7 +42,7 @@ from django.utils import timezone
 from stq.core import locks
 from stq.core.locks import advisory_lock
 
-from . import activity, sql_validation
+from . import activity, peer_prices, sql_validation
 from .layouts import COLUMNS, MESSAGES, READERS, STAGE_COLUMNS
 from .models import Declaration, DeclarationLine, DeclarationRevision, ImportFormat, ImportJob, ImportStatus
 from .signals import import_succeeded
@@ -442,6 +443,7 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
             job.declarations_replaced = c.rowcount
             if job.declarations_replaced:
                 c.execute(f"DELETE FROM {L} WHERE declaration_id IN (SELECT id FROM {m} WHERE NOT new)")
+                peer_prices.delete_for(c, f"SELECT id FROM {m} WHERE NOT new")
                 updates = ", ".join(f"{f} = m.{f}" for f in ["revision", *HEADER_FIELDS, "total_tax", "line_count"])
                 c.execute(f"UPDATE {D} d SET {updates}, import_job_id = %s FROM {m} m WHERE d.id = m.id AND NOT m.new",
                           [job.pk])
@@ -457,6 +459,7 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
             else:
                 c.execute(f"INSERT INTO {L} ({lcols}) {lines}")
                 job.lines_written = max(c.rowcount, 0)
+            peer_prices.write_for(c, f"SELECT id FROM {m}")  # the prices of the lines just written
             aggregates.wait()
             c.execute(f"ANALYZE {activity.REPLACED_PAIRS}")
             activity.apply_staged(c, stage.agg)
@@ -577,6 +580,9 @@ def _merge_generic(job: ImportJob, stage: Stage) -> None:
             FROM {s} s JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision
                                    AND d.import_job_id = %s""", [job.pk])  # new or replaced just now: no lines yet
         job.lines_written = max(c.rowcount, 0)
+        written = f"SELECT id FROM {D} WHERE import_job_id = %s"  # new or replaced just now
+        peer_prices.delete_for(c, written, [job.pk])
+        peer_prices.write_for(c, written, [job.pk])
     activity.refresh(touched)
 
 

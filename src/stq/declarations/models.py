@@ -140,6 +140,28 @@ class DeclarationLine(models.Model):
         return self.import_duty + self.vat + self.excise + self.environmental_tax + self.trade_remedy_tax
 
 
+class PeerPrice(models.Model):
+    """The unit price of one import goods line (flow I, quantity and customs value above 0) with its peer group
+    (HS code, origin, unit) and registration date: the sorted prices the peer medians of risk on arrival are read
+    from (``stq.declarations.peer_prices``). Written only by the import, in the merge transaction that writes the
+    lines (a replaced revision's prices go with its lines), so it always holds exactly the stored lines' prices."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    hs_code = models.CharField(_("HS code"), max_length=8)
+    origin_country = models.CharField(_("origin"), max_length=2)
+    unit = models.CharField(pgettext_lazy("unit of measure", "unit"), max_length=10, blank=True)
+    registered_on = models.DateField(_("registration date"))
+    price = models.FloatField(_("unit price (VND)"))  # customs value ÷ quantity, as DOUBLE PRECISION
+
+    class Meta:
+        verbose_name = _("peer price")
+        verbose_name_plural = _("peer prices")
+        # a group's prices in order, with their dates: its size in a period and its middle price are read from
+        # the index alone (no sort, no join with the declarations)
+        indexes = [models.Index(fields=["hs_code", "origin_country", "unit", "price"], include=["registered_on"],
+                                name="decl_peer_price")]
+
+
 class DeclarationRevision(models.Model):
     """A replaced revision of a declaration, kept whole (header and lines as JSON)."""
 

@@ -18,14 +18,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
-from stq.declarations.models import ActivityMonth, Declaration, DeclarationLine
+from stq.declarations.models import ActivityMonth, Declaration, DeclarationLine, PeerPrice
 
 D = Declaration._meta.db_table
 L = DeclarationLine._meta.db_table
 AM = ActivityMonth._meta.db_table
+P = PeerPrice._meta.db_table
 FLOAT = "DOUBLE PRECISION"
 
 CODE_RE = re.compile(r"^[A-Z0-9]{1,5}$")
@@ -174,7 +176,57 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 
 # --- 1. unit price below the peers' median (same HS code, origin and unit) ---------------------------------
 
+# Restricted to imports on PostgreSQL, the medians are read from the peer-price table kept by the import
+# (``_price_below_median_from_table``); False: recomputed from the lines (the test that both agree sets it).
+PEER_MEDIANS_FROM_TABLE = True
+
+
 def _price_below_median_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
+    if scope_job and PEER_MEDIANS_FROM_TABLE and connection.vendor == "postgresql":
+        return _price_below_median_from_table(p, as_of, scope_job)
+    return _price_below_median_recomputed(p, as_of, scope_job)
+
+
+def _price_below_median_from_table(p: dict, as_of: dt.date, scope_job) -> tuple[str, list]:
+    """The same hits as ``_price_below_median_recomputed`` for the lines of the scoped imports, in proportion to
+    their peer groups: each group's size in the period and its two middle prices are read in the order of the
+    peer-price index (``stq.declarations.peer_prices``) — no sort of the period's lines, no join with their
+    declarations. The median is computed as there: (price of rank (n+1)/2 + price of rank (n+2)/2) / 2."""
+    since = as_of - dt.timedelta(days=int(p["lookback_days"]))
+    scope, scope_args = _scope(scope_job)
+    peers = (f"FROM {P} p WHERE p.hs_code = g.hs_code AND p.origin_country = g.origin_country "
+             f"AND p.unit = g.unit AND p.registered_on >= %s AND p.registered_on <= %s")
+    sql = f"""
+        WITH lines AS MATERIALIZED (
+            SELECT l.declaration_id, d.importer_exporter_tax_code AS tax_code, d.registered_on,
+                   l.hs_code, l.origin_country, l.unit,
+                   CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
+            FROM {L} l JOIN {D} d ON d.id = l.declaration_id
+            WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
+              AND d.registered_on >= %s AND d.registered_on <= %s{scope}
+        ),
+        g AS MATERIALIZED (
+            SELECT g.hs_code, g.origin_country, g.unit, (SELECT COUNT(*) {peers}) AS n
+            FROM (SELECT DISTINCT hs_code, origin_country, unit FROM lines) g
+        ),
+        m AS MATERIALIZED (
+            SELECT g.hs_code, g.origin_country, g.unit,
+                   ((SELECT p.price {peers} ORDER BY p.price LIMIT 1 OFFSET (g.n + 1) / 2 - 1)
+                    + (SELECT p.price {peers} ORDER BY p.price LIMIT 1 OFFSET (g.n + 2) / 2 - 1)) / 2 AS median
+            FROM g WHERE g.n >= %s
+        )
+        SELECT lines.declaration_id AS declaration_id, MIN(lines.tax_code) AS tax_code,
+               MIN(lines.registered_on) AS registered_on, MIN(lines.price / m.median) AS value,
+               MIN(m.median) AS reference
+        FROM lines JOIN m ON m.hs_code = lines.hs_code AND m.origin_country = lines.origin_country
+                         AND m.unit = lines.unit
+        WHERE lines.price < %s * m.median
+        GROUP BY lines.declaration_id"""
+    return sql, [since, as_of, *scope_args, since, as_of, since, as_of, since, as_of, int(p["min_peers"]),
+                 float(p["ratio"])]
+
+
+def _price_below_median_recomputed(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
     """The median comes from window functions over the peer group (no join back), so the plan cannot degrade
     into re-computing the medians for every line."""
     since = as_of - dt.timedelta(days=int(p["lookback_days"]))

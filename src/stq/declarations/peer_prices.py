@@ -1,0 +1,52 @@
+"""The peer prices (``PeerPrice``): every import goods line's unit price, kept by the import for the peer medians.
+
+Risk on arrival compares each new import line's unit price with the median of its peers (same HS code, origin and
+unit) over a period (``risk.criteria``, ``price_below_peer_median``). Recomputed from the lines, that median sorts
+a year of lines joined with their declarations at every round, whatever the size of the batch. This table holds
+the same prices (flow I, quantity and customs value above 0; ``customs_value / quantity`` in DOUBLE PRECISION, as
+the recomputed query computes them) with their group and date, in the order of an index: a group's size in a
+period and its middle price are read from that index alone, for the groups of the batch only.
+
+The import writes it in the merge transaction that writes the lines (``write_for_declarations``: the prices of
+the declarations it wrote, after deleting those of a replaced revision), so it always holds exactly the stored
+lines' prices. ``rebuild`` recomputes it whole (after a bulk load outside the import).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from .models import Declaration, DeclarationLine, PeerPrice
+
+P = PeerPrice._meta.db_table
+D = Declaration._meta.db_table
+L = DeclarationLine._meta.db_table
+FLOAT = "DOUBLE PRECISION"
+PRICE_SQL = f"CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT})"
+_COLS = "declaration_id, hs_code, origin_country, unit, registered_on, price"
+
+
+def _select(where: str) -> str:
+    """The peer-price rows of the lines of the declarations ``d`` selected by ``where``."""
+    return (f"SELECT l.declaration_id, l.hs_code, l.origin_country, l.unit, d.registered_on, {PRICE_SQL} "
+            f"FROM {L} l JOIN {D} d ON d.id = l.declaration_id "
+            f"WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0 AND {where}")
+
+
+def delete_for(cursor, ids_sql: str, args=()) -> None:
+    """Delete the prices of the declarations whose ids ``ids_sql`` selects (before their lines are replaced)."""
+    cursor.execute(f"DELETE FROM {P} WHERE declaration_id IN ({ids_sql})", list(args))
+
+
+def write_for(cursor, ids_sql: str, args=()) -> int:
+    """Insert the prices of the stored lines of the declarations whose ids ``ids_sql`` selects (just written)."""
+    cursor.execute(f"INSERT INTO {P} ({_COLS}) {_select(f'd.id IN ({ids_sql})')}", list(args))
+    return max(cursor.rowcount, 0)
+
+
+def rebuild() -> int:
+    """Recompute the whole table from the stored lines; returns the rows written."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {P}")
+        cursor.execute(f"INSERT INTO {P} ({_COLS}) {_select('1 = 1')}")
+        return max(cursor.rowcount, 0)
