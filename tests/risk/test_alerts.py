@@ -118,3 +118,11 @@ def test_alerts_run_on_the_workflow_engine(org, django_capture_on_commit_callbac
     assert events(origin)[1:] == [("convert", "new", "converted", me)]
     surge.refresh_from_db()
     assert (surge.dismiss_reason, surge.handled_by_id, surge.version) == ("Mùa vụ", me, 3)
+
+
+def test_a_scan_analyses_only_the_tables_whose_statistics_are_stale():
+    from stq.risk.runner import refresh_statistics
+
+    analysed = refresh_statistics()  # every declaration table, fresh now
+    assert "declarations_peerprice" in analysed and len(analysed) == 4
+    assert refresh_statistics(stale_only=True) == []  # nothing changed since: the rounds skip the ANALYZE

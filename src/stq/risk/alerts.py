@@ -155,7 +155,7 @@ def scan_imports(job_ids: list[int]) -> dict[int, AlertScan]:
     pending = sorted(set(job_ids) - done)
     if not pending:
         return {}
-    refresh_statistics()  # the planner must know the imports' rows (a stale plan takes minutes)
+    refresh_statistics(stale_only=True)  # the planner must know a large import's rows (a stale plan: minutes)
     spans = {r["import_job_id"]: (r["first"], r["last"]) for r in Declaration.objects.filter(
         import_job_id__in=pending).values("import_job_id").annotate(first=Min("registered_on"),
                                                                     last=Max("registered_on"))}
