@@ -12,8 +12,9 @@
      one query per criterion for all the jobs), replacing their earlier hits;
   4. recompute the risk of their enterprises (``scoring.assess`` for those tax codes) and note which enterprise's
      risk class, compliance level or classification changed.
-Steps 2–4 read the stored history (peer medians, earlier origins, monthly profiles) whatever the number of
-declarations, so the consumer runs them once for all the batches stored since its last round. The result is the
+Steps 2–4 read the stored history (peer medians — from the peer-price table the import keeps,
+``stq.declarations.peer_prices`` —, earlier origins, monthly profiles) whatever the number of declarations, so the
+consumer runs them once for all the batches stored since its last round. The result is the
 same as for each import in turn (``tests/risk/test_arrival_together.py``).
 Every step is idempotent: running it again for the same jobs changes nothing more (the broker consumer re-runs it
 after a crash). Returns the counts and what changed, for the outbound results (``results_export``).
