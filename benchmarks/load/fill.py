@@ -20,7 +20,8 @@ Creates the database when missing, migrates it and fills it through the real tab
   * the declarations (`INSERT … SELECT generate_series`, like `benchmarks/declarations_search.py --10m`): 11-digit
     numbers, 1–3 goods lines each (≈ 2 lines on average), importers/exporters drawn from the enterprise directory with
     a skewed activity, dates over 2025–2026; then the activity profile is rebuilt in SQL
-    (`stq.declarations.activity.rebuild_all`) and everything is ANALYZEd.
+    (`stq.declarations.activity.rebuild_all`), the peer prices too (`peer_prices.rebuild`), and everything is
+    ANALYZEd.
 Idempotent per part: a part that is already there is kept. `--small` makes a tiny set (for the test).
 """
 
@@ -332,7 +333,7 @@ WHERE d.id BETWEEN {lo} AND {hi}
 def declarations(n: int) -> None:
     from django.db import connection
 
-    from stq.declarations import activity
+    from stq.declarations import activity, peer_prices
     from stq.declarations.models import Declaration
 
     if Declaration.objects.exists():
@@ -359,6 +360,9 @@ def declarations(n: int) -> None:
     t0 = time.perf_counter()
     rows = activity.rebuild_all()
     log(f"activity profile: {rows:,} enterprise-months in {time.perf_counter() - t0:.0f} s")
+    t0 = time.perf_counter()
+    rows = peer_prices.rebuild()  # the import keeps them; this load bypasses the import
+    log(f"peer prices: {rows:,} import lines in {time.perf_counter() - t0:.0f} s")
 
 
 def main() -> None:
