@@ -12,7 +12,8 @@ predictions mean nothing on these synthetic lines; the figure is the throughput.
 ``--scoring-only`` times the model scoring alone, ``--runs`` times (default 3), each run followed by its limit
 measured in the same run: the bare compiled predict (lleaves) of the same model's classifier on the same rows, the
 feature matrix built beforehand and not timed. It prints the load average before each, "N × compiled predict" per
-run and the minimum / median / maximum of the runs.
+run and the minimum / median / maximum of the runs; beside the wall-clock ratio, the ratio of this process's CPU
+seconds (all its threads; the PostgreSQL server's are not counted), steadier than wall time on a loaded machine.
 """
 
 import argparse
@@ -179,10 +180,10 @@ def load_declarations(wanted: int) -> None:
           f"{Declaration.objects.count():,} declarations stored", flush=True)
 
 
-def compiled_predict_limit(version) -> tuple[int, float]:
+def compiled_predict_limit(version) -> tuple[int, float, float]:
     """The limit of the scoring, in the same run: the bare compiled predict (lleaves) of the model's classifier on the
     same rows (every stored goods line, read and turned into the feature matrix beforehand, untimed, in the same
-    31-day windows as the scoring). Returns (rows, seconds of predict alone)."""
+    31-day windows as the scoring). Returns (rows, seconds of predict alone, this process's CPU seconds in them)."""
     import datetime as dt
 
     from stq.declarations.models import Declaration
@@ -196,7 +197,7 @@ def compiled_predict_limit(version) -> tuple[int, float]:
         raise SystemExit("lleaves is not available: no compiled predict to compare with")
     first = Declaration.objects.order_by("registered_on").values_list("registered_on", flat=True).first()
     last = Declaration.objects.order_by("-registered_on").values_list("registered_on", flat=True).first()
-    rows, seconds = 0, 0.0
+    rows, seconds, cpu = 0, 0.0, 0.0
     while first is not None and first <= last:
         window = [first, first + dt.timedelta(days=31)]
         frame = training.declarations_frame("WHERE d.registered_on >= %s AND d.registered_on < %s", window)
@@ -205,11 +206,12 @@ def compiled_predict_limit(version) -> tuple[int, float]:
             continue
         values = model.features(frame.drop("pk")).values
         del frame
-        t = time.monotonic()
+        t, c = time.monotonic(), time.process_time()
         classifier.predict(values)
         seconds += time.monotonic() - t
+        cpu += time.process_time() - c
         rows += len(values)
-    return rows, seconds
+    return rows, seconds, cpu
 
 
 def scoring_only(args):
@@ -238,19 +240,25 @@ def scoring_only(args):
     runs = []
     for i in range(args.runs):
         load_before = os.getloadavg()
+        cpu = time.process_time()
         scored = training.score_declarations(model_version=version)
+        cpu = time.process_time() - cpu
         load_limit = os.getloadavg()
-        rows, limit = compiled_predict_limit(version)
+        rows, limit, limit_cpu = compiled_predict_limit(version)
         run = {**scored, "declarations_per_s": round(scored["declarations"] / scored["seconds"]),
                "lines_per_s": round(scored["lines"] / scored["seconds"]),
                "load_average_before": load_before, "compiled_predict_rows": rows,
                "compiled_predict_seconds": round(limit, 2), "load_average_before_limit": load_limit,
-               "times_compiled_predict": round(scored["seconds"] / limit, 2)}
+               "times_compiled_predict": round(scored["seconds"] / limit, 2),
+               "cpu_seconds": round(cpu, 2), "compiled_predict_cpu_seconds": round(limit_cpu, 2),
+               "cpu_times_compiled_predict": round(cpu / limit_cpu, 2)}
         runs.append(run)
         print(f"run {i + 1} of {args.runs} (load average before {load_before[0]:.2f}): {scored['declarations']:,} "
               f"declarations ({scored['lines']:,} lines) scored in {scored['seconds']:.1f}s; limit, same run "
               f"(load {load_limit[0]:.2f}): compiled predict of the same model on the same {rows:,} rows "
-              f"{limit:.1f}s; scoring = {run['times_compiled_predict']:.2f} × compiled predict; "
+              f"{limit:.1f}s; scoring = {run['times_compiled_predict']:.2f} × compiled predict; this process's CPU "
+              f"{cpu:.1f}s against {limit_cpu:.1f}s = {run['cpu_times_compiled_predict']:.2f} × (database server not "
+              f"counted); "
               f"stages {scored['stages']}", flush=True)
 
     def spread(key):
@@ -258,10 +266,12 @@ def scoring_only(args):
         return {"min": min(values), "median": statistics.median(values), "max": max(values)}
     results = {"runs": runs, "seconds": spread("seconds"), "compiled_predict_seconds": spread(
         "compiled_predict_seconds"), "times_compiled_predict": spread("times_compiled_predict"),
+        "cpu_times_compiled_predict": spread("cpu_times_compiled_predict"),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
     print(json.dumps(results, indent=1))
     print(f"{args.runs} runs: scoring {results['seconds']} s; compiled predict {results['compiled_predict_seconds']}"
-          f" s; ratio {results['times_compiled_predict']} × compiled predict")
+          f" s; ratio {results['times_compiled_predict']} × compiled predict; CPU of this process "
+          f"{results['cpu_times_compiled_predict']} × that of the compiled predict")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 

@@ -8,6 +8,7 @@ import pytest
 from stq.declarations.models import Declaration, DeclarationLine
 from stq.risk import training
 from stq.risk.ml import dataset as ds
+from stq.risk.ml.features import FeatureMatrix
 from stq.risk.ml.model import load_model
 from stq.risk.models import DeclarationScore
 from tests.risk import helpers as h
@@ -155,3 +156,41 @@ def test_pipelined_scoring_stores_what_the_one_by_one_path_stores(org, small_csv
         again = training.score_declarations(model_version=version, batch_days=2)
     assert not again["pipelined"] and again["declarations"] == first["declarations"]
     assert stored() == pipelined
+
+
+@pytest.mark.skipif(not TRAIN_FILE.is_file(), reason="shared data not found")
+def test_explanations_from_the_predictions_features_are_those_of_rebuilt_features(org, small_csv, tmp_path,  # noqa: F811
+                                                                                  settings):
+    """The scoring explains the riskiest lines with the feature rows it already built for the prediction; the
+    stored explanations must be those of the former path, which rebuilt the features of the explained rows."""
+    import json
+
+    from stq.core.texts import stored
+
+    settings.MEDIA_ROOT = tmp_path
+    h.load_fixture(org.kv01pt)
+    version = training.train_from_files([small_csv], config=FAST)
+    model = load_model(version.artefact_path)
+    frame = training.declarations_frame()
+    features = frame.drop("pk")
+    top = 6
+    assert training.score_frame(model, frame, version, explain_top=top) == Declaration.objects.count() > top
+    # the former path: each declaration's riskiest line, the `top` riskiest declarations, features rebuilt
+    p, revenue = model.predict_parts(features)
+    lines = pl.DataFrame({"pk": frame["pk"], "row": np.arange(frame.height), "score": p + revenue / model.blend.offset})
+    best = (lines.sort(["pk", "score"], descending=[False, True]).group_by("pk", maintain_order=True)
+            .agg(pl.col("row").first(), pl.col("score").max()).sort("score", descending=True).head(top))
+    rebuilt = model.explain(features[best["row"].to_list()])
+    expected = {pk: json.loads(json.dumps([{"feature": c.feature, "contribution": round(c.contribution, 3),
+                                             "sentence": stored(c.sentence)} for c in row], ensure_ascii=False))
+                for pk, row in zip(best["pk"].to_list(), rebuilt, strict=True)}
+    in_db = {s.declaration_id: s.explanations for s in DeclarationScore.objects.all()}
+    assert {pk: e for pk, e in in_db.items() if e} == expected
+    assert all(len(e) == 3 for e in expected.values())
+    # and the contributions themselves, unrounded, are the same numbers
+    rows = best["row"].to_list()
+    whole = model.features(features)
+    reused = model.explain(features[rows], matrix=FeatureMatrix(whole.values[rows], whole.columns, whole.categorical))
+    plain = lambda explanations: [[(c.feature, c.value, c.contribution, stored(c.sentence)) for c in row]  # noqa: E731
+                                  for row in explanations]
+    assert plain(reused) == plain(rebuilt)

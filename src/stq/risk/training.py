@@ -37,6 +37,7 @@ from . import sources
 from .compiled import compile_classifier
 from .ml import dataset as ds
 from .ml import drift
+from .ml import features as F
 from .ml.evaluate import ABLATION_STEPS, evaluate
 from .ml.model import ModelConfig, load_model, save_model, train_model
 from .ml.model import _duty as model_duty
@@ -246,11 +247,17 @@ def _add_time(stages: dict | None, stage: str, since: float) -> float:
 def predict_parts(model, features: pl.DataFrame, classifier=None, observe=None) -> tuple[np.ndarray, np.ndarray]:
     """``model.predict_parts``, with the classifier's trees evaluated by `classifier` (compiled) when given;
     `observe(values, p)` (the drift counter) sees the feature matrix and the probabilities."""
-    values = model.features(features).values
-    p, revenue = model_heads(classifier or model.classifier, model.regressor, values, model_duty(features))
-    if observe is not None:
-        observe(values, p)
+    _, p, revenue = _predict(model, features, classifier, observe)
     return p, revenue
+
+
+def _predict(model, features: pl.DataFrame, classifier=None, observe=None):
+    """(feature matrix, probabilities, expected revenue) of the rows of `features` (see `predict_parts`)."""
+    matrix = model.features(features)
+    p, revenue = model_heads(classifier or model.classifier, model.regressor, matrix.values, model_duty(features))
+    if observe is not None:
+        observe(matrix.values, p)
+    return matrix, p, revenue
 
 
 def score_frame(model, frame: pl.DataFrame, model_version: ModelVersion, explain_top: int = EXPLAIN_TOP,
@@ -271,9 +278,16 @@ def frame_scores(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, sta
                  classifier=None, observe=None) -> pl.DataFrame:
     """One row per declaration of `frame` (``STAGE_COLUMNS``): its riskiest line's probability and score, the duty
     at stake of all its lines, and the explanations of the `explain_top` riskiest declarations."""
+    return explained(model, *ranked(model, frame, explain_top, stages, classifier, observe), stages=stages)
+
+
+def ranked(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, stages: dict | None = None,
+           classifier=None, observe=None) -> tuple[pl.DataFrame, dict | None]:
+    """The scores of `frame` without their explanations: (one row per declaration, what `explained` needs to
+    explain the `explain_top` riskiest ones — their riskiest lines and those lines' features, already built)."""
     t = time.monotonic()
     features = frame.drop("pk")
-    p, revenue = predict_parts(model, features, classifier, observe)
+    matrix, p, revenue = _predict(model, features, classifier, observe)
     t = _add_time(stages, "features + prediction", t)
     offset = model.offset_for(p, revenue)  # the model's blend rule, on this batch's own predictions
     score = p + revenue / offset if np.isfinite(offset) else p
@@ -284,15 +298,27 @@ def frame_scores(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, sta
            .group_by("pk", maintain_order=True)
            .agg(pl.col("row").first(), pl.col("p").max(), pl.col("score").max(), pl.col("duty").sum(),
                 pl.col("tax_code").first(), pl.col("registered_on").first()))
-    t = _add_time(stages, "per declaration", t)
     top = per.sort("score", descending=True).head(explain_top)
-    explanations: dict[int, str] = {}
+    pending = None
     if top.height:
         rows = top["row"].to_list()
-        for pk, contributions in zip(top["pk"].to_list(), model.explain(features[rows]), strict=True):
+        pending = {"pks": top["pk"].to_list(), "frame": features[rows],
+                   "matrix": F.FeatureMatrix(matrix.values[rows], matrix.columns, matrix.categorical)}
+    _add_time(stages, "per declaration", t)
+    return per, pending
+
+
+def explained(model, per: pl.DataFrame, pending: dict | None, stages: dict | None = None) -> pl.DataFrame:
+    """`per` (from `ranked`) as ``STAGE_COLUMNS``, with the explanations (JSON text) of the declarations in
+    `pending` and ``[]`` for the others. LightGBM's contributions release the GIL, so this can run beside the next
+    batch's prediction."""
+    t = time.monotonic()
+    explanations: dict[int, str] = {}
+    if pending is not None:
+        contributions = model.explain(pending["frame"], matrix=pending["matrix"])
+        for pk, row in zip(pending["pks"], contributions, strict=True):
             explanations[pk] = json.dumps([{"feature": c.feature, "contribution": round(c.contribution, 3),
-                                            "sentence": stored(c.sentence)} for c in contributions],
-                                           ensure_ascii=False)
+                                            "sentence": stored(c.sentence)} for c in row], ensure_ascii=False)
     _add_time(stages, "explanations", t)
     return per.select(
         pl.col("pk").alias("declaration_id"), "tax_code", "registered_on", pl.col("p").alias("probability"),
@@ -333,9 +359,11 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
     `batch_days` days of registration.
 
     On PostgreSQL, outside a caller's transaction, the batches run as a pipeline over the two cores: a reader
-    thread fetches the next batch and a writer thread stores the previous one's scores (each on its own database
-    connection, each write its own transaction, as before) while this thread computes the current one. Inside a
-    transaction (tests, or a caller's `atomic`) other connections could not see its rows, and SQLite has one
+    thread fetches the next batch and a writer thread explains and stores the previous one's scores (each on its
+    own database connection, each write its own transaction, as before) while this thread computes the current
+    one's features and predictions (LightGBM's contributions, most of the explaining, release the GIL; with the
+    compiled trees only, so that the two threads never share a LightGBM booster). Inside
+    a transaction (tests, or a caller's `atomic`) other connections could not see its rows, and SQLite has one
     writer: there the batches run one by one."""
     model_version = model_version or ModelVersion.objects.filter(is_active=True).first()
     if model_version is None:
@@ -362,7 +390,13 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
         _add_time(stages, "read", t)
         return frame
 
-    def write(scores):
+    pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
+    # the writer thread explains the batch it stores, beside this thread's next prediction, where the two never use
+    # the same LightGBM booster at once (the prediction runs on the compiled trees)
+    explain_in_writer = pipelined and classifier is not None
+
+    def write(part):
+        scores = explained(model, *part, stages=stages) if explain_in_writer else part
         t = time.monotonic()
         _write_scores(scores, model_version.pk, scored_at)
         _add_time(stages, "write", t)
@@ -372,10 +406,14 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
     observe = counter.add if counter is not None else None
 
     def compute(frame):
-        return frame_scores(model, frame, stages=stages, classifier=classifier, observe=observe) \
-            if frame.height else None
+        if not frame.height:
+            return None
+        part = ranked(model, frame, stages=stages, classifier=classifier, observe=observe)
+        return part if explain_in_writer else explained(model, *part, stages=stages)
 
-    pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
+    def count(part):
+        return (part[0] if explain_in_writer else part).height
+
     total = lines = 0
     if pipelined:
         with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
@@ -385,14 +423,14 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
                 frame = upcoming.result()
                 if i + 1 < len(windows):
                     upcoming = reader.submit(_closing_connection, read, windows[i + 1])
-                scores = compute(frame)
+                part = compute(frame)
                 lines += frame.height
                 if pending is not None:
                     pending.result()
                     pending = None
-                if scores is not None:
-                    total += scores.height
-                    pending = writer.submit(_closing_connection, write, scores)
+                if part is not None:
+                    total += count(part)
+                    pending = writer.submit(_closing_connection, write, part)
                 if on_window is not None:
                     on_window(i + 1, len(windows))
             if pending is not None:
@@ -400,11 +438,11 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
     else:
         for i, window in enumerate(windows, start=1):
             frame = read(window)
-            scores = compute(frame)
+            part = compute(frame)
             lines += frame.height
-            if scores is not None:
-                write(scores)
-                total += scores.height
+            if part is not None:
+                write(part)
+                total += count(part)
             if on_window is not None:
                 on_window(i, len(windows))
     run = _record_run(model_version, counter, scored_at, total, lines, windows)

@@ -216,9 +216,12 @@ class DualModel:
         duty = _duty(frame)
         return [summary(pi, di, ri) for pi, di, ri in zip(p, duty, revenue, strict=True)]
 
-    def explain(self, frame: pl.DataFrame, top_n: int = 3) -> list[list[Contribution]]:
-        """Top ``top_n`` features by absolute contribution to each row's fraud log-odds."""
-        matrix = self.features(frame)
+    def explain(self, frame: pl.DataFrame, top_n: int = 3, matrix: F.FeatureMatrix | None = None
+                ) -> list[list[Contribution]]:
+        """Top ``top_n`` features by absolute contribution to each row's fraud log-odds. `matrix`: the rows'
+        features when the caller has them already (the rows of ``self.features`` of a larger frame: a scoring
+        row's features do not depend on the other rows), else they are built from `frame`."""
+        matrix = self.features(frame) if matrix is None else matrix
         contrib = self.classifier.contributions(matrix.values)
         rows = frame.to_dicts()
         out = []
