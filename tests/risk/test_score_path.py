@@ -177,7 +177,9 @@ def test_explanations_from_the_predictions_features_are_those_of_rebuilt_feature
     assert training.score_frame(model, frame, version, explain_top=top) == Declaration.objects.count() > top
     # the former path: each declaration's riskiest line, the `top` riskiest declarations, features rebuilt
     p, revenue = model.predict_parts(features)
-    lines = pl.DataFrame({"pk": frame["pk"], "row": np.arange(frame.height), "score": p + revenue / model.blend.offset})
+    offset = model.offset_for(p, revenue)
+    score = p + revenue / offset if np.isfinite(offset) else p
+    lines = pl.DataFrame({"pk": frame["pk"], "row": np.arange(frame.height), "score": score})
     best = (lines.sort(["pk", "score"], descending=[False, True]).group_by("pk", maintain_order=True)
             .agg(pl.col("row").first(), pl.col("score").max()).sort("score", descending=True).head(top))
     rebuilt = model.explain(features[best["row"].to_list()])
