@@ -6,6 +6,7 @@ import pytest
 
 from stq.audits import rules
 from stq.core.errors import AppError
+from stq.declarations import partitions
 from stq.declarations.models import Declaration
 from stq.org.models import UnitKind
 from tests.factories import UnitFactory
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _declaration(base_number, registered_on, office):
+    partitions.ensure_months(registered_on, registered_on)  # PostgreSQL: the month's partition (the import's job)
     return Declaration.objects.create(base_number=base_number, registered_on=registered_on, customs_office=office,
                                       procedure_type="A11", flow="I", channel=1, declarant_tax_code="0100109106",
                                       importer_exporter_tax_code="0100109106")

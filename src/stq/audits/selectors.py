@@ -198,3 +198,23 @@ def cases_of_enterprise(user, enterprise):
     from stq.enterprises.selectors import enterprise_family_codes
 
     return cases_visible_to(user).filter(enterprise__tax_code__in=enterprise_family_codes(enterprise.tax_code))
+
+
+# --- for the archive of the declaration history (declarations.partitions.archive) ---------------------------------
+def open_cases_naming_months(before: date) -> list[tuple[str, str]]:
+    """(case number, declaration number) of every open audit case (not closed, cancelled or referred) whose
+    proposal names a declaration registered before `before` (its date from the number registry): those months'
+    declarations must stay live while the case runs."""
+    from stq.declarations.models import DeclarationNumber
+
+    out = []
+    cases = (AuditCase.objects.exclude(state__in=AuditCase.ENDED_STATES).exclude(proposal=None)
+             .values_list("number", "proposal__declaration_numbers"))
+    for number, declarations in cases:
+        bases = {str(n)[:11] for n in declarations or [] if n}
+        if not bases:
+            continue
+        for base in (DeclarationNumber.objects.filter(base_number__in=bases, registered_on__lt=before)
+                     .order_by("base_number").values_list("base_number", flat=True)):
+            out.append((number, base))
+    return out

@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Substr
 
+from . import partitions
 from .models import ActivityMonth, Channel, Declaration, DeclarationLine
 
 TAX_CHUNK = 900
@@ -86,7 +87,8 @@ def _refresh_chunk(month: dt.date, codes: list[str] | None) -> int:
         return 0
     for r in decls.values("importer_exporter_tax_code", "flow", "procedure_type").annotate(n=Count("id")).order_by():
         rows[(r["importer_exporter_tax_code"], r["flow"])].procedure_types[r["procedure_type"]] = r["n"]
-    lines = DeclarationLine.objects.filter(**{f"declaration__{k}": v for k, v in period.children})
+    lines = DeclarationLine.objects.filter(registered_on__gte=month, registered_on__lt=next_month(month),
+                                           **{f"declaration__{k}": v for k, v in period.children})
     maps = {"top_hs_chapters": lines.annotate(key=Substr("hs_code", 1, 2)), "top_origins": lines.annotate(
         key=Substr("origin_country", 1, 2))}
     for attr, qs in maps.items():
@@ -125,13 +127,16 @@ _SUMMED = ["declarations", "lines", "value", "taxes", "channel_green", "channel_
 _MAPS = ["procedure_types", "top_hs_chapters", "top_origins"]
 
 
-def _aggregate_sql(decls_sql: str, lines_sql: str | None = None) -> str:
+def _aggregate_sql(decls_sql: str, lines_sql: str | None = None, span: tuple | None = None) -> str:
     """``WITH … SELECT`` the profile aggregates (columns ``_AGG_COLS``) of the declarations selected by ``decls_sql``
     (alias ``d``: tc, m, flow, line_count, customs_value, total_tax, channel, procedure_type, registered_on, and the
     key ``lines_sql`` joins on; ``_DECL_COLS`` for stored declarations). ``lines_sql``: their goods lines (columns
-    tc, m, flow, hs_code, origin_country, customs_value), by default joined from the lines table by declaration id."""
+    tc, m, flow, hs_code, origin_country, customs_value), by default joined from the lines table by declaration id
+    and date, within ``span`` (first, last date: the lines' partitions to read) when given."""
+    within = f" AND {partitions.within('l', *span)}" if span else ""
     lines_sql = lines_sql or f"""SELECT d.tc, d.m, d.flow, l.hs_code, l.origin_country, l.customs_value
-                                 FROM d JOIN {L} l ON l.declaration_id = d.id"""
+                                 FROM d JOIN {L} l ON l.declaration_id = d.id
+                                                  AND l.registered_on = d.registered_on{within}"""
     return f"""
         WITH d AS MATERIALIZED ({decls_sql}),
         base AS (SELECT tc, m, flow, COUNT(*) AS n, SUM(line_count) AS lines, SUM(customs_value) AS value,
@@ -168,10 +173,10 @@ def _additive_conflict() -> str:
     return f"ON CONFLICT (tax_code, month, flow) DO UPDATE SET {', '.join(sets)}"
 
 
-def _insert_sql(decls_sql: str) -> str:
-    """INSERT the aggregates of the declarations selected by ``decls_sql`` (columns ``_DECL_COLS``) into the
-    profile; the rows must not exist (full rebuild, or pairs deleted first)."""
-    return f"INSERT INTO {A} ({_INSERT_COLS}) {_aggregate_sql(decls_sql)}"
+def _insert_sql(decls_sql: str, span: tuple | None = None) -> str:
+    """INSERT the aggregates of the declarations selected by ``decls_sql`` (columns ``_DECL_COLS``; within ``span``,
+    if given) into the profile; the rows must not exist (full rebuild, or pairs deleted first)."""
+    return f"INSERT INTO {A} ({_INSERT_COLS}) {_aggregate_sql(decls_sql, span=span)}"
 
 
 def staged_aggregates_sql(agg_table: str, merged_table: str, stage_table: str) -> str:
@@ -205,29 +210,39 @@ def apply_staged(cursor, agg_table: str) -> int:
 REPLACED_PAIRS = "decl_replaced_pairs"
 
 
-def note_replaced_pairs(cursor, hdr_table: str) -> None:
+def note_replaced_pairs(cursor, hdr_table: str, span: tuple) -> None:
     """Before the merge: the (tax code, month) pairs of every declaration whose revision the import replaces, old
-    and new values (temporary table, dropped at commit). Call inside the merge transaction."""
+    and new values (temporary table, dropped at commit). Call inside the merge transaction. ``span``: the first and
+    last dates of the file and of its stored numbers (``Stage.add_stored_dates``: only those months' partitions
+    are read)."""
     h = hdr_table
+    stored = f"{h}.base_number = d.base_number AND {partitions.within('d', *span)}"
     cursor.execute(f"DROP TABLE IF EXISTS {REPLACED_PAIRS}")
     cursor.execute(f"""
         CREATE TEMP TABLE {REPLACED_PAIRS} ON COMMIT DROP AS
         SELECT DISTINCT tc, m FROM (
           SELECT d.importer_exporter_tax_code AS tc, {MONTH_SQL} AS m FROM {D} d
-            JOIN {h} ON {h}.base_number = d.base_number WHERE d.revision < {h}.revision
+            JOIN {h} ON {stored} WHERE d.revision < {h}.revision
           UNION ALL
           SELECT {h}.importer_exporter_tax_code, ({h}.registered_on - (EXTRACT(DAY FROM {h}.registered_on)::int - 1))
-            FROM {D} d JOIN {h} ON {h}.base_number = d.base_number WHERE d.revision < {h}.revision) x""")
+            FROM {D} d JOIN {h} ON {stored} WHERE d.revision < {h}.revision) x""")
     cursor.execute(f"ALTER TABLE {REPLACED_PAIRS} ADD PRIMARY KEY (tc, m)")
 
 
 def recompute_replaced_pairs(cursor) -> int:
     """After the merge: recompute exactly the profile rows of the pairs noted by ``note_replaced_pairs``."""
     p = REPLACED_PAIRS
+    cursor.execute(f"SELECT MIN(m), MAX(m) FROM {p}")
+    first, last = cursor.fetchone()
+    if first is None:
+        cursor.execute(f"DROP TABLE {p}")
+        return 0
+    span = (first, next_month(last) - dt.timedelta(days=1))
     cursor.execute(f"DELETE FROM {A} a USING {p} WHERE a.tax_code = {p}.tc AND a.month = {p}.m")
     cursor.execute(_insert_sql(f"""
         SELECT {_DECL_COLS} FROM {p} JOIN {D} d ON d.importer_exporter_tax_code = {p}.tc
-          AND d.registered_on >= {p}.m AND d.registered_on < ({p}.m + INTERVAL '1 month')::date"""))
+          AND d.registered_on >= {p}.m AND d.registered_on < ({p}.m + INTERVAL '1 month')::date
+        WHERE {partitions.within('d', *span)}""", span))
     written = cursor.rowcount
     cursor.execute(f"DROP TABLE {p}")
     return written

@@ -21,6 +21,11 @@
    assigned up front, the goods lines arrive as binary COPY streamed from a second connection and the profile
    aggregates are computed on a third, both reading only committed staging tables (``_merge_postgres``); on
    SQLite, an upsert and the ORM recompute of the touched profile months (``_merge_generic``).
+Partitioned history (PostgreSQL, ``partitions``): before the merge transaction, the partitions of the file's months
+are made if missing (their own short transaction); the stored declarations are found through the number registry
+(``DeclarationNumber``: an amendment may change the date), and every read of the stored headers and lines is bounded
+by the file's dates and its stored numbers' (``Stage.span``), so only those months' partitions are read. A number
+whose month was archived is refused (``archived``).
 Re-importing a file with the same SHA-256 is refused earlier (see ``services``), and re-importing the same content
 under another checksum changes nothing, by the rules above.
 """
@@ -34,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 
 from django.core.files import File
 from django.db import connection, transaction
@@ -42,9 +48,17 @@ from django.utils import timezone
 from stq.core import locks
 from stq.core.locks import advisory_lock
 
-from . import activity, peer_prices, sql_validation
+from . import activity, partitions, peer_prices, sql_validation
 from .layouts import COLUMNS, MESSAGES, READERS, STAGE_COLUMNS
-from .models import Declaration, DeclarationLine, DeclarationRevision, ImportFormat, ImportJob, ImportStatus
+from .models import (
+    Declaration,
+    DeclarationLine,
+    DeclarationNumber,
+    DeclarationRevision,
+    ImportFormat,
+    ImportJob,
+    ImportStatus,
+)
 from .signals import import_succeeded
 
 CHUNK = 20_000
@@ -124,6 +138,10 @@ class Stage:
         self.hdr = f"{self.name}_h"  # one row per declaration: its highest revision in the file (build_header)
         self.merged = f"{self.name}_m"  # the header rows the merge writes, with their declaration ids (PostgreSQL)
         self.agg = f"{self.name}_a"  # their activity-profile aggregates (PostgreSQL, activity.staged_aggregates_sql)
+        # the first and last registration dates of the file (build_header), widened to the stored dates of its
+        # numbers (add_stored_dates: an amendment may change the date): every read of the stored declarations and
+        # lines is bounded by them, so that the partitioned tables are pruned to those months
+        self.span: tuple = (date.max, date.min)
         cols = ", ".join(f"{c} {_PG_TYPES.get(c, 'text')}" for c in STAGE_COLUMNS)
         unlogged = "UNLOGGED " if is_postgres() else ""
         with connection.cursor() as c:
@@ -183,6 +201,41 @@ class Stage:
             c.execute(f"CREATE UNIQUE INDEX {self.hdr}_bn ON {self.hdr} (base_number)")
             if is_postgres():
                 c.execute(f"ANALYZE {self.hdr}")
+            c.execute(f"SELECT MIN(registered_on), MAX(registered_on) FROM {self.hdr}")
+            first, last = c.fetchone()
+            if first is not None:
+                self.span = (_as_date(first), _as_date(last))
+
+    def within(self, alias: str) -> str:
+        """SQL: ``alias.registered_on`` within the file's dates (prunes the partitions of the stored tables)."""
+        return partitions.within(alias, *self.span)
+
+    def add_stored_dates(self):
+        """Widen ``span`` to the registration dates of the file's numbers already stored (the registry,
+        ``DeclarationNumber``: one index probe per number). Inside the merge transaction, the lock held."""
+        R = DeclarationNumber._meta.db_table
+        with connection.cursor() as c:
+            c.execute(f"SELECT MIN(r.registered_on), MAX(r.registered_on) FROM {self.hdr} h "
+                      f"JOIN {R} r ON r.base_number = h.base_number")
+            first, last = c.fetchone()
+        if first is not None:
+            self.span = (min(self.span[0], _as_date(first)), max(self.span[1], _as_date(last)))
+
+    def archived(self):
+        """(first row, base number, revision) of every declaration of the file whose number is in the registry but
+        whose header is no longer live: its month was archived (``partitions.archive``). The number stays taken (B7:
+        one declaration per number); the file cannot bring it back."""
+        R = DeclarationNumber._meta.db_table
+        D = Declaration._meta.db_table
+        with connection.cursor() as c:
+            c.execute(f"""
+                SELECT MIN(s.row_no), h.base_number, h.revision FROM {self.hdr} h
+                JOIN {R} r ON r.base_number = h.base_number
+                JOIN {self.name} s ON s.base_number = h.base_number
+                WHERE NOT EXISTS (SELECT 1 FROM {D} d WHERE d.id = r.declaration_id
+                                  AND d.registered_on = r.registered_on AND {self.within("d")})
+                GROUP BY h.base_number, h.revision ORDER BY 1""")
+            yield from c.fetchall()
 
     def duplicates(self):
         """(row, base number, revision, line number) of every goods line that repeats an earlier one (needs the
@@ -209,14 +262,20 @@ class Stage:
         with connection.cursor() as c:
             c.execute(f"""
                 SELECT MIN(s.row_no), s.base_number, s.revision FROM {self.name} s
-                JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision
-                GROUP BY s.base_number, s.revision, d.id
-                HAVING COUNT(*) <> (SELECT COUNT(*) FROM {L} l WHERE l.declaration_id = d.id)
+                JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision AND {self.within("d")}
+                GROUP BY s.base_number, s.revision, d.id, d.registered_on
+                HAVING COUNT(*) <> (SELECT COUNT(*) FROM {L} l WHERE l.declaration_id = d.id
+                                    AND l.registered_on = d.registered_on AND {self.within("l")})
                     OR SUM(CASE WHEN EXISTS (SELECT 1 FROM {L} l WHERE l.declaration_id = d.id
+                                             AND l.registered_on = d.registered_on AND {self.within("l")}
                                              AND l.line_no = s.line_no AND l.customs_value = s.line_customs_value
                                              AND {same}) THEN 0 ELSE 1 END) > 0
                 ORDER BY 1""")
             yield from c.fetchall()
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def stream_and_stage(job: ImportJob, stage: Stage, errors: ErrorSink, progress: Callable | None) -> int:
@@ -342,8 +401,13 @@ def _run_import(job: ImportJob, progress: Callable | None) -> ImportJob:
             errors.add(row_no, f"{base}{revision}", line_no, "line_no", "duplicate_line")
         job.rows_done = job.rows_total = done
         parallel = PARALLEL_MERGE and not connection.in_atomic_block  # else the stage is not committed
+        if not errors.count and not job.dry_run and stage.span[0] <= stage.span[1]:
+            partitions.ensure_months(*stage.span)  # the months an older file reaches (its own short transaction)
         with transaction.atomic():
             merge_lock()
+            stage.add_stored_dates()
+            for row_no, base, revision in stage.archived():
+                errors.add(row_no, f"{base}{revision}", "", "number", "archived")
             for row_no, base, revision in stage.revision_conflicts():
                 errors.add(row_no, f"{base}{revision}", "", "number", "revision_conflict")
             if errors.count:
@@ -415,6 +479,7 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
     D = Declaration._meta.db_table
     L = DeclarationLine._meta.db_table
     R = DeclarationRevision._meta.db_table
+    R_ = DeclarationNumber._meta.db_table
     s, h, m = stage.name, stage.hdr, stage.merged
     hcols = ", ".join(HEADER_FIELDS)
     side = SideConnection() if parallel else None
@@ -423,43 +488,57 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
         with connection.cursor() as c:
             c.execute("SELECT pg_get_serial_sequence(%s, 'id')", [D])
             sequence = c.fetchone()[0]
+            # stored declarations are found through the number registry (their date may differ from the file's:
+            # an amendment may change it; stored_on is the partition the stored revision is in)
             merged_sql = f"""
                 CREATE UNLOGGED TABLE {m} AS
-                SELECT h.*, CASE WHEN d.id IS NULL THEN nextval('{sequence}') ELSE d.id END AS id, d.id IS NULL AS new
-                FROM {h} h LEFT JOIN {D} d ON d.base_number = h.base_number
-                WHERE d.id IS NULL OR d.revision < h.revision"""
+                SELECT h.*, CASE WHEN r.base_number IS NULL THEN nextval('{sequence}') ELSE d.id END AS id,
+                       r.base_number IS NULL AS new, d.registered_on AS stored_on
+                FROM {h} h LEFT JOIN {R_} r ON r.base_number = h.base_number
+                LEFT JOIN {D} d ON d.id = r.declaration_id AND d.registered_on = r.registered_on AND {stage.within("d")}
+                WHERE r.base_number IS NULL OR d.revision < h.revision"""
             for sql in (merged_sql, f"ANALYZE {m}"):
                 (side or c).execute(sql)
             aggregates = StagedAggregates(stage, parallel)
-            activity.note_replaced_pairs(c, h)  # the profile pairs whose old revision goes away, before the writes
+            # the profile pairs whose old revision goes away, before the writes
+            activity.note_replaced_pairs(c, h, stage.span)
             c.execute(f"SELECT COUNT(*) FILTER (WHERE new) FROM {m}")
             job.declarations_new = c.fetchone()[0]
             c.execute(f"""
                 INSERT INTO {R} (base_number, revision, header, lines, replaced_at, replaced_by_job_id)
                 SELECT d.base_number, d.revision, to_jsonb(d),
                        COALESCE((SELECT jsonb_agg(to_jsonb(l) ORDER BY l.line_no) FROM {L} l
-                                 WHERE l.declaration_id = d.id), '[]'::jsonb), now(), %s
-                FROM {D} d WHERE d.id IN (SELECT id FROM {m} WHERE NOT new)""", [job.pk])
+                                 WHERE l.declaration_id = d.id AND l.registered_on = d.registered_on
+                                   AND {stage.within("l")}), '[]'::jsonb), now(), %s
+                FROM {D} d WHERE {stage.within("d")}
+                  AND (d.id, d.registered_on) IN (SELECT id, stored_on FROM {m} WHERE NOT new)""", [job.pk])
             job.declarations_replaced = c.rowcount
             if job.declarations_replaced:
-                c.execute(f"DELETE FROM {L} WHERE declaration_id IN (SELECT id FROM {m} WHERE NOT new)")
+                c.execute(f"""DELETE FROM {L} l WHERE {stage.within("l")} AND (l.declaration_id, l.registered_on)
+                              IN (SELECT id, stored_on FROM {m} WHERE NOT new)""")
                 peer_prices.delete_for(c, f"SELECT id FROM {m} WHERE NOT new")
                 updates = ", ".join(f"{f} = m.{f}" for f in ["revision", *HEADER_FIELDS, "total_tax", "line_count"])
-                c.execute(f"UPDATE {D} d SET {updates}, import_job_id = %s FROM {m} m WHERE d.id = m.id AND NOT m.new",
-                          [job.pk])
+                c.execute(f"""UPDATE {D} d SET {updates}, import_job_id = %s FROM {m} m
+                              WHERE d.id = m.id AND d.registered_on = m.stored_on AND {stage.within("d")}
+                                AND NOT m.new""", [job.pk])
+                # an amendment that changes the date moves the declaration's stored score along (kept until the
+                # next scoring, as before): its key holds the date, so a new score must not land beside it
+                c.execute(f"""UPDATE {partitions.SCORES} s SET registered_on = m.registered_on FROM {m} m
+                              WHERE s.declaration_id = m.id AND s.registered_on = m.stored_on
+                                AND {stage.within("s")} AND NOT m.new AND m.registered_on <> m.stored_on""")
             dcols = f"id, base_number, revision, {hcols}, total_tax, line_count, import_job_id"
             new = (f"SELECT id, base_number, revision, {hcols}, total_tax::bigint, line_count::integer, "
                    f"{int(job.pk)}::bigint FROM {m} WHERE new")
             c.execute(f"INSERT INTO {D} ({dcols}) {new}")  # (as binary COPY from the side connection: no faster)
-            lcols = f"declaration_id, customs_value, {', '.join(LINE_FIELDS)}"
-            lines = f"""SELECT m.id, s.line_customs_value, {", ".join("s." + f for f in LINE_FIELDS)}
+            lcols = f"declaration_id, registered_on, customs_value, {', '.join(LINE_FIELDS)}"
+            lines = f"""SELECT m.id, m.registered_on, s.line_customs_value, {", ".join("s." + f for f in LINE_FIELDS)}
                         FROM {s} s JOIN {m} m ON m.base_number = s.base_number AND m.revision = s.revision"""
             if side is not None:
                 job.lines_written = side.copy_into(c, lines, f"{L} ({lcols})")
             else:
                 c.execute(f"INSERT INTO {L} ({lcols}) {lines}")
                 job.lines_written = max(c.rowcount, 0)
-            peer_prices.write_for(c, f"SELECT id FROM {m}")  # the prices of the lines just written
+            peer_prices.write_for(c, f"SELECT id FROM {m}", span=stage.span)  # the prices of the lines just written
             aggregates.wait()
             c.execute(f"ANALYZE {activity.REPLACED_PAIRS}")
             activity.apply_staged(c, stage.agg)
@@ -567,16 +646,19 @@ def _merge_generic(job: ImportJob, stage: Stage) -> None:
         job.declarations_replaced = len(ids)
         _archive_with_orm(ids, job)
         c.execute(f"DELETE FROM {L} WHERE declaration_id IN ({replaced_sql})")
-        updates = ", ".join(f"{f} = excluded.{f}" for f in
-                            ["revision", *HEADER_FIELDS, "total_tax", "line_count", "import_job_id"])
+        # a higher revision of a stored declaration, then the new ones (the number registry, kept by triggers,
+        # refuses a number stored twice)
+        updates = ", ".join(f"{f} = {h}.{f}" for f in ["revision", *HEADER_FIELDS, "total_tax", "line_count"])
+        c.execute(f"""UPDATE {D} SET {updates}, import_job_id = %s FROM {h}
+                      WHERE {h}.base_number = {D}.base_number AND {D}.revision < {h}.revision""", [job.pk])
         c.execute(f"""
             INSERT INTO {D} (base_number, revision, {hcols}, total_tax, line_count, import_job_id)
-            SELECT base_number, revision, {hcols}, total_tax, line_count, %s FROM {h} WHERE true
-            ON CONFLICT (base_number) DO UPDATE SET {updates} WHERE {D}.revision < excluded.revision""", [job.pk])
+            SELECT base_number, revision, {hcols}, total_tax, line_count, %s FROM {h}
+            WHERE NOT EXISTS (SELECT 1 FROM {D} d WHERE d.base_number = {h}.base_number)""", [job.pk])
         lcols = ", ".join(LINE_FIELDS)
         c.execute(f"""
-            INSERT INTO {L} (declaration_id, customs_value, {lcols})
-            SELECT d.id, s.line_customs_value, {", ".join("s." + f for f in LINE_FIELDS)}
+            INSERT INTO {L} (declaration_id, registered_on, customs_value, {lcols})
+            SELECT d.id, d.registered_on, s.line_customs_value, {", ".join("s." + f for f in LINE_FIELDS)}
             FROM {s} s JOIN {D} d ON d.base_number = s.base_number AND d.revision = s.revision
                                    AND d.import_job_id = %s""", [job.pk])  # new or replaced just now: no lines yet
         job.lines_written = max(c.rowcount, 0)

@@ -95,6 +95,7 @@ MESSAGES = {
     "duplicate_line": _("This goods line appears more than once in the file."),
     "revision_conflict": _("This declaration is already loaded at this revision with different goods lines; "
                            "a change must come as an amendment (a higher revision)."),
+    "archived": _("This declaration belongs to a month that has been archived; it cannot be loaded again."),
 }
 
 

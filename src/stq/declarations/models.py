@@ -1,14 +1,24 @@
 """Customs declarations (tờ khai hải quan) at national scale — domain A1.6, B7, B8.
 
-Storage choice. Vietnam files 15–20 M declarations a year (≈ 50–80 M goods lines). True monthly partitioning
-(``PARTITION BY RANGE (registered_on)``) needs raw-SQL migrations, forbids a unique constraint that does not
-contain the partition key (so ``base_number`` could no longer be unique by itself) and is not available on
-SQLite, which the demo uses. We therefore chose **"at least indexed"**: B-tree composite indexes
+Storage. Vietnam files 15–20 M declarations a year (≈ 50–80 M goods lines); five years are kept live. On PostgreSQL
+the headers, the goods lines and the stored scores (``risk.DeclarationScore``) are **partitioned by month** on
+``registered_on`` (migration 0006, ``partitions``; design, plans and limits in ``benchmarks/PARTITIONING.md``):
+
+- every query that reads them bounds ``registered_on`` on *each* of them — the lines carry their header's date
+  (``DeclarationLine.registered_on``, written by the import) because a partitioned table is pruned on its own
+  columns only;
+- every unique key holds the date: the database's primary keys are ``(id, registered_on)`` (headers, lines) and
+  ``(declaration_id, registered_on)`` (scores), while Django's state keeps ``id`` as the ORM's primary key (Django
+  5.2 cannot point a foreign key at a composite primary key; the ids come from one sequence and stay unique);
+- the number alone cannot be a unique key of the headers any more: the registry ``DeclarationNumber``, kept by
+  database triggers, holds it (B7) and serves every lookup by number (``selectors.by_number``);
+- partitions are made ahead by the daily job (``manage.py ensure_partitions``) and by the import for the months of
+  an older file; ``manage.py archive_declarations --before YYYY-MM`` detaches old months into the schema
+  ``archive``. The activity profile (``ActivityMonth``) is not partitioned and keeps an enterprise's history.
+
+SQLite (the demo) keeps plain tables with the same columns and Django's keys, and the same registry triggers. Indexes:
 ``(importer_exporter_tax_code, registered_on)``, ``(declarant_tax_code, registered_on)`` and ``(registered_on)``
-serve every search of this app (tax code + date range, date range alone) with an index range scan, and
-``base_number`` stays unique. Converting the tables into monthly partitions later is *not* a pure operator task:
-the goods lines carry no date to prune on, a number lookup would probe every partition, and Django cannot point a
-foreign key at a composite key — see ``benchmarks/PARTITIONING.md`` for the design and what it changes in the code.
+serve every search of this app (tax code + date range, date range alone) within the months asked.
 
 Tax codes are plain indexed strings (no foreign key to ``enterprises.Enterprise``): declarations arrive before the
 enterprise is known to STQ, and a FK check on 50 M rows a year is pure cost.
@@ -79,7 +89,9 @@ class Declaration(models.Model):
             models.Index(fields=["registered_on"], name="decl_date"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["base_number"], name="decl_base_number_unique",
+            # the number alone is unique through the registry (DeclarationNumber); a partitioned table's unique
+            # keys must hold its partition key
+            models.UniqueConstraint(fields=["base_number", "registered_on"], name="decl_number_date_unique",
                                     violation_error_message=_("This declaration number already exists.")),
             models.CheckConstraint(condition=models.Q(revision__lte=9), name="decl_revision_digit",
                                    violation_error_message=_("The revision is one digit (0–9).")),
@@ -95,6 +107,10 @@ class Declaration(models.Model):
         """The 12-character number: the 11-character base + the revision digit."""
         return f"{self.base_number}{self.revision}"
 
+    def goods_lines(self):
+        """Its goods lines in order, read from its month's partition only (the lines carry the header's date)."""
+        return self.lines.filter(registered_on=self.registered_on).order_by("line_no")
+
 
 class DeclarationLine(models.Model):
     # No index of its own: the unique (declaration, line_no) index serves every lookup by declaration. No database
@@ -104,6 +120,9 @@ class DeclarationLine(models.Model):
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="lines", db_index=False,
                                     db_constraint=False)
     line_no = models.PositiveSmallIntegerField(_("line"))
+    # the header's registration date, copied by the import: the partition key of the lines (a partitioned table is
+    # pruned on its own columns only), so every query that reads lines bounds this date too
+    registered_on = models.DateField(_("registration date"))
     hs_code = models.CharField(_("HS code"), max_length=8)
     description = models.CharField(_("description"), max_length=500, blank=True)
     origin_country = models.CharField(_("origin"), max_length=2)
@@ -126,7 +145,7 @@ class DeclarationLine(models.Model):
         verbose_name = _("goods line")
         verbose_name_plural = _("goods lines")
         constraints = [
-            models.UniqueConstraint(fields=["declaration", "line_no"], name="decl_line_unique",
+            models.UniqueConstraint(fields=["declaration", "line_no", "registered_on"], name="decl_line_unique",
                                     violation_error_message=_("This line number already exists.")),
         ]
         # no index on hs_code: every query filters it with LIKE 'prefix%' or SUBSTR, which a default B-tree cannot
@@ -160,6 +179,24 @@ class PeerPrice(models.Model):
         # the index alone (no sort, no join with the declarations)
         indexes = [models.Index(fields=["hs_code", "origin_country", "unit", "price"], include=["registered_on"],
                                 name="decl_peer_price")]
+
+
+class DeclarationNumber(models.Model):
+    """The registry of declaration numbers: one row per number, with its declaration's date and id (B7: one
+    declaration per number). The headers are partitioned by month and a partitioned table cannot hold a unique key
+    of the number alone, so this small plain table holds it, kept by database triggers on the headers (migration
+    0006: every path that writes a header writes here in the same statement, and a second declaration with a stored
+    number is refused by this primary key). It also serves every lookup by number alone (``selectors.by_number``):
+    one index probe, then the header in its month's partition. An archived month's numbers stay here."""
+
+    base_number = models.CharField(_("declaration number (11 digits)"), max_length=11, primary_key=True)
+    registered_on = models.DateField(_("registration date"))
+    declaration = models.ForeignKey(Declaration, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                                    db_constraint=False)
+
+    class Meta:
+        verbose_name = _("declaration number")
+        verbose_name_plural = _("declaration numbers")
 
 
 class DeclarationRevision(models.Model):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from . import partitions
 from .models import Declaration, DeclarationLine, PeerPrice
 
 P = PeerPrice._meta.db_table
@@ -26,11 +27,13 @@ PRICE_SQL = f"CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT})"
 _COLS = "declaration_id, hs_code, origin_country, unit, registered_on, price"
 
 
-def _select(where: str) -> str:
-    """The peer-price rows of the lines of the declarations ``d`` selected by ``where``."""
+def _select(where: str, span: tuple | None = None) -> str:
+    """The peer-price rows of the lines of the declarations ``d`` selected by ``where``; ``span`` (first, last date)
+    bounds both tables (on PostgreSQL they are partitioned by month: only those months' partitions are read)."""
+    within = f" AND {partitions.within('d', *span)} AND {partitions.within('l', *span)}" if span else ""
     return (f"SELECT l.declaration_id, l.hs_code, l.origin_country, l.unit, d.registered_on, {PRICE_SQL} "
-            f"FROM {L} l JOIN {D} d ON d.id = l.declaration_id "
-            f"WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0 AND {where}")
+            f"FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on "
+            f"WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0 AND {where}{within}")
 
 
 def delete_for(cursor, ids_sql: str, args=()) -> None:
@@ -38,9 +41,10 @@ def delete_for(cursor, ids_sql: str, args=()) -> None:
     cursor.execute(f"DELETE FROM {P} WHERE declaration_id IN ({ids_sql})", list(args))
 
 
-def write_for(cursor, ids_sql: str, args=()) -> int:
-    """Insert the prices of the stored lines of the declarations whose ids ``ids_sql`` selects (just written)."""
-    cursor.execute(f"INSERT INTO {P} ({_COLS}) {_select(f'd.id IN ({ids_sql})')}", list(args))
+def write_for(cursor, ids_sql: str, args=(), span: tuple | None = None) -> int:
+    """Insert the prices of the stored lines of the declarations whose ids ``ids_sql`` selects (just written),
+    registered within ``span`` (first, last date) when given."""
+    cursor.execute(f"INSERT INTO {P} ({_COLS}) {_select(f'd.id IN ({ids_sql})', span)}", list(args))
     return max(cursor.rowcount, 0)
 
 
