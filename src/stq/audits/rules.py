@@ -78,10 +78,11 @@ def check_period(period_from: date | None, reference: date, declaration_numbers=
                                            "the decision).") % {"limit": limit.strftime("%d/%m/%Y")}, field=field)
     numbers = [n[:11] for n in declaration_numbers or [] if n]
     if numbers:
-        from stq.declarations.models import Declaration
+        from stq.declarations.models import DeclarationNumber
 
-        old = list(Declaration.objects.filter(base_number__in=numbers, registered_on__lt=limit)
-                   .values_list("base_number", flat=True)[:5])
+        # the number registry holds every number's date (one index probe each, archived months included)
+        old = list(DeclarationNumber.objects.filter(base_number__in=numbers, registered_on__lt=limit)
+                   .order_by("base_number").values_list("base_number", flat=True)[:5])
         if old:
             raise AppError("period_too_old", _("These declarations were registered more than 5 years before the "
                                                "decision: %(numbers)s.") % {"numbers": ", ".join(old)},
@@ -110,10 +111,12 @@ def check_desk_by_clearing_office(mode: str, signer_unit, signed_on: date, perio
                                         "level.") % {"limit": limit.strftime("%d/%m/%Y")}, field="signer_unit")
     numbers = [n[:11] for n in declaration_numbers or [] if n]
     if numbers:
-        from stq.declarations.models import Declaration
+        from stq.declarations.models import Declaration, DeclarationNumber
 
-        rows = Declaration.objects.filter(base_number__in=numbers).values_list("base_number", "registered_on",
-                                                                               "customs_office")
+        # through the number registry: the headers' dates first, then only their months' partitions
+        days = set(DeclarationNumber.objects.filter(base_number__in=numbers).values_list("registered_on", flat=True))
+        rows = Declaration.objects.filter(base_number__in=numbers, registered_on__in=days).values_list(
+            "base_number", "registered_on", "customs_office")
         old = sorted({n for n, registered_on, _office in rows if registered_on < limit})[:5]
         if old:
             raise AppError("desk_window", _("A desk audit decided by a clearing office covers the declarations it "

@@ -28,7 +28,7 @@ from .models import Declaration, DeclarationLine, ImportFormat, ImportJob
 class LineSerializer(serializers.ModelSerializer):
     class Meta:
         model = DeclarationLine
-        exclude = ["id", "declaration"]
+        exclude = ["id", "declaration", "registered_on"]  # the header's date
 
 
 class DeclarationSerializer(serializers.ModelSerializer):
@@ -40,7 +40,7 @@ class DeclarationSerializer(serializers.ModelSerializer):
 
 
 class DeclarationDetailSerializer(DeclarationSerializer):
-    lines = LineSerializer(many=True, read_only=True)
+    lines = LineSerializer(many=True, read_only=True, source="goods_lines")
 
 
 class ImportJobSerializer(serializers.ModelSerializer):

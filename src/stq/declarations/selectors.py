@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import NotFound
 
-from .models import ActivityMonth, Declaration, DeclarationLine, ImportJob
+from .models import ActivityMonth, Declaration, DeclarationLine, DeclarationNumber, ImportJob
 from .policy import may
 
 
@@ -26,7 +26,7 @@ def declaration_search(user, *, number: str = "", tax_code: str = "", date_from:
     qs = declarations_visible_to(user)
     number = number.strip()
     if number:
-        qs = qs.filter(base_number=number[:11])
+        qs = by_number(qs, number)
     tax_code = "".join(ch for ch in tax_code if ch.isdigit())
     if tax_code:
         qs = qs.filter(importer_exporter_tax_code=tax_code) | qs.filter(declarant_tax_code=tax_code)
@@ -36,15 +36,37 @@ def declaration_search(user, *, number: str = "", tax_code: str = "", date_from:
         qs = qs.filter(registered_on__lte=date_to)
     hs = "".join(ch for ch in hs if ch.isdigit())
     if hs:
-        qs = qs.filter(Exists(DeclarationLine.objects.filter(declaration=OuterRef("pk"), hs_code__startswith=hs)))
+        # the lines' own date, bounded like the headers' (their partitions are pruned on their own column only)
+        lines = DeclarationLine.objects.filter(declaration=OuterRef("pk"), registered_on=OuterRef("registered_on"),
+                                               hs_code__startswith=hs)
+        if date_from:
+            lines = lines.filter(registered_on__gte=date_from)
+        if date_to:
+            lines = lines.filter(registered_on__lte=date_to)
+        qs = qs.filter(Exists(lines))
     if office:
         qs = qs.filter(customs_office=office.strip().upper())
     return qs.order_by("-registered_on", "-base_number")
 
 
+def by_number(qs: QuerySet[Declaration], number: str) -> QuerySet[Declaration]:
+    """`qs` narrowed to the declaration of a number (12 characters or the 11-digit base), through the number
+    registry: its date first (one index probe), then the header in that month's partition only."""
+    base = number.strip()[:11]
+    day = DeclarationNumber.objects.filter(base_number=base).values_list("registered_on", flat=True).first()
+    if day is None:
+        return qs.none()
+    return qs.filter(base_number=base, registered_on=day)
+
+
+def declaration_lines(decl: Declaration) -> QuerySet[DeclarationLine]:
+    """The goods lines of a declaration, in order (its date prunes the lines to its month's partition)."""
+    return decl.goods_lines()
+
+
 def declaration_get(user, number: str) -> Declaration:
     number = (number or "").strip()
-    decl = declarations_visible_to(user).filter(base_number=number[:11]).first()
+    decl = by_number(declarations_visible_to(user), number).first()
     if decl is None or (len(number) == 12 and not number.endswith(str(decl.revision))
                         and not decl_has_revision(decl, number)):
         raise NotFound("not_found", _("Not found."))
@@ -105,3 +127,11 @@ def dormant_enterprises(as_of: dt.date, days: int = 365) -> QuerySet:
     cutoff = as_of - dt.timedelta(days=days)
     return (ActivityMonth.objects.values("tax_code").annotate(last_on=Max("last_on"))
             .filter(last_on__lt=cutoff).order_by("last_on", "tax_code"))
+
+
+def import_span(job_ids) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last registration dates of the declarations of import jobs (one index probe per partition):
+    the bound a query by import job needs to read only those months' partitions."""
+    span = Declaration.objects.filter(import_job_id__in=list(job_ids)).aggregate(first=Min("registered_on"),
+                                                                                 last=Max("registered_on"))
+    return span["first"], span["last"]

@@ -40,7 +40,7 @@ def declaration_detail(request, number):
         raise Http404 from None
     revisions = DeclarationRevision.objects.filter(base_number=decl.base_number)
     return render(request, "declarations/detail.html",
-                  {"decl": decl, "lines": decl.lines.order_by("line_no"), "revisions": revisions})
+                  {"decl": decl, "lines": selectors.declaration_lines(decl), "revisions": revisions})
 
 
 @login_required

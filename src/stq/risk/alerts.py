@@ -80,29 +80,35 @@ def _volume_surges(job_id: int, first_day: dt.date) -> dict[str, dict]:
     return out
 
 
-def _new_origins(job_ids: list[int], first_day: dt.date) -> dict[int, dict[str, dict]]:
-    """{job: {tax code: hit}} — one query for all the jobs (each enterprise's earlier origins are read once)."""
+def _new_origins(job_ids: list[int], first_day: dt.date, last_day: dt.date) -> dict[int, dict[str, dict]]:
+    """{job: {tax code: hit}} — one query for all the jobs (each enterprise's earlier origins are read once). The
+    jobs' declarations are registered from `first_day` to `last_day`: the bound that prunes the partitions."""
     D, L = Declaration._meta.db_table, DeclarationLine._meta.db_table
     marks = ", ".join(["%s"] * len(job_ids))
     sql = f"""
         WITH established AS (
             SELECT d2.importer_exporter_tax_code AS tax_code
-            FROM {L} l2 JOIN {D} d2 ON d2.id = l2.declaration_id
-            WHERE d2.registered_on < %s AND d2.importer_exporter_tax_code IN (
-                SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id IN ({marks}))
+            FROM {L} l2 JOIN {D} d2 ON d2.id = l2.declaration_id AND d2.registered_on = l2.registered_on
+            WHERE d2.registered_on < %s AND l2.registered_on < %s AND d2.importer_exporter_tax_code IN (
+                SELECT importer_exporter_tax_code FROM {D} WHERE import_job_id IN ({marks})
+                  AND registered_on BETWEEN %s AND %s)
             GROUP BY d2.importer_exporter_tax_code HAVING COUNT(*) >= %s
         )
         SELECT d.import_job_id, d.importer_exporter_tax_code, d.id, SUBSTR(l.hs_code, 1, 6), l.origin_country
-        FROM {L} l JOIN {D} d ON d.id = l.declaration_id
+        FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
         WHERE d.import_job_id IN ({marks}) AND d.flow = 'I'
+          AND d.registered_on BETWEEN %s AND %s AND l.registered_on BETWEEN %s AND %s
           AND d.importer_exporter_tax_code IN (SELECT tax_code FROM established)
           AND NOT EXISTS (
-              SELECT 1 FROM {L} l3 JOIN {D} d3 ON d3.id = l3.declaration_id
+              SELECT 1 FROM {L} l3 JOIN {D} d3 ON d3.id = l3.declaration_id AND d3.registered_on = l3.registered_on
               WHERE d3.importer_exporter_tax_code = d.importer_exporter_tax_code AND d3.registered_on < %s
+                AND l3.registered_on < %s
                 AND SUBSTR(l3.hs_code, 1, 6) = SUBSTR(l.hs_code, 1, 6) AND l3.origin_country = l.origin_country)
         ORDER BY d.id, l.line_no"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [first_day, *job_ids, ESTABLISHED_LINES, *job_ids, first_day])
+        span = [first_day, last_day]
+        cursor.execute(sql, [first_day, first_day, *job_ids, *span, ESTABLISHED_LINES, *job_ids, *span, *span,
+                             first_day, first_day])
         rows = cursor.fetchall()
     out: dict[int, dict[str, dict]] = defaultdict(lambda: defaultdict(lambda: {"ids": [], "pairs": []}))
     for job_id, tax_code, declaration_id, hs6, origin in rows:
@@ -197,7 +203,7 @@ def _findings(jobs: list[int], first: dt.date | None, last: dt.date | None) -> d
     if not first:
         return found
     prices = _price_outliers(jobs, last)
-    origins = _new_origins(jobs, first)
+    origins = _new_origins(jobs, first, last)
     for job in jobs:
         for code, hit in prices.get(job, {}).items():
             found[job].append((AlertKind.PRICE_OUTLIER, code, {"min_ratio": round(hit["min_ratio"], 3)}, hit["ids"]))

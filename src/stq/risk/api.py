@@ -14,6 +14,7 @@ from stq.core.api_schema import page_of
 from stq.core.errors import Forbidden, NotFound
 from stq.core.models import RiskArea
 from stq.declarations.models import Declaration
+from stq.declarations.selectors import by_number
 from stq.enterprises.taxcode import clean_digits
 from stq.org import policy
 from stq.org.models import Unit
@@ -87,7 +88,7 @@ class DeclarationRiskView(APIView):
                                "`number`: 12 characters (or the 11-digit base).")
     def get(self, request, number: str):
         _may_view(request)
-        declaration = Declaration.objects.filter(base_number=number.strip()[:11]).first()
+        declaration = by_number(Declaration.objects.all(), number).first()
         if declaration is None:
             raise NotFound("not_found", _("No declaration with this number."))
         score = selectors.declaration_score(declaration)

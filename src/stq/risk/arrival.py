@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from stq.declarations.models import Declaration
+from stq.declarations.selectors import import_span
 from stq.enterprises.models import Enterprise
 
 from .alerts import scan_imports
@@ -71,9 +72,22 @@ def score_jobs(job_ids: list[int]) -> tuple[int, int | None]:
     from .training import declarations_frame, score_frame
 
     model, classifier = _model(version)
-    marks = ", ".join(["%s"] * len(job_ids))
-    frame = declarations_frame(f"WHERE d.import_job_id IN ({marks})", list(job_ids))
+    where = jobs_where(job_ids)
+    if where is None:
+        return 0, version.number
+    frame = declarations_frame(*where)
     return score_frame(model, frame, version, classifier=classifier), version.number
+
+
+def jobs_where(job_ids: list[int]) -> tuple[str, list] | None:
+    """The condition that reads the goods lines of import jobs: their dates bound both tables (their months'
+    partitions only); None when the jobs wrote no declaration."""
+    first, last = import_span(job_ids)
+    if first is None:
+        return None
+    marks = ", ".join(["%s"] * len(job_ids))
+    return (f"WHERE d.import_job_id IN ({marks}) AND d.registered_on BETWEEN %s AND %s "
+            f"AND l.registered_on BETWEEN %s AND %s", [*job_ids, first, last, first, last])
 
 
 def criteria_on_jobs(job_ids: list[int], as_of: dt.date | None = None) -> list[int]:

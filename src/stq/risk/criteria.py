@@ -236,6 +236,7 @@ def _price_below_median_recomputed(p: dict, as_of: dt.date, scope_job: int | Non
         job_scope, groups_args = _scope(scope_job, "sd")
         groups = f"""
               AND EXISTS (SELECT 1 FROM {L} sl JOIN {D} sd ON sd.id = sl.declaration_id
+                                                             AND sd.registered_on = sl.registered_on
                           WHERE sd.flow = 'I' AND sl.hs_code = l.hs_code AND sl.origin_country = l.origin_country
                             AND sl.unit = l.unit{job_scope})"""
     group = "PARTITION BY hs_code, origin_country, unit"
@@ -244,9 +245,10 @@ def _price_below_median_recomputed(p: dict, as_of: dt.date, scope_job: int | Non
             SELECT l.declaration_id, d.importer_exporter_tax_code AS tax_code, d.registered_on, d.import_job_id,
                    l.hs_code, l.origin_country, l.unit,
                    CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
-            FROM {L} l JOIN {D} d ON d.id = l.declaration_id
+            FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
             WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
-              AND d.registered_on >= %s AND d.registered_on <= %s{groups}
+              AND d.registered_on >= %s AND d.registered_on <= %s
+              AND l.registered_on >= %s AND l.registered_on <= %s{groups}
         ),
         ranked AS (
             SELECT lines.*, ROW_NUMBER() OVER ({group} ORDER BY price) AS rn, COUNT(*) OVER ({group}) AS n
@@ -264,7 +266,7 @@ def _price_below_median_recomputed(p: dict, as_of: dt.date, scope_job: int | Non
         FROM m
         WHERE m.n >= %s AND m.price < %s * m.median{scope}
         GROUP BY m.declaration_id"""
-    return sql, [since, as_of, *groups_args, int(p["min_peers"]), float(p["ratio"]), *scope_args]
+    return sql, [since, as_of, since, as_of, *groups_args, int(p["min_peers"]), float(p["ratio"]), *scope_args]
 
 
 register_kind(Kind(
@@ -298,8 +300,9 @@ def _origin_switch_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[
     sql = f"""
         WITH prior AS (
             SELECT d.importer_exporter_tax_code AS tax_code, SUBSTR(l.hs_code, 1, 6) AS hs6
-            FROM {L} l JOIN {D} d ON d.id = l.declaration_id
-            WHERE d.flow = 'I' AND d.registered_on >= %s AND d.registered_on < %s AND {hs_prior}
+            FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
+            WHERE d.flow = 'I' AND d.registered_on >= %s AND d.registered_on < %s
+              AND l.registered_on >= %s AND l.registered_on < %s AND {hs_prior}
             GROUP BY d.importer_exporter_tax_code, SUBSTR(l.hs_code, 1, 6)
             HAVING SUM(CASE WHEN l.origin_country IN {origins} THEN 1 ELSE 0 END) >= %s * COUNT(*)
                AND SUM(CASE WHEN l.origin_country IN {origins1} THEN 1 ELSE 0 END) >= %s
@@ -307,13 +310,14 @@ def _origin_switch_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[
         SELECT l.declaration_id AS declaration_id, MIN(d.importer_exporter_tax_code) AS tax_code,
                MIN(d.registered_on) AS registered_on, CAST(COUNT(*) AS {FLOAT}) AS value,
                CAST(NULL AS {FLOAT}) AS reference
-        FROM {L} l JOIN {D} d ON d.id = l.declaration_id
+        FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
              JOIN prior p ON p.tax_code = d.importer_exporter_tax_code AND p.hs6 = SUBSTR(l.hs_code, 1, 6)
-        WHERE d.flow = 'I' AND d.registered_on >= %s AND d.registered_on <= %s AND {hs_after}
+        WHERE d.flow = 'I' AND d.registered_on >= %s AND d.registered_on <= %s
+          AND l.registered_on >= %s AND l.registered_on <= %s AND {hs_after}
           AND l.origin_country NOT IN {origins2}{scope}
         GROUP BY l.declaration_id"""
-    args = [before, measure, *hs_prior_args, *origins_args, float(p["min_prior_share"]), *origins1_args,
-            int(p["min_prior_lines"]), measure, as_of,
+    args = [before, measure, before, measure, *hs_prior_args, *origins_args, float(p["min_prior_share"]),
+            *origins1_args, int(p["min_prior_lines"]), measure, as_of, measure, as_of,
             *hs_after_args, *origins2_args, *scope_args]
     return sql, args
 

@@ -120,10 +120,11 @@ def declarations(period_from: dt.date, period_to: dt.date) -> pl.DataFrame:
     D, L = Declaration._meta.db_table, DeclarationLine._meta.db_table
     sql = (f"SELECT d.id, d.base_number || d.revision::text, d.registered_on, d.importer_exporter_tax_code, "
            f"COALESCE(SUM(l.customs_value * l.import_duty_rate / 100), 0) "
-           f"FROM {D} d LEFT JOIN {L} l ON l.declaration_id = d.id "
-           f"WHERE d.registered_on BETWEEN %s AND %s GROUP BY d.id ORDER BY d.registered_on, d.id")
+           f"FROM {D} d LEFT JOIN {L} l ON l.declaration_id = d.id AND l.registered_on = d.registered_on "
+           f"AND l.registered_on BETWEEN %s AND %s "
+           f"WHERE d.registered_on BETWEEN %s AND %s GROUP BY d.id, d.registered_on ORDER BY d.registered_on, d.id")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [period_from, period_to])
+        cursor.execute(sql, [period_from, period_to, period_from, period_to])
         rows = cursor.fetchall()
     schema = {"pk": pl.Int64, "number": pl.Utf8, "day": pl.Date, "tax_code": pl.Utf8, "duty": pl.Float64}
     frame = pl.DataFrame([(r[0], r[1], r[2], r[3], float(r[4])) for r in rows], schema=schema, orient="row")
@@ -179,7 +180,8 @@ def model_scores(frame: pl.DataFrame, version: ModelVersion, on_month=None) -> n
     months = frame["month"].unique().sort().to_list()
     for i, month in enumerate(months):
         days = frame.filter(pl.col("month") == month)["day"]
-        lines = declarations_frame("WHERE d.registered_on BETWEEN %s AND %s", [days.min(), days.max()])
+        lines = declarations_frame("WHERE d.registered_on BETWEEN %s AND %s AND l.registered_on BETWEEN %s AND %s",
+                                   [days.min(), days.max()] * 2)
         if lines.height:
             per = frame_scores(model, lines, explain_top=0)
             scores.update(zip(per["declaration_id"].to_list(), per["score"].to_list(), strict=True))

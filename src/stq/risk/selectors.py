@@ -64,7 +64,8 @@ def enterprise_hits(tax_code: str, limit: int = 20) -> QuerySet[CriterionHit]:
 
 
 def declaration_score(declaration) -> DeclarationScore | None:
-    return DeclarationScore.objects.filter(declaration_id=declaration.pk).select_related("model").first()
+    return (DeclarationScore.objects.filter(declaration_id=declaration.pk, registered_on=declaration.registered_on)
+            .select_related("model").first())
 
 
 def shown_explanations(score: DeclarationScore) -> list[dict]:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from stq.core.errors import AppError
 from stq.core.numbering import next_sequence
 from stq.core.texts import stored
+from stq.declarations import partitions
 from stq.declarations.models import Declaration, DeclarationLine
 
 from . import sources
@@ -142,8 +143,17 @@ READ_NAMES = [name for name, _ in READ_COLUMNS]
 def _lines_sql(where: str) -> str:
     D, L = Declaration._meta.db_table, DeclarationLine._meta.db_table
     columns = ", ".join(expr for _, expr in READ_COLUMNS)
-    return (f"SELECT {columns} FROM {L} l JOIN {D} d ON d.id = l.declaration_id {where} "
+    # `where` bounds d.registered_on and, for the lines' partitions to be pruned, l.registered_on too
+    return (f"SELECT {columns} FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on "
+            f"{where} "
             f"ORDER BY d.registered_on, d.id, l.line_no")
+
+
+def window_where(first: dt.date, end: dt.date) -> tuple[str, list]:
+    """The condition of one scoring window (registered from `first`, before `end`) on both tables: the lines'
+    partitions are pruned on their own date only."""
+    return ("WHERE d.registered_on >= %s AND d.registered_on < %s AND l.registered_on >= %s AND l.registered_on < %s",
+            [first, end, first, end])
 
 
 def read_lines(where: str = "", args: list | None = None, *, bulk: bool | None = None) -> pl.DataFrame:
@@ -348,8 +358,10 @@ def _write_scores(scores: pl.DataFrame, model_id: int, scored_at: dt.datetime) -
         cursor.execute(f"CREATE TEMP TABLE risk_score_stage ON COMMIT DROP AS SELECT {stage} FROM {table} WITH NO DATA")
         with cursor.cursor.copy(f"COPY risk_score_stage ({stage}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(scores.select(STAGE_COLUMNS).write_csv(include_header=False))
+        # the partitioned table's primary key holds the partition key (migration declarations/0005)
+        key = "declaration_id, registered_on" if partitions.is_partitioned(table, cursor) else "declaration_id"
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {stage}, %s, %s FROM risk_score_stage "
-                       f"ON CONFLICT (declaration_id) DO UPDATE SET {updates}", [model_id, scored_at])
+                       f"ON CONFLICT ({key}) DO UPDATE SET {updates}", [model_id, scored_at])
         cursor.execute("DROP TABLE risk_score_stage")
 
 
@@ -386,7 +398,7 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
 
     def read(window):
         t = time.monotonic()
-        frame = declarations_frame("WHERE d.registered_on >= %s AND d.registered_on < %s", list(window))
+        frame = declarations_frame(*window_where(*window))
         _add_time(stages, "read", t)
         return frame
 
