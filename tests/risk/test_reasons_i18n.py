@@ -114,7 +114,8 @@ def test_a_declarations_explanations_are_codes_read_in_the_requests_language(org
               PRIOR_KEY: 0.2}
     sentences = [describe_contribution(f, values, row, 1.0) for f in ("fraud_rate__importer", "Item Price")]
     DeclarationScore.objects.create(
-        declaration_id=declaration.pk, model=version, tax_code=h.UNDERPRICER, registered_on=DAY, probability=0.4,
+        declaration_id=declaration.pk, model=version, tax_code=h.UNDERPRICER,
+        registered_on=declaration.registered_on, probability=0.4,  # a score carries its declaration's date
         duty_at_stake=1000, score=0.4, scored_at=timezone.now(),
         explanations=[{"feature": "fraud_rate__importer", "contribution": 0.8, "sentence": stored(sentences[0])},
                       {"feature": "Item Price", "contribution": 0.3, "sentence": stored(sentences[1])},
