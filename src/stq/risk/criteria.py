@@ -201,9 +201,10 @@ def _price_below_median_from_table(p: dict, as_of: dt.date, scope_job) -> tuple[
             SELECT l.declaration_id, d.importer_exporter_tax_code AS tax_code, d.registered_on,
                    l.hs_code, l.origin_country, l.unit,
                    CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
-            FROM {L} l JOIN {D} d ON d.id = l.declaration_id
+            FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
             WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
-              AND d.registered_on >= %s AND d.registered_on <= %s{scope}
+              AND d.registered_on >= %s AND d.registered_on <= %s
+              AND l.registered_on >= %s AND l.registered_on <= %s{scope}
         ),
         g AS MATERIALIZED (
             SELECT g.hs_code, g.origin_country, g.unit, (SELECT COUNT(*) {peers}) AS n
@@ -222,7 +223,7 @@ def _price_below_median_from_table(p: dict, as_of: dt.date, scope_job) -> tuple[
                          AND m.unit = lines.unit
         WHERE lines.price < %s * m.median
         GROUP BY lines.declaration_id"""
-    return sql, [since, as_of, *scope_args, since, as_of, since, as_of, since, as_of, int(p["min_peers"]),
+    return sql, [since, as_of, since, as_of, *scope_args, since, as_of, since, as_of, since, as_of, int(p["min_peers"]),
                  float(p["ratio"])]
 
 

@@ -34,12 +34,15 @@ def refresh_statistics(*, stale_only: bool = False) -> list[str]:
               PeerPrice._meta.db_table]
     with connection.cursor() as cursor:
         if stale_only:
+            # a partitioned table (the declarations and their lines, by month on PostgreSQL) has no rows of its
+            # own: its monthly partitions are the tables whose statistics go stale
             cursor.execute(
                 "SELECT c.relname FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
-                "WHERE c.relname = ANY(%s) AND c.relkind = 'r' AND (s.relid IS NULL "
-                "OR (s.last_analyze IS NULL AND s.last_autoanalyze IS NULL) "
+                "WHERE (c.relname = ANY(%s) OR c.oid IN (SELECT i.inhrelid FROM pg_inherits i "
+                "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = ANY(%s))) AND c.relkind = 'r' "
+                "AND (s.relid IS NULL OR (s.last_analyze IS NULL AND s.last_autoanalyze IS NULL) "
                 "OR s.n_mod_since_analyze >= %s * GREATEST(s.n_live_tup, c.reltuples, 1))",
-                [tables, STALE_SHARE])
+                [tables, tables, STALE_SHARE])
             tables = sorted(r[0] for r in cursor.fetchall())
         if tables:
             cursor.execute("ANALYZE " + ", ".join(tables))
