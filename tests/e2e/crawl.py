@@ -9,9 +9,14 @@ code on screen (UPPER_CASE identifiers, `key:value` codes, a Python dict or list
 UI and no Vietnamese in the English one, axe-core (WCAG 2.1 A/AA) without violations. A screenshot per page goes to
 var/screenshots/crawl/<user>-<lang>/.
 
-Links followed per menu page: the first `LINKS_PER_PAGE` distinct routes (a route is the path with its numbers
-replaced, so a list's hundred rows are one route), skipping sign-out, the language switch, file downloads (checked
-by status only), the admin site and the API's own pages (Swagger UI is a third-party page).
+Links followed: every link in the page's main part of every menu page, one level deep, in both languages. One page
+per distinct route: a route is the path with its numbers replaced and the names of its query parameters (their values
+dropped), so a list's hundred rows, its pages 2..n and its filter values are one route each, while a filter by another
+parameter, a sort order or a different screen is another; each route is opened once per user and language (the first
+link found). Skipped: sign-out, the language switch, the admin site and the API's own pages (Swagger UI is a
+third-party page). File downloads (found on the menu pages and on the pages they link to) are fetched, one per route
+and format, and must answer < 400 with the content type of their format and a file that opens (an Excel workbook
+with a sheet, a PDF with a page, a CSV in UTF-8).
 """
 
 from __future__ import annotations
@@ -21,17 +26,18 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "crawl"
-LINKS_PER_PAGE = 6
 SERVER_LIMIT_MS = int(os.environ.get("STQ_CRAWL_SERVER_LIMIT_MS", "1000"))
 PASSWORD = "Stq@2026demo"
 
 SKIP_PREFIXES = ("/logout/", "/i18n/", "/django-admin/", "/api/", "/static/", "/media/", "/oidc/")
-DOWNLOAD_RE = re.compile(r"(/export|\.xlsx|\.pdf|\.csv|/download|/file/|/errors/|format=)")
+DOWNLOAD_RE = re.compile(r"(/export|\.xlsx|\.pdf|\.csv|/download|/file/|/errors/|/documents/\d+/$|format=)")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Acronyms and proper names that are words of the domain in both languages, not internal codes.
 ACRONYMS = {
@@ -88,7 +94,8 @@ def data_words() -> set[str]:
     profile_models = [m for m in apps.get_app_config("enterprises").get_models()]  # free-text fields of the profile
     text_fields = (models.CharField, models.TextField)
     for model, fields in ((Declaration, ("partner_name",)), (DeclarationLine, ("description",)),
-                          (ImportJob, ("original_name",)), (get_user_model(), ("first_name", "last_name", "username")),
+                          (ImportJob, ("original_name",)),
+                          (get_user_model(), ("first_name", "last_name", "full_name", "username")),
                           (Unit, ("name", "short_name", "level_label", "region")), (Criterion, ("name",)),
                           *((m, tuple(f.name for f in m._meta.fields if isinstance(f, text_fields) and not f.choices))
                             for m in profile_models)):
@@ -150,6 +157,7 @@ class Report:
     pages: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     slowest: tuple[float, str] = (0.0, "")
+    downloads: list[str] = field(default_factory=list)
     data: set[str] = field(default_factory=set)
 
     def add(self, url, what):
@@ -172,6 +180,19 @@ def route(path: str) -> str:
     return re.sub(r"\d+", "<n>", path)
 
 
+def route_key(parts) -> str:
+    """The route of a link: its path with the numbers replaced and the names of its query parameters."""
+    keys = sorted({name for name, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return route(parts.path) + ("?" + "&".join(keys) if keys else "")
+
+
+def download_key(parts) -> str:
+    """A download's route: as route_key, with the value of `format` kept (each format is another file)."""
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    keys = sorted({name if name != "format" else f"format={value}" for name, value in query})
+    return route(parts.path) + ("?" + "&".join(keys) if keys else "")
+
+
 def sign_in(page, base, username, lang):
     page.context.clear_cookies()
     page.context.add_cookies([{"name": "django_language", "value": lang, "url": base}])
@@ -187,7 +208,7 @@ def check_page(page, base, url, report: Report, *, shot_name: str, axe: bool = T
     report.pages.append(url)
     if response is None:
         report.add(url, "no response")
-        return []
+        return [], page.url
     if response.status >= 400:
         report.add(url, f"HTTP {response.status}")
     ms = server_ms(response)
@@ -220,43 +241,87 @@ def check_page(page, base, url, report: Report, *, shot_name: str, axe: bool = T
             report.add(url, f"axe {violation}")
     folder = SHOTS / f"{report.user}-{report.lang}"
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{shot_name}.png"), full_page=False)
-    return page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))")
+    page.screenshot(path=str(folder / f"{shot_name}.png"), full_page=True)  # the whole page, not the window
+    return page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))"), page.url
 
 
-def crawl(page, base, username, lang="vi", *, links_per_page=LINKS_PER_PAGE, data=frozenset()) -> Report:
+def _links(links, here):
+    """The pages and the downloads among a page's links, as (key, url) pairs; links elsewhere or skipped left out."""
+    pages, files = [], []
+    for href in links:
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        parts = urlsplit(urljoin(here, href))
+        if parts.netloc != urlsplit(here).netloc or parts.path.startswith(SKIP_PREFIXES):
+            continue
+        url = parts.path + (f"?{parts.query}" if parts.query else "")
+        if DOWNLOAD_RE.search(url):
+            files.append((download_key(parts), url))
+        else:
+            pages.append((route_key(parts), url))
+    return pages, files
+
+
+def check_download(page, base, url, report: Report):
+    """A file link answers < 400 with the content type of its format, and the file opens."""
+    response = page.request.get(f"{base}{url}")
+    report.downloads.append(url)
+    if response.status >= 400:
+        report.add(url, f"download HTTP {response.status}")
+        return
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    body = response.body()
+    path = urlsplit(url)
+    wanted = ("xlsx" if path.path.endswith(".xlsx") or "format=xlsx" in path.query else
+              "pdf" if path.path.endswith(".pdf") or "format=pdf" in path.query else
+              "csv" if path.path.endswith(".csv") or "format=csv" in path.query else None)
+    expected = {"xlsx": XLSX_TYPE, "pdf": "application/pdf", "csv": "text/csv"}.get(wanted)
+    if expected and kind != expected:
+        report.add(url, f"download is {kind!r}, not {expected!r}")
+        return
+    try:
+        if kind == XLSX_TYPE:
+            import openpyxl
+
+            if not openpyxl.load_workbook(BytesIO(body), read_only=True).sheetnames:
+                report.add(url, "Excel file without a sheet")
+        elif kind == "application/pdf":
+            import pypdf
+
+            if not pypdf.PdfReader(BytesIO(body)).pages:
+                report.add(url, "PDF without a page")
+        elif kind == "text/csv":
+            body.decode("utf-8-sig")
+        elif kind == "text/html":
+            report.add(url, "a download link that answers a web page")
+    except Exception as error:  # noqa: BLE001 - any failure to open the file is the finding
+        report.add(url, f"download {kind} does not open: {error!r}")
+
+
+def crawl(page, base, username, lang="vi", *, data=frozenset()) -> Report:
     report = Report(username, lang, data=set(data))
     sign_in(page, base, username, lang)
     menu = page.eval_on_selector_all("nav.stq-sidebar a[href]", "els => els.map(e => e.getAttribute('href'))")
-    seen_routes: set[str] = set()
-    downloads: set[str] = set()
+    seen: set[str] = {route_key(urlsplit(entry)) for entry in menu}  # the menu entries are opened as such
+    downloads: dict[str, str] = {}
     for index, entry in enumerate(menu):
-        seen_routes.add(route(entry))
         shot = f"{index:02d}{entry.strip('/').replace('/', '_') or 'home'}"
-        links = check_page(page, base, entry, report, shot_name=shot)
+        links, here = check_page(page, base, entry, report, shot_name=shot)
+        pages, files = _links(links, here)
+        for key, url in files:
+            downloads.setdefault(key, url)
         followed = 0
-        for href in links:
-            if followed >= links_per_page:
-                break
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/") or href.startswith("#"):
+        for key, url in pages:
+            if key in seen:
                 continue
-            if parts.path.startswith(SKIP_PREFIXES):
-                continue
-            if DOWNLOAD_RE.search(href):
-                downloads.add(href)
-                continue
-            key = route(parts.path) + ("?" if parts.query else "")
-            if key in seen_routes:
-                continue
-            seen_routes.add(key)
+            seen.add(key)
             followed += 1
-            name = f"{index:02d}-{followed}{route(parts.path).strip('/').replace('/', '_').replace('<n>', 'n')}"
-            check_page(page, base, href, report, shot_name=name)
-    for href in sorted(downloads)[:10]:  # files: the status only
-        response = page.request.get(f"{base}{href}")
-        if response.status >= 400:
-            report.add(href, f"download HTTP {response.status}")
+            name = re.sub(r"[^\w.-]+", "_", key.replace("<n>", "n")).strip("_")[:80]
+            inner, inner_here = check_page(page, base, url, report, shot_name=f"{index:02d}-{followed:02d}-{name}")
+            for file_key, file_url in _links(inner, inner_here)[1]:
+                downloads.setdefault(file_key, file_url)
+    for url in downloads.values():
+        check_download(page, base, url, report)
     return report
 
 
@@ -275,7 +340,8 @@ def main(argv):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
         report = crawl(context.new_page(), base, username, lang, data=data)
-        print(f"{len(report.pages)} pages, slowest {report.slowest[0]:.0f} ms {report.slowest[1]}")
+        print(f"{len(report.pages)} pages, {len(report.downloads)} downloads, "
+              f"slowest {report.slowest[0]:.0f} ms {report.slowest[1]}")
         print("\n".join(report.problems))
         browser.close()
 
