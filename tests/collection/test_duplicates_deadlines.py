@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from stq.collection import selectors
 from stq.collection.filters import InfoCollectionFilter
@@ -48,6 +48,23 @@ def test_duplicate_across_two_units_is_warned_on_submit_and_shown_to_the_approve
     assert case.state == S.SUBMITTED and case.approved_by is None
     case = act(org.approver1, case, "approve", "Nội dung thu thập khác với KV02")
     assert case.state == S.IN_PROGRESS and case.approval_note == "Nội dung thu thập khác với KV02"
+
+
+def test_the_stored_warning_is_read_in_the_readers_language(org, client, settings):
+    """The open cases found on submit are stored with the words of the submitter's language; a reader in the other
+    language sees their kind and state named in his (the stored codes decide), never the submitter's words."""
+    head = enterprise()
+    other_unit = act(org.officer2, proposal(org.officer2, org.kv02pt, head), "submit")
+    with translation.override("vi"):
+        case = act(org.officer1, proposal(org.officer1, org.kv01pt, branch(head)), "submit")
+    [row] = case.duplicates
+    assert row["state_label"] == "Đã trình, chờ phê duyệt"  # stored in Vietnamese
+    client.force_login(org.approver1)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert other_unit.number in page
+    assert "Submitted, awaiting approval" in page and "Đã trình, chờ phê duyệt" not in page
+    assert "Information collection" in page and "Thu thập thông tin" not in page
 
 
 def test_no_warning_for_other_enterprises_or_closed_and_draft_cases(org):

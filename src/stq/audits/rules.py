@@ -15,6 +15,8 @@ from stq.core.errors import AppError
 
 from .models import AuditGround, AuditMode, AuditProposal, CancellationReason, DecisionKind, SuspensionReason
 
+CONCLUDED_AUDIT = _("Concluded audit")  # the kind of a duplicate row: a concluded audit over the same time
+
 # --- SEED policy (A1.3, B9 rules 12–14): configurable, not law -------------------------------------------------
 SEARCH_VALID_DAYS = 30  # POLICY: the officer's recorded search of the enterprise counts for this many days
 DECISION_RECORDING_DAYS = 1  # POLICY: a decision is recorded within 1 day of signing (later: flagged late)
@@ -265,7 +267,7 @@ def concluded_overlaps(proposal, today: date | None = None) -> list[dict]:
         shared = numbers & {n[:11] for n in earlier.declaration_numbers or []}
         if same_time or shared:
             rows.append(duplicate_row(
-                kind="concluded_audit", kind_label=_("Concluded audit"), unit=case.unit, number=case.number,
+                kind="concluded_audit", kind_label=CONCLUDED_AUDIT, unit=case.unit, number=case.number,
                 state=case.state, state_label=AuditCase.workflow.state_label(case.state),
                 tax_code=case.enterprise.tax_code, enterprise_name=case.enterprise.name,
                 dates={"concluded_on": case.concluded_on, "period_from": earlier.period_from,

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from stq.collection.selectors import duplicate_row, register_duplicate_source
+from stq.collection.selectors import duplicate_row, register_duplicate_kind, register_duplicate_source
 from stq.org import policy
 
 from .models import (
@@ -21,7 +21,7 @@ from .models import (
     Payment,
     PenaltyDecision,
 )
-from .rules import compliance_audit_cap, compliance_audits_used  # noqa: F401  (part of the contract)
+from .rules import CONCLUDED_AUDIT, compliance_audit_cap, compliance_audits_used  # noqa: F401  (part of the contract)
 
 P = AuditProposal.State
 C = AuditCase.State
@@ -50,6 +50,11 @@ def _open_proposals_q() -> Q:
     """Proposals still open: pending, or approved without a case that is closed or cancelled."""
     ended_case = AuditCase.objects.filter(proposal_id=OuterRef("pk"), state__in=OPEN_CASE_EXCLUDED)
     return Q(state__in=AuditProposal.PENDING_STATES) | (Q(state=P.APPROVED) & ~Exists(ended_case))
+
+
+register_duplicate_kind("audit_proposal", AuditProposal)
+register_duplicate_kind("audit_case", AuditCase)
+register_duplicate_kind("concluded_audit", AuditCase, CONCLUDED_AUDIT)
 
 
 @register_duplicate_source

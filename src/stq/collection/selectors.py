@@ -25,6 +25,25 @@ def register_duplicate_source(fn: DuplicateSource) -> DuplicateSource:
     return fn
 
 
+# kind -> (the model whose workflow names its states, its name or None for the workflow's): a row stored on submit
+# keeps the words of the submitter's language; a page names its kind and state again in the reader's
+DUPLICATE_KINDS: dict[str, tuple[type, object]] = {}
+
+
+def register_duplicate_kind(kind: str, model: type, label=None) -> None:
+    DUPLICATE_KINDS[kind] = (model, label)
+
+
+def duplicate_in_language(row: dict) -> dict:
+    """A duplicate row (found now or stored on submit) with its kind and state named in the current language."""
+    known = DUPLICATE_KINDS.get(row.get("kind", ""))
+    if known is None:
+        return row
+    model, label = known
+    wf = model.workflow
+    return {**row, "kind_label": str(label or wf.label), "state_label": str(wf.state_label(row.get("state", "")))}
+
+
 def duplicate_row(*, kind: str, kind_label, unit, number: str, state: str, state_label, tax_code: str,
                   enterprise_name: str = "", dates: dict | None = None) -> dict:
     """The only facts another unit may see about an open case: never its content."""
@@ -47,6 +66,9 @@ def family_codes(tax_code: str) -> list[str]:
     from stq.enterprises.selectors import enterprise_family_codes
 
     return enterprise_family_codes(tax_code)
+
+
+register_duplicate_kind("info_collection", InfoCollection)
 
 
 @register_duplicate_source

@@ -113,7 +113,7 @@ def _duplicate_rows(rows) -> list[dict]:
             if value:
                 day = date.fromisoformat(value[:10])
                 dates.append(f"{DATE_LABELS.get(key, key)} {day:%d/%m/%Y}")
-        out.append({**row, "dates_text": " · ".join(dates)})
+        out.append({**selectors.duplicate_in_language(row), "dates_text": " · ".join(dates)})
     return out
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
+from stq.collection.selectors import duplicate_in_language
 from stq.core.errors import NotFound
 from stq.org import policy
 from stq.workflow.engine import shown_value
@@ -71,7 +72,7 @@ def duplicate_rows(rows) -> list[dict]:
     for row in rows or []:
         dates = [f"{DATE_LABELS.get(k, k)} {date.fromisoformat(v[:10]):%d/%m/%Y}"
                  for k, v in (row.get("dates") or {}).items() if v]
-        out.append({**row, "dates_text": " · ".join(dates)})
+        out.append({**duplicate_in_language(row), "dates_text": " · ".join(dates)})
     return out
 
 
