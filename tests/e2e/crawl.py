@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -300,6 +301,7 @@ def check_download(page, base, url, report: Report):
 
 def crawl(page, base, username, lang="vi", *, data=frozenset()) -> Report:
     report = Report(username, lang, data=set(data))
+    shutil.rmtree(SHOTS / f"{username}-{lang}", ignore_errors=True)  # this walk's screenshots only
     sign_in(page, base, username, lang)
     menu = page.eval_on_selector_all("nav.stq-sidebar a[href]", "els => els.map(e => e.getAttribute('href'))")
     seen: set[str] = {route_key(urlsplit(entry)) for entry in menu}  # the menu entries are opened as such
