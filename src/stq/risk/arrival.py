@@ -14,7 +14,9 @@
      risk class, compliance level or classification changed.
 Steps 2–4 read the stored history (peer medians — from the peer-price table the import keeps,
 ``stq.declarations.peer_prices`` —, earlier origins, monthly profiles) whatever the number of declarations, so the
-consumer runs them once for all the batches stored since its last round. The result is the
+consumer runs them once for all the batches stored since its last round; within a round the peer medians are
+computed once and shared by the alerts and the ``price_below_peer_median`` criterion
+(``criteria.shared_peer_medians``). The result is the
 same as for each import in turn (``tests/risk/test_arrival_together.py``).
 Every step is idempotent: running it again for the same jobs changes nothing more (the broker consumer re-runs it
 after a crash). Returns the counts and what changed, for the outbound results (``results_export``).
@@ -35,7 +37,7 @@ from stq.declarations.selectors import import_span
 from stq.enterprises.models import Enterprise
 
 from .alerts import scan_imports
-from .criteria import get_kind
+from .criteria import get_kind, shared_peer_medians
 from .models import Alert, CriteriaRun, Criterion, CriterionHit, EnterpriseRisk, ModelVersion
 from .runner import criteria_in_force, data_as_of
 
@@ -190,24 +192,25 @@ def assess_arrival(job_ids: list[int], on_scored=None, on_changes=None, *, score
     if on_scored is not None:
         on_scored()
     lap("model")
-    scan_imports(job_ids)  # idempotent per import; the import hook's task may have run it already
-    alerts = list(Alert.objects.filter(scan__import_job_id__in=job_ids))
-    notified = notify_managing_units(alerts) if alerts else 0
-    lap("alerts")
-    with transaction.atomic():
-        hits = criteria_on_jobs(job_ids)
-        lap("criteria")
-        before = _classes(tax_codes)
-        if tax_codes:
-            from .scoring import assess
+    with shared_peer_medians(job_ids):  # the alerts and the PRICE criterion read the same peer medians
+        scan_imports(job_ids)  # idempotent per import; the import hook's task may have run it already
+        alerts = list(Alert.objects.filter(scan__import_job_id__in=job_ids))
+        notified = notify_managing_units(alerts) if alerts else 0
+        lap("alerts")
+        with transaction.atomic():
+            hits = criteria_on_jobs(job_ids)
+            lap("criteria")
+            before = _classes(tax_codes)
+            if tax_codes:
+                from .scoring import assess
 
-            assess(tax_codes=tax_codes)
-        after = _classes(tax_codes)
-        changed = [code for code, value in after.items() if before.get(code) != value]
-        lap("enterprises")
-        result = {"scored": scored, "model_version": model_number, "criteria_hits": hits,
-                  "enterprises": len(tax_codes), "changed_enterprises": changed, "alerts": [a.pk for a in alerts],
-                  "notified": notified, "seconds": round(time.monotonic() - started, 3), "stages": stages}
-        if on_changes is not None:
-            on_changes(result)
+                assess(tax_codes=tax_codes)
+            after = _classes(tax_codes)
+            changed = [code for code, value in after.items() if before.get(code) != value]
+            lap("enterprises")
+            result = {"scored": scored, "model_version": model_number, "criteria_hits": hits,
+                      "enterprises": len(tax_codes), "changed_enterprises": changed, "alerts": [a.pk for a in alerts],
+                      "notified": notified, "seconds": round(time.monotonic() - started, 3), "stages": stages}
+            if on_changes is not None:
+                on_changes(result)
     return result

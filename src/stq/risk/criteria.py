@@ -14,11 +14,14 @@ list of imports).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
@@ -28,6 +31,7 @@ D = Declaration._meta.db_table
 L = DeclarationLine._meta.db_table
 AM = ActivityMonth._meta.db_table
 P = PeerPrice._meta.db_table
+log = logging.getLogger(__name__)
 FLOAT = "DOUBLE PRECISION"
 
 CODE_RE = re.compile(r"^[A-Z0-9]{1,5}$")
@@ -191,13 +195,13 @@ def _price_below_median_from_table(p: dict, as_of: dt.date, scope_job) -> tuple[
     """The same hits as ``_price_below_median_recomputed`` for the lines of the scoped imports, in proportion to
     their peer groups: each group's size in the period and its two middle prices are read in the order of the
     peer-price index (``stq.declarations.peer_prices``) — no sort of the period's lines, no join with their
-    declarations. The median is computed as there: (price of rank (n+1)/2 + price of rank (n+2)/2) / 2."""
+    declarations. The median is computed as there: (price of rank (n+1)/2 + price of rank (n+2)/2) / 2.
+    Inside ``shared_peer_medians`` (a round of risk on arrival) the medians of the period are read from the
+    round's table of medians, computed once for all the round's imports (``_round_medians``)."""
     since = as_of - dt.timedelta(days=int(p["lookback_days"]))
     scope, scope_args = _scope(scope_job)
-    peers = (f"FROM {P} p WHERE p.hs_code = g.hs_code AND p.origin_country = g.origin_country "
-             f"AND p.unit = g.unit AND p.registered_on >= %s AND p.registered_on <= %s")
-    sql = f"""
-        WITH lines AS MATERIALIZED (
+    lines = f"""
+        lines AS MATERIALIZED (
             SELECT l.declaration_id, d.importer_exporter_tax_code AS tax_code, d.registered_on,
                    l.hs_code, l.origin_country, l.unit,
                    CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
@@ -205,17 +209,8 @@ def _price_below_median_from_table(p: dict, as_of: dt.date, scope_job) -> tuple[
             WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
               AND d.registered_on >= %s AND d.registered_on <= %s
               AND l.registered_on >= %s AND l.registered_on <= %s{scope}
-        ),
-        g AS MATERIALIZED (
-            SELECT g.hs_code, g.origin_country, g.unit, (SELECT COUNT(*) {peers}) AS n
-            FROM (SELECT DISTINCT hs_code, origin_country, unit FROM lines) g
-        ),
-        m AS MATERIALIZED (
-            SELECT g.hs_code, g.origin_country, g.unit,
-                   ((SELECT p.price {peers} ORDER BY p.price LIMIT 1 OFFSET (g.n + 1) / 2 - 1)
-                    + (SELECT p.price {peers} ORDER BY p.price LIMIT 1 OFFSET (g.n + 2) / 2 - 1)) / 2 AS median
-            FROM g WHERE g.n >= %s
-        )
+        )"""
+    hits = """
         SELECT lines.declaration_id AS declaration_id, MIN(lines.tax_code) AS tax_code,
                MIN(lines.registered_on) AS registered_on, MIN(lines.price / m.median) AS value,
                MIN(m.median) AS reference
@@ -223,8 +218,95 @@ def _price_below_median_from_table(p: dict, as_of: dt.date, scope_job) -> tuple[
                          AND m.unit = lines.unit
         WHERE lines.price < %s * m.median
         GROUP BY lines.declaration_id"""
-    return sql, [since, as_of, since, as_of, *scope_args, since, as_of, since, as_of, since, as_of, int(p["min_peers"]),
-                 float(p["ratio"])]
+    shared = _round_medians(since, as_of, _jobs(scope_job))
+    if shared:
+        sql = f"""
+        WITH {lines},
+        m AS (SELECT hs_code, origin_country, unit, median FROM {shared}
+              WHERE since = %s AND as_of = %s AND n >= %s)
+        {hits}"""
+        return sql, [since, as_of, since, as_of, *scope_args, since, as_of, int(p["min_peers"]), float(p["ratio"])]
+    medians, medians_args = _medians_sql("(SELECT DISTINCT hs_code, origin_country, unit FROM lines)", [],
+                                         since, as_of, " WHERE g.n >= %s", [int(p["min_peers"])])
+    sql = f"""
+        WITH {lines},
+        {medians}
+        {hits}"""
+    return sql, [since, as_of, since, as_of, *scope_args, *medians_args, float(p["ratio"])]
+
+
+def _medians_sql(groups: str, groups_args: list, since: dt.date, as_of: dt.date, where: str = "",
+                 where_args: list | None = None) -> tuple[str, list]:
+    """The CTEs ``g`` (each peer group of the subquery ``groups`` with its size ``n`` in the period) and ``m``
+    (its median, for the groups that ``where`` keeps), read in the order of the peer-price index."""
+    peers = (f"FROM {P} p WHERE p.hs_code = g.hs_code AND p.origin_country = g.origin_country "
+             f"AND p.unit = g.unit AND p.registered_on >= %s AND p.registered_on <= %s")
+    sql = f"""g AS MATERIALIZED (
+            SELECT g.hs_code, g.origin_country, g.unit, (SELECT COUNT(*) {peers}) AS n FROM {groups} g
+        ),
+        m AS MATERIALIZED (
+            SELECT g.hs_code, g.origin_country, g.unit, g.n,
+                   ((SELECT p.price {peers} ORDER BY p.price LIMIT 1 OFFSET (g.n + 1) / 2 - 1)
+                    + (SELECT p.price {peers} ORDER BY p.price LIMIT 1 OFFSET (g.n + 2) / 2 - 1)) / 2 AS median
+            FROM g{where}
+        )"""
+    return sql, [since, as_of, *groups_args, since, as_of, since, as_of, *(where_args or [])]
+
+
+# One round of risk on arrival (the alerts, then the criteria) needs the peer medians of the same imports over
+# the same period twice: ``shared_peer_medians`` computes them once per period for all the round's imports, into a
+# temporary table of the connection, and both read them from there. Per thread (the consumer's scorer thread).
+ROUND_MEDIANS = "stq_round_peer_medians"
+_round = threading.local()
+
+
+@contextmanager
+def shared_peer_medians(job_ids):
+    """Inside the block, the table-read peer medians of imports among ``job_ids`` are computed once per period."""
+    jobs = sorted({int(j) for j in job_ids or []})
+    if (not jobs or not PEER_MEDIANS_FROM_TABLE or connection.vendor != "postgresql"
+            or getattr(_round, "jobs", None) is not None):  # nested: the outer block's table serves
+        yield
+        return
+    _round.jobs, _round.periods = set(jobs), set()
+    try:
+        yield
+    finally:
+        filled = _round.periods
+        _round.jobs = _round.periods = None
+        if filled:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP TABLE IF EXISTS {ROUND_MEDIANS}")
+            except DatabaseError:  # an aborted transaction: its rollback removes the table anyway
+                log.warning("could not drop %s", ROUND_MEDIANS, exc_info=True)
+
+
+def _round_medians(since: dt.date, as_of: dt.date, jobs: list[int]) -> str | None:
+    """The round's table of medians holding the period's medians of the peer groups of ``jobs``' lines (filled
+    now if the period is new to the round), or None outside a round or for imports not in it."""
+    round_jobs = getattr(_round, "jobs", None)
+    if not round_jobs or not jobs or not set(jobs) <= round_jobs:
+        return None
+    if (since, as_of) not in _round.periods:
+        marks = ", ".join(["%s"] * len(round_jobs))
+        groups = f"""(SELECT DISTINCT l.hs_code, l.origin_country, l.unit
+                       FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
+                       WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
+                         AND d.registered_on >= %s AND d.registered_on <= %s
+                         AND l.registered_on >= %s AND l.registered_on <= %s AND d.import_job_id IN ({marks}))"""
+        medians, args = _medians_sql(groups, [since, as_of, since, as_of, *sorted(round_jobs)], since, as_of,
+                                     " WHERE g.n >= 1")
+        with connection.cursor() as cursor:
+            if not _round.periods:  # the round's first: a table left by an earlier round is not this round's
+                cursor.execute(f"DROP TABLE IF EXISTS {ROUND_MEDIANS}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {ROUND_MEDIANS} (since DATE, as_of DATE, hs_code TEXT, "
+                               f"origin_country TEXT, unit TEXT, n BIGINT, median {FLOAT})")
+            cursor.execute(f"INSERT INTO {ROUND_MEDIANS} WITH {medians} SELECT %s, %s, hs_code, origin_country, "
+                           f"unit, n, median FROM m", [*args, since, as_of])
+            cursor.execute(f"ANALYZE {ROUND_MEDIANS}")
+        _round.periods.add((since, as_of))
+    return ROUND_MEDIANS
 
 
 def _price_below_median_recomputed(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
