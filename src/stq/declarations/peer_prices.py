@@ -10,11 +10,20 @@ period and its middle price are read from that index alone, for the groups of th
 The import writes it in the merge transaction that writes the lines (``write_for_declarations``: the prices of
 the declarations it wrote, after deleting those of a replaced revision), so it always holds exactly the stored
 lines' prices. ``rebuild`` recomputes it whole (after a bulk load outside the import).
+
+It is bounded: the daily job (``manage.py assess_risk``, ``risk.tasks.assess_risk_task``) calls ``prune``, which
+deletes the prices registered more than ``KEEP_DAYS`` before the newest declaration — the period the peer medians
+of risk on arrival read (the alerts' 365 days, the criterion's default) and a month to spare. A query reads the
+table only for a period that ``covers`` says was never pruned; a longer period (a criterion looking back up to
+five years) recomputes its medians from the lines, as before the table existed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
+from django.db.models import Max
 
 from . import partitions
 from .models import Declaration, DeclarationLine, PeerPrice
@@ -53,4 +62,29 @@ def rebuild() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {P}")
         cursor.execute(f"INSERT INTO {P} ({_COLS}) {_select('1 = 1')}")
+        return max(cursor.rowcount, 0)
+
+
+KEEP_DAYS = 400  # the 365 days of the alerts and of the criterion's default period, and a month to spare
+
+
+def newest_date() -> dt.date | None:
+    """The newest registration date stored (the ``decl_date`` index), the reference of the kept period."""
+    return Declaration.objects.aggregate(m=Max("registered_on"))["m"]
+
+
+def covers(since: dt.date) -> bool:
+    """True when no price registered on or after ``since`` was ever pruned: ``prune`` only deletes prices older
+    than ``KEEP_DAYS`` before the newest date at its time, which is never later than the newest date now."""
+    newest = newest_date()
+    return newest is None or since >= newest - dt.timedelta(days=KEEP_DAYS)
+
+
+def prune() -> int:
+    """Delete the prices registered more than ``KEEP_DAYS`` before the newest date; returns the rows deleted."""
+    newest = newest_date()
+    if newest is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {P} WHERE registered_on < %s", [newest - dt.timedelta(days=KEEP_DAYS)])
         return max(cursor.rowcount, 0)

@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
+from stq.declarations import peer_prices
 from stq.declarations.models import ActivityMonth, Declaration, DeclarationLine, PeerPrice
 
 D = Declaration._meta.db_table
@@ -181,12 +182,15 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 # --- 1. unit price below the peers' median (same HS code, origin and unit) ---------------------------------
 
 # Restricted to imports on PostgreSQL, the medians are read from the peer-price table kept by the import
-# (``_price_below_median_from_table``); False: recomputed from the lines (the test that both agree sets it).
+# (``_price_below_median_from_table``) when it covers the period (``peer_prices.covers``: it keeps about a year);
+# False: recomputed from the lines (the test that both agree sets it).
 PEER_MEDIANS_FROM_TABLE = True
 
 
 def _price_below_median_sql(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
-    if scope_job and PEER_MEDIANS_FROM_TABLE and connection.vendor == "postgresql":
+    since = as_of - dt.timedelta(days=int(p["lookback_days"]))
+    if (scope_job and PEER_MEDIANS_FROM_TABLE and connection.vendor == "postgresql"
+            and peer_prices.covers(since)):  # a period longer than the table keeps: recomputed
         return _price_below_median_from_table(p, as_of, scope_job)
     return _price_below_median_recomputed(p, as_of, scope_job)
 

@@ -21,13 +21,17 @@ def scan_import_task(job_id: int) -> int:
 
 @task()
 def assess_risk_task() -> dict:
-    """Daily: evaluate every criterion in force, then recompute every enterprise's risk."""
+    """Daily: prune the peer prices, evaluate every criterion in force, then recompute every enterprise's risk."""
+    from stq.declarations import peer_prices
+
     from .runner import run_criteria
     from .scoring import assess
 
+    pruned = peer_prices.prune()  # the peer prices older than the period the medians read
     run = run_criteria(trigger="schedule")
     result = assess()
     result["criteria_hits"] = run.hits
+    result["peer_prices_pruned"] = pruned
     return result
 
 

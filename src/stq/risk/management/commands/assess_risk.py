@@ -1,4 +1,5 @@
-"""``python manage.py assess_risk``: evaluate the criteria and recompute every enterprise's risk (run daily)."""
+"""``python manage.py assess_risk``: prune the peer prices (``declarations.peer_prices``), evaluate the criteria and
+recompute every enterprise's risk (run daily)."""
 
 from django.core.management.base import BaseCommand
 
@@ -19,6 +20,9 @@ class Command(BaseCommand):
             result = assess_risk_task.enqueue()
             self.stdout.write(f"enqueued {result.id}")
             return
+        from stq.declarations import peer_prices
+
+        self.stdout.write(f"peer prices: {peer_prices.prune()} older than {peer_prices.KEEP_DAYS} days deleted")
         if not options["skip_criteria"]:
             run = run_criteria(trigger="command")
             self.stdout.write(f"criteria: {run.criteria} evaluated, {run.hits} hits in {run.seconds:.1f}s")
