@@ -187,7 +187,8 @@ def catchup(args, out):
     print(f"catchup: {sent} messages published in {pub:.1f}s; load {load()}", flush=True)
     name = f"catchup-{prefix}"
     started = time.time()
-    proc = consumer(prefix, MAIN_BROKER, name, "--idle-exit", "5")
+    cap = ["--backlog-batch-size", str(args.backlog_batch_size)] if args.backlog_batch_size else []
+    proc = consumer(prefix, MAIN_BROKER, name, "--idle-exit", "5", *cap)
     proc.wait()
     last = Batch.objects.filter(consumer=name).aggregate(m=Max("scored_at"))["m"]
     seconds = last.timestamp() - started
@@ -323,6 +324,8 @@ def main():
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--kill-every", type=float, default=10)
     parser.add_argument("--fault-declarations", type=int, default=60_000)
+    parser.add_argument("--backlog-batch-size", type=int, default=None,
+                        help="the catch-up consumer's batch cap in a backlog (default: the command's)")
     parser.add_argument("--json")
     args = parser.parse_args()
     phases = args.phases.split(",")

@@ -176,3 +176,12 @@ def test_a_message_with_a_bad_value_is_dead_lettered_with_the_imports_reason_and
     assert sorted((d.body, reason) for d, reason in outcome.dead) == sorted(
         [(bodies[2], "registered_on:bad_date"), (bodies[3], "hs_code:bad_hs_code")])
     assert outcome.batch.declarations == 4 and outcome.batch.dead_lettered == 2
+
+
+def test_a_backlog_is_taken_in_batches_up_to_the_backlog_cap(rabbit):
+    publish([messages.from_rows(decl(i, lines=1)) for i in range(1, 121)], rabbit.prefix)
+    c = consume(rabbit.prefix, batch_size=20, backlog_batch_size=60)
+    assert Declaration.objects.count() == 120
+    sizes = list(Batch.objects.order_by("pk").values_list("messages", flat=True))
+    assert sum(sizes) == 120 and max(sizes) > 20 and max(sizes) <= 60  # larger than batch_size while it waits
+    assert c.backlog == 0 and c._cap() == 20  # no backlog: batches of batch_size again

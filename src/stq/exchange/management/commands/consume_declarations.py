@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="consumer name (default: host:pid)")
         parser.add_argument("--prefix", default=None, help="exchange/queue name prefix (default STQ_BROKER_PREFIX)")
         parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument("--backlog-batch-size", type=int, default=None,
+                            help="most messages of a batch while a backlog waits (default 4 × --batch-size)")
         parser.add_argument("--max-wait", type=float, default=0.25,
                             help="seconds to fill a batch (when no backlog waits)")
         parser.add_argument("--idle-exit", type=float, default=None,
@@ -27,7 +29,8 @@ class Command(BaseCommand):
         if not broker.enabled():
             raise CommandError("STQ_BROKER_URL is not set: the connection to the clearance system is off.")
         consumer = Consumer(name=o["name"] or default_name(), prefix=o["prefix"], batch_size=o["batch_size"],
-                            max_wait=o["max_wait"], publish_results=not o["no_results"])
+                            max_wait=o["max_wait"], publish_results=not o["no_results"],
+                            backlog_batch_size=o["backlog_batch_size"])
 
         def stop(signum, frame):
             consumer.stop = True
