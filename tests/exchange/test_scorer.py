@@ -26,7 +26,7 @@ def test_rounds_run_on_the_scorer_thread_and_every_batch_is_finished_and_publish
     monkeypatch.setattr(consumer, "finish", observed)
     Enterprise.objects.create(tax_code=TAX_A, name="DN A")
     publish([messages.from_rows(decl(i)) for i in range(1, 31)], rabbit.prefix)
-    c = consume(rabbit.prefix, batch_size=10)
+    c = consume(rabbit.prefix, batch_size=10, backlog_batch_size=10)  # batches of 10 in the backlog too
     batches = Batch.objects.filter(consumer=c.name)
     assert batches.count() >= 3 and sum(b.declarations for b in batches) == 30
     assert not batches.filter(scored_at__isnull=True).exists()
