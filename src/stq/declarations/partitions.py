@@ -156,4 +156,7 @@ def archive(before: date, guard=None, log=None) -> list[str]:
             moved.append(p.name)
             if log:
                 log(p.name)
+    from . import peer_prices
+
+    peer_prices.delete_before(before)  # the archived lines' prices leave the peer medians with them
     return moved

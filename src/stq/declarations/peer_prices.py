@@ -88,3 +88,11 @@ def prune() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {P} WHERE registered_on < %s", [newest - dt.timedelta(days=KEEP_DAYS)])
         return max(cursor.rowcount, 0)
+
+
+def delete_before(day: dt.date) -> int:
+    """Delete the prices registered before ``day`` (their months archived: ``partitions.archive``), so the peer
+    medians read from the table stay those of the live lines."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {P} WHERE registered_on < %s", [day])
+        return max(cursor.rowcount, 0)
