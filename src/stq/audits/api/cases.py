@@ -86,7 +86,8 @@ class CaseListView(ScopedListView):
     filterset_class = AuditCaseFilter
 
     def related(self, qs):
-        return qs.prefetch_related("risk_areas")
+        # the unit and the enterprise shown, the approval unit the policy reads for the actions of each row
+        return qs.select_related("unit", "approval_unit", "enterprise").prefetch_related("risk_areas")
 
 
 class CaseDetailView(APIView):
