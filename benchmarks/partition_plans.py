@@ -35,15 +35,9 @@ def explain(sql, args=()):
         c.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", list(args))
         plan = c.fetchone()[0]
     plan = plan if isinstance(plan, list) else json.loads(plan)
-    found = set()
+    from stq.declarations.partitions import plan_relations
 
-    def walk(node):
-        if "Relation Name" in node:
-            found.add(node["Relation Name"])
-        for child in node.get("Plans", []):
-            walk(child)
-    walk(plan[0]["Plan"])
-    return found, plan[0]["Execution Time"]
+    return plan_relations(plan), plan[0]["Execution Time"]
 
 
 def summary(relations) -> str:

@@ -30,17 +30,7 @@ def months_file():
             for m in (2, 3, 4, 5) for k in (1, 2) for line in (1, 2)]
 
 
-def relations(plan) -> set[str]:
-    """The tables a plan reads (``EXPLAIN (FORMAT JSON)``)."""
-    found = set()
-
-    def walk(node):
-        if "Relation Name" in node:
-            found.add(node["Relation Name"])
-        for child in node.get("Plans", []):
-            walk(child)
-    walk(plan[0]["Plan"] if isinstance(plan, list) else plan)
-    return found
+relations = partitions.plan_relations  # the tables a plan reads
 
 
 def explain_sql(sql, args) -> set[str]:
