@@ -32,7 +32,7 @@ import os
 import random
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,12 +319,12 @@ JOIN pg_temp.codes b ON b.i = g % 200
 LINES = """
 INSERT INTO declarations_declarationline (declaration_id, line_no, hs_code, description, origin_country, quantity,
   unit, unit_price, customs_value, import_duty_rate, import_duty, vat_rate, vat, excise_rate, excise,
-  environmental_tax, trade_remedy_tax, inspection_result)
+  environmental_tax, trade_remedy_tax, inspection_result, registered_on)
 SELECT d.id, l, (ARRAY['85423100','85177900','52051200','54075200','62034200','64039990','72085100',
                        '39012000','84713020','87032363','03061721','09011110','40011011','22030091',
                        '27101944'])[1 + (d.id + l) % 15],
        'Hàng hóa thử tải', d.partner_country, 100, 'PCE', 10, d.customs_value / d.line_count, 5,
-       d.customs_value / d.line_count / 20, 10, d.customs_value / d.line_count / 10, 0, 0, 0, 0, ''
+       d.customs_value / d.line_count / 20, 10, d.customs_value / d.line_count / 10, 0, 0, 0, 0, '', d.registered_on
 FROM declarations_declaration d CROSS JOIN LATERAL generate_series(1, d.line_count) l
 WHERE d.id BETWEEN {lo} AND {hi}
 """
@@ -333,12 +333,14 @@ WHERE d.id BETWEEN {lo} AND {hi}
 def declarations(n: int) -> None:
     from django.db import connection
 
-    from stq.declarations import activity, peer_prices
+    from stq.declarations import activity, partitions, peer_prices
     from stq.declarations.models import Declaration
 
     if Declaration.objects.exists():
         return
     t0 = time.perf_counter()
+    # the months the dates below reach (2025-01-01 + 0…698 days), made as the importer makes an older file's months
+    partitions.ensure_months(date(2025, 1, 1), date(2025, 1, 1) + timedelta(days=698))
     step = 250_000
     with connection.cursor() as c:
         c.execute("SET synchronous_commit = off")

@@ -121,6 +121,52 @@ def stored_writes(db_url: str, before: dict) -> tuple[dict, dict]:
     return events, history
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(match) -> float:
+    """CPU seconds used so far by the processes `match(pid, comm, session)` accepts and by their children already
+    reaped (a parent's cutime/cstime): gunicorn's arbiter and workers, or PostgreSQL's postmaster and backends,
+    including a recycled worker or a closed connection's backend."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()  # fields[0] is the state (field 3 of proc(5))
+        if match(int(entry), comm, int(fields[3])):
+            total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return total / TICK
+
+
+def cpu_sample(server_pid: int) -> dict:
+    """Where the CPU goes: the web server's process group, PostgreSQL (every backend of the cluster, so run it
+    on a quiet machine) and the load generator."""
+    return {"t": time.time(),
+            "gunicorn": cpu_seconds(lambda pid, comm, sid: sid == server_pid),
+            "postgres": cpu_seconds(lambda pid, comm, sid: comm.startswith("postgres")),
+            "locust": cpu_seconds(lambda pid, comm, sid: comm.startswith("locust"))}
+
+
+def cpu_per_request(samples: list[dict], since: float, requests: int) -> dict:
+    """CPU milliseconds per request of each part over the samples taken after `since` (the steady state)."""
+    window = [s for s in samples if s["t"] >= since]
+    if len(window) < 2 or not requests:
+        return {}
+    first, last = window[0], window[-1]
+    seconds = last["t"] - first["t"]
+    out = {"window_s": round(seconds, 1), "cores": os.cpu_count()}
+    for part in ("gunicorn", "postgres", "locust"):
+        used = last[part] - first[part]
+        out[part] = {"cpu_s": round(used, 1), "ms_per_request": round(1000 * used / requests, 1),
+                     "cores_busy": round(used / seconds, 2) if seconds else 0}
+    return out
+
+
 def run_locust(host: str, out: Path, *, users: int, spawn_rate: float, duration: str, env: dict,
                locustfile: Path = HERE / "locustfile.py") -> int:
     cmd = [VENV_BIN / "locust", "-f", str(locustfile), "--host", host, "--headless", "--users", str(users),
@@ -207,11 +253,12 @@ def run(db_url: str, out: Path, env: dict, *, users: int, spawn_rate: float, dur
     server = start_server(env, port=port, workers=workers, threads=threads, log_path=log_path,
                           collectstatic=collectstatic)
     print(f"server ready in {time.monotonic() - t_start:.1f} s ({workers} workers x {threads} threads)", flush=True)
-    loads, stop = [], threading.Event()
+    loads, cpu, stop = [], [], threading.Event()
 
     def sample():
         while not stop.wait(10):
             loads.append(os.getloadavg()[0])
+            cpu.append(cpu_sample(server.pid))
 
     try:
         before = snapshot(db_url)
@@ -226,6 +273,7 @@ def run(db_url: str, out: Path, env: dict, *, users: int, spawn_rate: float, dur
                              **(locust_env or {})})
         elapsed = time.monotonic() - t0
         stop.set()
+        cpu.append(cpu_sample(server.pid))
     finally:
         t_stop = time.monotonic()
         stop_server(server)
@@ -240,6 +288,10 @@ def run(db_url: str, out: Path, env: dict, *, users: int, spawn_rate: float, dur
     errors = server_errors(log_path)
     problems = verify(writes, events, history)
     table = markdown(rows, total)
+    # the steady state starts when the locustfile saved the ramp-up's figures and reset the statistics
+    steady_from = ramp_file.stat().st_mtime if ramp_file.exists() else 0
+    steady_requests = int(total.get("requests", 0))
+    cpu_use = cpu_per_request(cpu, steady_from, steady_requests)
     ramp_table = markdown(sorted(ramp_rows, key=lambda r: (r["name"], r["type"])), ramp_total) if ramp_rows else ""
     (out / "table.md").write_text(f"steady state\n\n{table}\n\nramp-up\n\n{ramp_table}\n")
     print("ramp-up (every sign-in happens here):")
@@ -248,6 +300,11 @@ def run(db_url: str, out: Path, env: dict, *, users: int, spawn_rate: float, dur
     print(table)
     print(f"\nlocust exit {rc}; {elapsed:.0f} s; load average during the run: "
           f"mean {sum(loads) / max(len(loads), 1):.2f}, max {max(loads, default=0):.2f}")
+    if cpu_use:
+        print(f"where the CPU goes in the steady state ({cpu_use['window_s']} s, {steady_requests:,} requests, "
+              f"{cpu_use['cores']} cores): " + "; ".join(
+                  f"{part} {cpu_use[part]['ms_per_request']} ms/request ({cpu_use[part]['cores_busy']} cores busy)"
+                  for part in ("gunicorn", "postgres", "locust")))
     print("writes (successful requests / CaseEvent rows / history rows):")
     for key in sorted(set(writes) | set(events) | set(history)):
         print(f"  {key}: {writes.get(key, 0)} / {events.get(key, 0)} / {history.get(key, 0)}")
@@ -263,7 +320,7 @@ def run(db_url: str, out: Path, env: dict, *, users: int, spawn_rate: float, dur
                "ramp_errors": ramp_errors,
                "writes": writes, "events": events, "history": history,
                "problems": problems, "server_errors": errors, "load_mean": sum(loads) / max(len(loads), 1),
-               "load_max": max(loads, default=0), "elapsed_s": elapsed, "locust_rc": rc}
+               "load_max": max(loads, default=0), "elapsed_s": elapsed, "locust_rc": rc, "cpu": cpu_use}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
 
