@@ -35,9 +35,9 @@ FROM generate_series(1, {n}) g,
 GENERATE_LINES = """
 INSERT INTO declarations_declarationline (declaration_id, line_no, hs_code, description, origin_country, quantity,
   unit, unit_price, customs_value, import_duty_rate, import_duty, vat_rate, vat, excise_rate, excise,
-  environmental_tax, trade_remedy_tax, inspection_result)
+  environmental_tax, trade_remedy_tax, inspection_result, registered_on)
 SELECT d.id, l, lpad(((d.id * 31 + l) % 97000000 + 1000000)::text, 8, '0'), 'goods', 'CN', 10, 'PCE', 10,
-       d.customs_value / 3, 0, 0, 10, d.customs_value / 30, 0, 0, 0, 0, ''
+       d.customs_value / 3, 0, 0, 10, d.customs_value / 30, 0, 0, 0, 0, '', d.registered_on
 FROM declarations_declaration d CROSS JOIN generate_series(1, 3) l
 """
 
@@ -45,11 +45,15 @@ FROM declarations_declaration d CROSS JOIN generate_series(1, 3) l
 def generate(lines: int) -> None:
     from django.db import connection
 
+    from stq.declarations import partitions
+
     t = time.monotonic()
+    partitions.ensure_months(dt.date(2025, 1, 1), dt.date(2025, 12, 31))  # the months the dates below reach
     with connection.cursor() as c:
         c.execute("SET synchronous_commit = off")
         c.execute("SET maintenance_work_mem = '512MB'")
-        c.execute("TRUNCATE declarations_declarationline, declarations_declaration")
+        # the number registry too: TRUNCATE fires no delete trigger
+        c.execute("TRUNCATE declarations_declarationline, declarations_declaration, declarations_declarationnumber")
         c.execute(GENERATE.replace("{n}", str(lines // 3)))
         c.execute(GENERATE_LINES)
         c.execute("ANALYZE declarations_declaration")
