@@ -161,7 +161,8 @@ def cpu_per_request(samples: list[dict], since: float, requests: int) -> dict:
     seconds = last["t"] - first["t"]
     out = {"window_s": round(seconds, 1), "cores": os.cpu_count()}
     for part in ("gunicorn", "postgres", "locust"):
-        used = last[part] - first[part]
+        # the highest reading: a process that exited before the last sample (locust) takes its CPU with it
+        used = max(s[part] for s in window) - first[part]
         out[part] = {"cpu_s": round(used, 1), "ms_per_request": round(1000 * used / requests, 1),
                      "cores_busy": round(used / seconds, 2) if seconds else 0}
     return out
