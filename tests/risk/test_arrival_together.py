@@ -43,12 +43,7 @@ def imports(org):
     parts[0] += h.decl(h.PEERS[0], DAY, surge)  # a surge, and more of it in the next batch (joins the alert)
     parts[1] += h.decl(h.PEERS[0], DAY, surge) + h.decl(h.PEERS[2], DAY, [("85423100", "MY", 100, 10_000_000)])
     parts.append(later)  # other registration days
-    jobs = []
-    for i, part in enumerate(parts):
-        job = do_import(part, name=f"batch-{i}.csv")
-        assert job.status == "succeeded", job.message
-        jobs.append(job.pk)
-    return jobs
+    return h.import_batches(parts)
 
 
 def snapshot():

@@ -60,12 +60,7 @@ def imports(org):
     parts[1] += amended(old[0], line_customs_value="2000000")  # a stored line's price changes: the medians too
     parts[2] += amended(old[1], flow="E")  # an import line that leaves the peers
     parts[2] += h.decl(h.PEERS[4], DAY, [("30049099", "IN", 3.25, 20_000), ("85423100", "CN", 100, 900_000)])
-    jobs = []
-    for i, part in enumerate(parts):
-        job = do_import(part, name=f"batch-{i}.csv")
-        assert job.status == "succeeded", job.message
-        jobs.append(job.pk)
-    return jobs
+    return h.import_batches(parts)
 
 
 def round_result(jobs, from_table, monkeypatch):
