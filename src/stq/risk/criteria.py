@@ -205,15 +205,7 @@ def _price_below_median_from_table(p: dict, as_of: dt.date, scope_job) -> tuple[
     since = as_of - dt.timedelta(days=int(p["lookback_days"]))
     scope, scope_args = _scope(scope_job)
     lines = f"""
-        lines AS MATERIALIZED (
-            SELECT l.declaration_id, d.importer_exporter_tax_code AS tax_code, d.registered_on,
-                   l.hs_code, l.origin_country, l.unit,
-                   CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
-            FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
-            WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
-              AND d.registered_on >= %s AND d.registered_on <= %s
-              AND l.registered_on >= %s AND l.registered_on <= %s{scope}
-        )"""
+        lines AS MATERIALIZED ({_import_line_prices("", scope)})"""
     hits = """
         SELECT lines.declaration_id AS declaration_id, MIN(lines.tax_code) AS tax_code,
                MIN(lines.registered_on) AS registered_on, MIN(lines.price / m.median) AS value,
@@ -313,6 +305,21 @@ def _round_medians(since: dt.date, as_of: dt.date, jobs: list[int]) -> str | Non
     return ROUND_MEDIANS
 
 
+def _import_line_prices(columns: str, where: str) -> str:
+    """SQL: the import goods lines of a period with their unit price (customs value / quantity), four parameters
+    (the period on the headers, then on the lines: each partitioned table pruned); `columns` and `where` extend
+    the select list and the condition."""
+    return f"""
+            SELECT l.declaration_id, d.importer_exporter_tax_code AS tax_code, d.registered_on{columns},
+                   l.hs_code, l.origin_country, l.unit,
+                   CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
+            FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
+            WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
+              AND d.registered_on >= %s AND d.registered_on <= %s
+              AND l.registered_on >= %s AND l.registered_on <= %s{where}
+        """
+
+
 def _price_below_median_recomputed(p: dict, as_of: dt.date, scope_job: int | None) -> tuple[str, list]:
     """The median comes from window functions over the peer group (no join back), so the plan cannot degrade
     into re-computing the medians for every line."""
@@ -328,15 +335,7 @@ def _price_below_median_recomputed(p: dict, as_of: dt.date, scope_job: int | Non
                             AND sl.unit = l.unit{job_scope})"""
     group = "PARTITION BY hs_code, origin_country, unit"
     sql = f"""
-        WITH lines AS (
-            SELECT l.declaration_id, d.importer_exporter_tax_code AS tax_code, d.registered_on, d.import_job_id,
-                   l.hs_code, l.origin_country, l.unit,
-                   CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT}) AS price
-            FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
-            WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0
-              AND d.registered_on >= %s AND d.registered_on <= %s
-              AND l.registered_on >= %s AND l.registered_on <= %s{groups}
-        ),
+        WITH lines AS ({_import_line_prices(", d.import_job_id", groups)}),
         ranked AS (
             SELECT lines.*, ROW_NUMBER() OVER ({group} ORDER BY price) AS rn, COUNT(*) OVER ({group}) AS n
             FROM lines
