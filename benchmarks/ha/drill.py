@@ -11,7 +11,9 @@
      gap-free case number) and submit it (a workflow action), in a loop; a risk manager uploads a declaration
      import of --import-lines goods lines, run by the worker;
   4. --before seconds into the load (and once the import is running) the primary is killed hard: SIGKILL to its
-     Patroni and to every PostgreSQL process of it;
+     Patroni and to every PostgreSQL process of it. Until the kill the drill holds the import's merge lock
+     (``declarations.merge``) on the primary, so the kill lands inside the import however fast it is (the import
+     stages its file, then waits for the lock in its merge transaction);
   5. the load goes on for --after seconds after the application answers writes again; then the checks:
      * a new primary within FAILOVER_LIMIT_S seconds (Patroni's TTL + loop_wait + promotion);
      * the web nodes were not restarted and answer writes again (persistent connections are health-checked and
@@ -202,6 +204,17 @@ def check_database(db_url: str, journal: Journal, import_file: Path | None, job:
     return out
 
 
+def hold_merge_lock(db_url: str):
+    """A connection to the primary holding the session advisory lock that every import merge takes
+    (``stq.declarations.importer.merge_lock``: ``pg_advisory_xact_lock(hashtext('declarations.merge'), 0)``), so an
+    import started now stays "running" until the primary dies with this connection. Returned to keep it open."""
+    import psycopg
+
+    conn = psycopg.connect(db_url, autocommit=True)
+    conn.execute("SELECT pg_advisory_lock(hashtext('declarations.merge'), 0)")
+    return conn
+
+
 def run_drill(cl: ha.Cluster, web_base: str, seed: dict, work: Path, *, writers: int = 4, before: float = 4,
               after: float = 8, import_lines: int = 20000, kill_timeout: float = 20, reimport: bool = True,
               rejoin: bool = False) -> dict:
@@ -212,6 +225,7 @@ def run_drill(cl: ha.Cluster, web_base: str, seed: dict, work: Path, *, writers:
     import_file = work / "drill-import.csv"
     write_import_file(import_file, import_lines, seed["tax_codes"], start_number=random.randint(100000, 900000))
     old = cl.leader()
+    merge_gate = hold_merge_lock(cl.node_url(old))
     t_start = time.monotonic()
     for o in officers:
         o.start()
@@ -226,6 +240,7 @@ def run_drill(cl: ha.Cluster, web_base: str, seed: dict, work: Path, *, writers:
     import_status_at_kill = status
     t_kill = time.monotonic()
     old.kill_hard()
+    merge_gate.close()  # (its server is gone: the lock went with it)
     new = ha.wait_for(lambda: (lambda n: n if n is not None and n is not old else None)(cl.leader()),
                       FAILOVER_LIMIT_S + 30, "a new primary", interval=0.1)
     t_primary = time.monotonic()
