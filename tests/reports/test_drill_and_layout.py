@@ -86,6 +86,18 @@ def test_builtin_layouts_are_valid():
     assert [t.key for t in layout.load("20").tables] == ["B"]
 
 
+@pytest.mark.parametrize("form", ["x" * 300, "19.json", "21", ""])
+def test_a_form_code_without_a_layout_file_is_unknown(form):
+    """The code comes from the URL (`reports/form-<form>/`): an over-long one was an OSError (File name too long)."""
+    with pytest.raises(LookupError):
+        layout.load(form)
+
+
+def test_a_report_page_of_an_overlong_form_code_is_404(client, org):
+    client.force_login(org.analyst)
+    assert client.get(f"/reports/form-{'x' * 300}/").status_code == 404
+
+
 def test_a_layout_file_replaces_a_form_without_code_changes(org, q1, Q1, tmp_path, settings):
     official = {
         "form": "19", "version": 2, "title": {"vi": "Mẫu 19 (chính thức)"},

@@ -167,7 +167,9 @@ def forms() -> list[str]:
 
 
 def load(form: str) -> Layout:
-    path = layout_dir() / f"form{form}.json"
-    if not path.is_file():
+    """The layout of `form`; LookupError for any form without a layout file (the form code comes from URLs: it is
+    matched against the files' names, never made into a path — an over-long code is no OSError)."""
+    if form not in forms():
         raise LookupError(form)
+    path = layout_dir() / f"form{form}.json"
     return _load(str(path), path.stat().st_mtime)
