@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -45,6 +46,24 @@ def _may_view(user) -> None:
 
 def _error(request, error: AppError) -> None:
     messages.error(request, str(error.message))
+
+
+def _posted_id(request, name: str) -> int | None:
+    """A positive whole number posted in `name` (a version, a unit's id), else None: the hidden fields come from the
+    request, so text or an out-of-range number there is no ValueError nor a query with it (a 500)."""
+    value = request.POST.get(name) or ""
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _back(request, default: str):
+    """Redirect to the form's `next` when it is a path of this site, else to `default` (a URL name): `next` comes
+    from the request, so it is never reversed as a view name (an arbitrary value was a NoReverseMatch, a 500) nor
+    followed to another host."""
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                    require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
 
 
 @login_required
@@ -154,7 +173,7 @@ def criteria_run(request):
     else:
         messages.success(request, _("%(c)s criteria evaluated: %(h)s hits; %(e)s enterprises scored.")
                          % {"c": run.criteria, "h": run.hits, "e": result["enterprises"]})
-    return redirect(request.POST.get("next") or "risk:criteria")
+    return _back(request, "risk:criteria")
 
 
 @login_required
@@ -302,7 +321,7 @@ def alerts(request):
 @require_POST
 def alert_action(request, pk: int, action: str):
     alert = get_object_or_404(Alert, pk=pk)
-    version = int(request.POST.get("version") or 0) or None
+    version = _posted_id(request, "version")
     try:
         if action == "acknowledge":
             services.alert_acknowledge(actor=request.user, alert=alert, expected_version=version)
@@ -313,7 +332,7 @@ def alert_action(request, pk: int, action: str):
                                    reason=form.data.get("reason", ""))
             messages.success(request, _("Alert dismissed."))
         elif action == "collect":
-            unit = Unit.objects.filter(pk=request.POST.get("unit") or 0).first()
+            unit = Unit.objects.filter(pk=_posted_id(request, "unit") or 0).first()
             case = services.alert_to_info_collection(actor=request.user, alert=alert, unit=unit,
                                                      expected_version=version)
             messages.success(request, _("Information collection %(n)s recorded as a draft.") % {"n": case.number})
@@ -322,7 +341,7 @@ def alert_action(request, pk: int, action: str):
             raise Http404
     except AppError as error:
         _error(request, error)
-    return redirect(request.POST.get("next") or "risk:alerts")
+    return _back(request, "risk:alerts")
 
 
 @login_required
