@@ -538,7 +538,7 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
             else:
                 c.execute(f"INSERT INTO {L} ({lcols}) {lines}")
                 job.lines_written = max(c.rowcount, 0)
-            peer_prices.write_for(c, f"SELECT id FROM {m}", span=stage.span)  # the prices of the lines just written
+            peer_prices.write_staged(c, s, m)  # the prices of the lines just written
             aggregates.wait()
             c.execute(f"ANALYZE {activity.REPLACED_PAIRS}")
             activity.apply_staged(c, stage.agg)
