@@ -10,7 +10,7 @@ from stq.audits.models import AuditCase, Referral
 from stq.audits.selectors import audit_outcomes, case_figures, last_audit_dates
 from stq.core.errors import AppError, Forbidden
 
-from .factories import act, explanation_received, findings, in_fieldwork, proposal, step, today
+from .factories import act, explanation_received, findings, in_fieldwork, opened, proposal, step, today
 
 pytestmark = pytest.mark.django_db
 C = AuditCase.State
@@ -45,6 +45,32 @@ def test_escalation_to_specialised_inspection_by_a_leader(org):
         step(org.officer1, case, "escalate", "Không hợp tác")
     case = step(org.approver1, case, "escalate", "Doanh nghiệp không hợp tác", body="Thanh tra Cục Hải quan")
     assert case.state == C.ESCALATED and Referral.objects.get(case=case).body == "Thanh tra Cục Hải quan"
+
+
+def test_a_referral_body_over_its_column_is_refused_naming_the_field(org, client):
+    """Found by tests/fuzz/test_hostile_html.py: 3,000 characters in `body` were a DataError (varchar 255), a 500."""
+    case = in_fieldwork(org)
+    with pytest.raises(AppError) as exc:
+        step(org.approver1, case, "escalate", "Không hợp tác", body="x" * 256)
+    assert exc.value.code == "too_long" and set(exc.value.fields) == {"body"}
+    client.force_login(org.approver1)
+    response = client.post(f"/audits/{case.pk}/action/", {"action": "escalate", "note": "Không hợp tác",
+                                                          "body": "x" * 3000, "version": case.version},
+                           HTTP_ACCEPT_LANGUAGE="vi")
+    assert response.status_code == 400 and "tối đa 255 ký tự" in response.content.decode()
+    case = step(org.approver1, case, "escalate", "Không hợp tác", body="x" * 255)
+    assert Referral.objects.get(case=case).body == "x" * 255
+
+
+def test_a_delivery_method_outside_the_list_is_refused_naming_the_field(org):
+    """It was stored as given (a varchar 16 with choices): over 16 characters a DataError, a 500; else a bad value."""
+    case = opened(org)
+    for method in ("pigeon", "x" * 3000):
+        with pytest.raises(AppError) as exc:
+            step(org.officer1, case, "deliver", delivered_on=case.decision_signed_on, delivery_method=method)
+        assert set(exc.value.fields) == {"delivery_method"}
+    case = step(org.officer1, case, "deliver", delivered_on=case.decision_signed_on, delivery_method="fax")
+    assert case.decisions.get(kind="original").delivery_method == "fax"
 
 
 def test_returned_proposal_is_edited_and_resubmitted(org):

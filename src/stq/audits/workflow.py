@@ -56,7 +56,7 @@ from stq.org.models import Role
 from stq.workflow.engine import KEEP_DEADLINE, Deadline, Fact, Transition, Workflow
 
 from . import rules
-from .models import AuditCase, AuditGround, AuditMode, AuditProposal, DecisionKind
+from .models import AuditCase, AuditGround, AuditMode, AuditProposal, DecisionKind, DeliveryMethod
 
 P = AuditProposal.State
 C = AuditCase.State
@@ -258,12 +258,15 @@ def _original(case):
 def _deliver(case, actor, data):
     rules.check_not_legacy(case)
     delivered_on = _date(data, "delivered_on", _("delivered on"))
+    method = data.get("delivery_method") or DeliveryMethod.DIRECT
+    if method not in DeliveryMethod.values:
+        raise AppError("invalid", _("Choose a delivery method from the list."), field="delivery_method")
     rules.check_delivery(case.decision_signed_on, delivered_on, case.planned_start_on, case.ground, case.mode)
     case.delivered_on = delivered_on
     original = _original(case)
     if original is not None:
         original.delivered_on = delivered_on
-        original.delivery_method = data.get("delivery_method") or "direct"
+        original.delivery_method = method
         original.save(update_fields=["delivered_on", "delivery_method"])
 
 
@@ -444,8 +447,13 @@ def _escalate(case, actor, data):
     from .models import Referral
 
     rules.check_not_legacy(case)
-    Referral.objects.create(case=case, referred_on=timezone.localdate(), body=data.get("body") or
-                            str(_("Specialised inspection")), reason=data.get("note", ""), created_by=actor)
+    body = (data.get("body") or "").strip()
+    limit = Referral._meta.get_field("body").max_length
+    if len(body) > limit:
+        raise AppError("too_long", _("The body referred to may have at most %(limit)d characters.") % {"limit": limit},
+                       field="body")
+    Referral.objects.create(case=case, referred_on=timezone.localdate(), body=body or str(_("Specialised inspection")),
+                            reason=data.get("note", ""), created_by=actor)
 
 
 # what each deadline kind asks for (for the pages; the engine stores the kind on the record)
