@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from stq.declarations import partitions, selectors
-from stq.declarations.models import Declaration, DeclarationLine, DeclarationNumber, PeerPrice
+from stq.declarations import origins, partitions, selectors
+from stq.declarations.models import Declaration, DeclarationLine, DeclarationNumber, OriginDay, PeerPrice
 from stq.risk import arrival, criteria, training
 from stq.risk.models import DeclarationScore, ModelVersion
 
@@ -202,10 +202,16 @@ def test_archive_detaches_old_months_unless_an_open_case_names_them(org):
         assert partitions.is_partitioned() and Declaration.objects.filter(base_number="12300000001").exists()
         type(case).objects.filter(pk=case.pk).update(state="closed")
         assert PeerPrice.objects.filter(registered_on__lt=dt.date(2023, 2, 1)).exists()
+        assert OriginDay.objects.filter(registered_on__lt=dt.date(2023, 2, 1)).exists()
         call_command("archive_declarations", "--before", "2023-02")
-        # the archived lines' prices leave the peer medians; the live month's stay
+        # the archived lines' prices leave the peer medians, their traded origins the new-origin history; the live
+        # month's stay: both tables still hold exactly the live lines'
         assert not PeerPrice.objects.filter(registered_on__lt=dt.date(2023, 2, 1)).exists()
         assert PeerPrice.objects.filter(registered_on=dt.date(2023, 2, 10)).exists()
+        kept = sorted(OriginDay.objects.values_list("tax_code", "hs6", "origin_country", "registered_on", "lines"))
+        assert kept and origins.rebuild() == len(kept)
+        assert sorted(OriginDay.objects.values_list("tax_code", "hs6", "origin_country", "registered_on",
+                                                    "lines")) == kept
         with connection.cursor() as c:
             c.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                       "WHERE n.nspname = 'archive' AND c.relname LIKE '%%_202301'")

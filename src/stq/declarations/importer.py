@@ -17,7 +17,8 @@
    revisions it replaces into ``DeclarationRevision`` (header + lines as JSON); delete their lines; write the
    headers (a new declaration, or a higher revision of a stored one; the same or an older revision is a no-op);
    insert the goods lines of the declarations written and their unit prices (``peer_prices``: the peer medians'
-   table); refresh the activity profile. On PostgreSQL the ids are
+   table); count their traded origins (``origins``: the replaced lines uncounted first); refresh the activity
+   profile. On PostgreSQL the ids are
    assigned up front, the goods lines arrive as binary COPY streamed from a second connection and the profile
    aggregates are computed on a third, both reading only committed staging tables (``_merge_postgres``); on
    SQLite, an upsert and the ORM recompute of the touched profile months (``_merge_generic``).
@@ -48,7 +49,7 @@ from django.utils import timezone
 from stq.core import locks
 from stq.core.locks import advisory_lock
 
-from . import activity, partitions, peer_prices, sql_validation
+from . import activity, origins, partitions, peer_prices, sql_validation
 from .layouts import COLUMNS, MESSAGES, READERS, STAGE_COLUMNS
 from .models import (
     Declaration,
@@ -514,6 +515,9 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
                   AND (d.id, d.registered_on) IN (SELECT id, stored_on FROM {m} WHERE NOT new)""", [job.pk])
             job.declarations_replaced = c.rowcount
             if job.declarations_replaced:
+                origins.subtract(c, origins.stored_lines(  # the traded origins of the lines that go
+                    f"""{stage.within("d")} AND {stage.within("l")}
+                        AND (d.id, d.registered_on) IN (SELECT id, stored_on FROM {m} WHERE NOT new)"""))
                 c.execute(f"""DELETE FROM {L} l WHERE {stage.within("l")} AND (l.declaration_id, l.registered_on)
                               IN (SELECT id, stored_on FROM {m} WHERE NOT new)""")
                 peer_prices.delete_for(c, f"SELECT id FROM {m} WHERE NOT new")
@@ -539,6 +543,9 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
                 c.execute(f"INSERT INTO {L} ({lcols}) {lines}")
                 job.lines_written = max(c.rowcount, 0)
             peer_prices.write_staged(c, s, m)  # the prices of the lines just written
+            origins.add(c, f"""SELECT m.importer_exporter_tax_code AS tax_code, s.hs_code, s.origin_country,
+                                      m.registered_on FROM {s} s
+                               JOIN {m} m ON m.base_number = s.base_number AND m.revision = s.revision""")
             aggregates.wait()
             c.execute(f"ANALYZE {activity.REPLACED_PAIRS}")
             activity.apply_staged(c, stage.agg)
@@ -645,6 +652,7 @@ def _merge_generic(job: ImportJob, stage: Stage) -> None:
         ids = [r[0] for r in c.fetchall()]
         job.declarations_replaced = len(ids)
         _archive_with_orm(ids, job)
+        origins.subtract(c, origins.stored_lines(f"d.id IN ({replaced_sql})"))
         c.execute(f"DELETE FROM {L} WHERE declaration_id IN ({replaced_sql})")
         # a higher revision of a stored declaration, then the new ones (the number registry, kept by triggers,
         # refuses a number stored twice)
@@ -665,6 +673,7 @@ def _merge_generic(job: ImportJob, stage: Stage) -> None:
         written = f"SELECT id FROM {D} WHERE import_job_id = %s"  # new or replaced just now
         peer_prices.delete_for(c, written, [job.pk])
         peer_prices.write_for(c, written, [job.pk])
+        origins.add(c, origins.stored_lines("d.import_job_id = %s"), [job.pk])
     activity.refresh(touched)
 
 

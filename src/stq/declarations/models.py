@@ -181,6 +181,30 @@ class PeerPrice(models.Model):
                                 name="decl_peer_price")]
 
 
+class OriginDay(models.Model):
+    """How many goods lines one enterprise declared with one (HS-6 code, origin) pair on one day, any flow: the
+    pairs it has traded, from which the ``new_origin`` alert of risk on arrival reads whether a pair was seen
+    before a day (its first day seen is its smallest ``registered_on``) and how many lines the enterprise had
+    (``stq.declarations.origins``). Written only by the import, in the merge transaction that writes the lines: a
+    replaced revision's lines are subtracted, an archived month's days deleted, so it always counts exactly the
+    live stored lines (the count is what lets a line leave without reading the enterprise's other lines)."""
+
+    tax_code = models.CharField(_("tax code"), max_length=13)
+    hs6 = models.CharField(_("HS-6 code"), max_length=6)
+    origin_country = models.CharField(_("origin"), max_length=2)
+    registered_on = models.DateField(_("registration date"))
+    lines = models.PositiveIntegerField(_("goods lines"))
+
+    class Meta:
+        verbose_name = _("traded origin")
+        verbose_name_plural = _("traded origins")
+        constraints = [
+            # also the index of every read: an enterprise's pair before a day, an enterprise's days before a day
+            models.UniqueConstraint(fields=["tax_code", "hs6", "origin_country", "registered_on"],
+                                    name="decl_origin_day_unique"),
+        ]
+
+
 class DeclarationNumber(models.Model):
     """The registry of declaration numbers: one row per number, with its declaration's date and id (B7: one
     declaration per number). The headers are partitioned by month and a partitioned table cannot hold a unique key

@@ -169,7 +169,8 @@ def archive(before: date, guard=None, log=None) -> list[str]:
             moved.append(p.name)
             if log:
                 log(p.name)
-    from . import peer_prices
+    from . import origins, peer_prices
 
     peer_prices.delete_before(before)  # the archived lines' prices leave the peer medians with them
+    origins.delete_before(before)  # and their traded origins the new-origin history
     return moved

@@ -7,7 +7,8 @@ peers (history = declarations registered before the import's first day):
   * ``volume_surge`` — the import's monthly value for an enterprise is ≥ 3 × its average over the 12 months
     before (at least 3 active months);
   * ``new_origin`` — an established enterprise (≥ 20 earlier goods lines) declares an HS-6 code from an origin it
-    never used for that code before.
+    never used for that code before (earlier lines of any flow; those of replaced revisions and archived months do
+    not count), read from the traded origins the import keeps (``stq.declarations.origins``).
 One alert per (kind, enterprise), listing the declarations behind it; while that alert is new (unhandled), later
 imports of the same day add their declarations to it instead of raising it again (the broker connection imports
 in small batches). The scan is idempotent per import.
@@ -23,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
-from stq.declarations.models import ActivityMonth, Declaration, DeclarationLine
+from stq.declarations.models import ActivityMonth, Declaration, DeclarationLine, OriginDay
 from stq.enterprises.models import Enterprise
 
 from .criteria import KINDS
@@ -80,12 +81,44 @@ def _volume_surges(job_id: int, first_day: dt.date) -> dict[str, dict]:
     return out
 
 
+# The new-origin check reads the traded origins kept by the import (``stq.declarations.origins``): an index probe
+# per batch pair and enterprise; False: recomputed from every earlier line of the batch's enterprises (the test
+# that both agree sets it).
+NEW_ORIGINS_FROM_TABLE = True
+
+
 def _new_origins(job_ids: list[int], first_day: dt.date, last_day: dt.date) -> dict[int, dict[str, dict]]:
-    """{job: {tax code: hit}} — one query for all the jobs (each enterprise's earlier origins are read once). The
-    jobs' declarations are registered from `first_day` to `last_day`: the bound that prunes the partitions."""
+    """{job: {tax code: hit}} — one query for all the jobs. The jobs' declarations are registered from `first_day`
+    to `last_day`: the bound that prunes the partitions. History: the live stored lines (any flow) registered
+    before `first_day` (``stq.declarations.origins``)."""
     D, L = Declaration._meta.db_table, DeclarationLine._meta.db_table
     marks = ", ".join(["%s"] * len(job_ids))
-    sql = f"""
+    span = [first_day, last_day]
+    batch = f"""
+        SELECT d.import_job_id, d.importer_exporter_tax_code AS tax_code, d.id, l.line_no,
+               SUBSTR(l.hs_code, 1, 6) AS hs6, l.origin_country
+        FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
+        WHERE d.import_job_id IN ({marks}) AND d.flow = 'I'
+          AND d.registered_on BETWEEN %s AND %s AND l.registered_on BETWEEN %s AND %s"""
+    if NEW_ORIGINS_FROM_TABLE:
+        O = OriginDay._meta.db_table  # noqa: E741
+        # established: the sum of the enterprise's first ESTABLISHED_LINES days (each counts ≥ 1 line) reaches it
+        # exactly when all its days do
+        sql = f"""
+        WITH batch AS MATERIALIZED ({batch}),
+        established AS (
+            SELECT t.tax_code FROM (SELECT DISTINCT tax_code FROM batch) t
+            WHERE (SELECT SUM(x.lines) FROM (SELECT o.lines FROM {O} o WHERE o.tax_code = t.tax_code
+                                              AND o.registered_on < %s LIMIT %s) x) >= %s
+        )
+        SELECT b.import_job_id, b.tax_code, b.id, b.hs6, b.origin_country FROM batch b
+        WHERE b.tax_code IN (SELECT tax_code FROM established)
+          AND NOT EXISTS (SELECT 1 FROM {O} o WHERE o.tax_code = b.tax_code AND o.hs6 = b.hs6
+                            AND o.origin_country = b.origin_country AND o.registered_on < %s)
+        ORDER BY b.id, b.line_no"""
+        args = [*job_ids, *span, *span, first_day, ESTABLISHED_LINES, ESTABLISHED_LINES, first_day]
+    else:
+        sql = f"""
         WITH established AS (
             SELECT d2.importer_exporter_tax_code AS tax_code
             FROM {L} l2 JOIN {D} d2 ON d2.id = l2.declaration_id AND d2.registered_on = l2.registered_on
@@ -94,21 +127,17 @@ def _new_origins(job_ids: list[int], first_day: dt.date, last_day: dt.date) -> d
                   AND registered_on BETWEEN %s AND %s)
             GROUP BY d2.importer_exporter_tax_code HAVING COUNT(*) >= %s
         )
-        SELECT d.import_job_id, d.importer_exporter_tax_code, d.id, SUBSTR(l.hs_code, 1, 6), l.origin_country
-        FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on
-        WHERE d.import_job_id IN ({marks}) AND d.flow = 'I'
-          AND d.registered_on BETWEEN %s AND %s AND l.registered_on BETWEEN %s AND %s
-          AND d.importer_exporter_tax_code IN (SELECT tax_code FROM established)
+        SELECT b.import_job_id, b.tax_code, b.id, b.hs6, b.origin_country FROM ({batch}) b
+        WHERE b.tax_code IN (SELECT tax_code FROM established)
           AND NOT EXISTS (
               SELECT 1 FROM {L} l3 JOIN {D} d3 ON d3.id = l3.declaration_id AND d3.registered_on = l3.registered_on
-              WHERE d3.importer_exporter_tax_code = d.importer_exporter_tax_code AND d3.registered_on < %s
-                AND l3.registered_on < %s
-                AND SUBSTR(l3.hs_code, 1, 6) = SUBSTR(l.hs_code, 1, 6) AND l3.origin_country = l.origin_country)
-        ORDER BY d.id, l.line_no"""
+              WHERE d3.importer_exporter_tax_code = b.tax_code AND d3.registered_on < %s
+                AND l3.registered_on < %s AND SUBSTR(l3.hs_code, 1, 6) = b.hs6 AND l3.origin_country = b.origin_country)
+        ORDER BY b.id, b.line_no"""
+        args = [first_day, first_day, *job_ids, *span, ESTABLISHED_LINES, *job_ids, *span, *span, first_day,
+                first_day]
     with connection.cursor() as cursor:
-        span = [first_day, last_day]
-        cursor.execute(sql, [first_day, first_day, *job_ids, *span, ESTABLISHED_LINES, *job_ids, *span, *span,
-                             first_day, first_day])
+        cursor.execute(sql, args)
         rows = cursor.fetchall()
     out: dict[int, dict[str, dict]] = defaultdict(lambda: defaultdict(lambda: {"ids": [], "pairs": []}))
     for job_id, tax_code, declaration_id, hs6, origin in rows:

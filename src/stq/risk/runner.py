@@ -28,10 +28,10 @@ def refresh_statistics(*, stale_only: bool = False) -> list[str]:
     than at its next pass) — a small batch changes no plan, and the ANALYZE of every table took 1.5–2 s a round."""
     if connection.vendor != "postgresql":
         return []
-    from stq.declarations.models import ActivityMonth, DeclarationLine, PeerPrice
+    from stq.declarations.models import ActivityMonth, DeclarationLine, OriginDay, PeerPrice
 
     tables = [Declaration._meta.db_table, DeclarationLine._meta.db_table, ActivityMonth._meta.db_table,
-              PeerPrice._meta.db_table]
+              PeerPrice._meta.db_table, OriginDay._meta.db_table]
     with connection.cursor() as cursor:
         if stale_only:
             # a partitioned table (the declarations and their lines, by month on PostgreSQL) has no rows of its

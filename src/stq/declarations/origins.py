@@ -1,0 +1,79 @@
+"""The traded origins (``OriginDay``): per enterprise, (HS-6 code, origin) pair and day, its goods lines, kept by the
+import for the ``new_origin`` alert of risk on arrival.
+
+That alert (``risk.alerts``) asks, for each import goods line of a batch, whether the enterprise declared the same
+HS-6 code from the same origin on a day before the batch's first day, and whether it had at least 20 goods lines
+before that day (an established enterprise). "Before" means in the stored history as it is when the alert is
+computed: the live goods lines (any flow) of the current revisions — a replaced revision's lines do not count (the
+amendment corrected them), nor do the lines of an archived month (``partitions.archive``: out of every live
+query). Recomputed from the lines, that reads every earlier line of each batch enterprise, whatever the size of
+the batch. This table holds the same facts in the order of an index: one row per (tax code, HS-6, origin, day)
+with its line count, so both questions are index probes of the batch's pairs and enterprises (a pair's first day
+seen is its smallest day).
+
+The import keeps it in the merge transaction that writes the lines: ``subtract`` the lines of the revisions it
+replaces (before they are deleted: a row whose count reaches 0 goes), ``add`` the lines it writes. ``archive``
+deletes the archived months' days (``delete_before``). ``rebuild`` recomputes it whole (after a bulk load outside
+the import). The count (not only a first date) is what lets a replaced line leave exactly, without reading the
+enterprise's other lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+from .models import Declaration, DeclarationLine, OriginDay
+
+O = OriginDay._meta.db_table  # noqa: E741
+D = Declaration._meta.db_table
+L = DeclarationLine._meta.db_table
+KEY = "tax_code, hs6, origin_country, registered_on"
+
+
+def _counts(lines_sql: str) -> str:
+    """The rows (key, line count) of the lines ``lines_sql`` selects as (tax_code, hs_code, origin_country,
+    registered_on)."""
+    return (f"SELECT tax_code, SUBSTR(hs_code, 1, 6) AS hs6, origin_country, registered_on, COUNT(*) AS n "
+            f"FROM ({lines_sql}) x WHERE 1 = 1 GROUP BY tax_code, SUBSTR(hs_code, 1, 6), origin_country, "
+            f"registered_on")
+
+
+def stored_lines(where: str) -> str:
+    """SQL: the stored goods lines (tax code, HS code, origin, date) of the declarations ``d`` that ``where``
+    selects (it should bound ``d.registered_on`` and ``l.registered_on``: the partitions read)."""
+    return (f"SELECT d.importer_exporter_tax_code AS tax_code, l.hs_code, l.origin_country, l.registered_on "
+            f"FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on WHERE {where}")
+
+
+def add(cursor, lines_sql: str, args=()) -> None:
+    """Count the lines ``lines_sql`` selects (tax_code, hs_code, origin_country, registered_on), just written."""
+    cursor.execute(f"INSERT INTO {O} ({KEY}, lines) {_counts(lines_sql)} "
+                   f"ON CONFLICT ({KEY}) DO UPDATE SET lines = {O}.lines + excluded.lines", list(args))
+
+
+def subtract(cursor, lines_sql: str, args=()) -> None:
+    """Uncount the stored lines ``lines_sql`` selects, before they are deleted: the rows they are all of go, the
+    others count fewer lines."""
+    counts = _counts(lines_sql)
+    cursor.execute(f"DELETE FROM {O} WHERE ({KEY}, lines) IN (SELECT {KEY}, n FROM ({counts}) c)", list(args))
+    cursor.execute(f"UPDATE {O} SET lines = {O}.lines - c.n FROM ({counts}) c "
+                   f"WHERE {O}.tax_code = c.tax_code AND {O}.hs6 = c.hs6 AND {O}.origin_country = c.origin_country "
+                   f"AND {O}.registered_on = c.registered_on", list(args))
+
+
+def rebuild() -> int:
+    """Recompute the whole table from the stored lines; returns the rows written."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {O}")
+        cursor.execute(f"INSERT INTO {O} ({KEY}, lines) {_counts(stored_lines('1 = 1'))}")
+        return max(cursor.rowcount, 0)
+
+
+def delete_before(day: dt.date) -> int:
+    """Delete the days before ``day`` (their months archived: ``partitions.archive``), so the pairs seen are
+    those of the live lines."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {O} WHERE registered_on < %s", [day])
+        return max(cursor.rowcount, 0)
