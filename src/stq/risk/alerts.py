@@ -29,7 +29,7 @@ from stq.enterprises.models import Enterprise
 
 from .criteria import KINDS
 from .models import Alert, AlertKind, AlertScan, AlertState
-from .runner import refresh_statistics
+from .runner import refresh_statistics, refresh_visibility
 
 PRICE_RATIO = 0.3
 SURGE_FACTOR = 3.0
@@ -191,6 +191,7 @@ def scan_imports(job_ids: list[int]) -> dict[int, AlertScan]:
     if not pending:
         return {}
     refresh_statistics(stale_only=True)  # the planner must know a large import's rows (a stale plan: minutes)
+    refresh_visibility()  # the medians and the origins read from their indexes alone
     spans = {r["import_job_id"]: (r["first"], r["last"]) for r in Declaration.objects.filter(
         import_job_id__in=pending).values("import_job_id").annotate(first=Min("registered_on"),
                                                                     last=Max("registered_on"))}

@@ -49,6 +49,28 @@ def refresh_statistics(*, stale_only: bool = False) -> list[str]:
     return tables
 
 
+def refresh_visibility() -> list[str]:
+    """VACUUM the tables that risk on arrival reads from their indexes alone — the peer prices (``PeerPrice``: a
+    round's medians) and the traded origins (``OriginDay``: its new-origin probes) — when ``STALE_SHARE`` of their
+    rows were written since their last vacuum (PostgreSQL, outside a transaction). An index-only scan visits the
+    table for every row of a page not marked all-visible, and only a vacuum marks them: autovacuum, when it runs,
+    waits for 20 % of the table (and the benchmark machine runs without it). A vacuum skips the pages already
+    marked: its cost is the rows written since. A round's medians at 411,000 prices: 1.0 s before, 0.2 s after.
+    Returns the tables vacuumed."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return []
+    from stq.declarations.models import OriginDay, PeerPrice
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) "
+                       "AND n_ins_since_vacuum + n_dead_tup >= %s * GREATEST(n_live_tup, 1)",
+                       [[PeerPrice._meta.db_table, OriginDay._meta.db_table], STALE_SHARE])
+        tables = sorted(r[0] for r in cursor.fetchall())
+        if tables:
+            cursor.execute("VACUUM " + ", ".join(tables))
+    return tables
+
+
 def data_as_of() -> dt.date:
     """The reference day of a run: the latest registration date in the data (today when there is none)."""
     latest = Declaration.objects.aggregate(m=Max("registered_on"))["m"]
