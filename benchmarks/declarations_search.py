@@ -63,12 +63,13 @@ def generate(lines: int) -> None:
     print(f"generated {lines:,} lines in SQL in {time.monotonic() - t:.0f}s (database {size})")
 
 
-def measure(label, codes, search, rng, with_count):
+def measure(label, codes, search, rng, with_count, *, year=2025):
+    """200 searches (tax code + 60 days from a random day of `year`); prints and returns p50 / p95 / max in ms."""
     from stq.declarations.selectors import declaration_search
 
     times = []
     for _ in range(200):
-        start = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
+        start = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
         qs = declaration_search(search.user, tax_code=rng.choice(codes), date_from=start,
                                 date_to=start + dt.timedelta(days=60))
         t = time.perf_counter()
@@ -79,6 +80,7 @@ def measure(label, codes, search, rng, with_count):
     times.sort()
     print(f"  {label}: p50 {statistics.median(times):.1f} ms, p95 {times[int(len(times) * 0.95)]:.1f} ms, "
           f"max {times[-1]:.1f} ms")
+    return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95)], "max": times[-1]}
 
 
 if __name__ == "__main__":

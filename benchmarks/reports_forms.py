@@ -30,7 +30,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stq.settings")
 os.environ.setdefault("STQ_SECRET_KEY", "benchmark-only-not-secret")  # production settings, DEBUG off
 
 
-def fill(n_cases: int, n_payments: int) -> None:
+def fill(n_cases: int, n_payments: int, *, start: date = date(2024, 1, 1), days: int = 730) -> None:
+    """The cases, their decisions signed over `days` days from `start` (default 2024–2025), and the payments."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -67,12 +68,11 @@ def fill(n_cases: int, n_payments: int) -> None:
     ents = list(Enterprise.objects.values_list("pk", flat=True)[:15_000])
 
     t0 = time.perf_counter()
-    start = date(2024, 1, 1)
     with transaction.atomic():
         cases = []
         for n in range(n_cases):
             unit = rnd.choice(units)
-            signed = start + timedelta(days=rnd.randrange(730))
+            signed = start + timedelta(days=rnd.randrange(days))
             concluded = signed + timedelta(days=rnd.randint(20, 120)) if rnd.random() < 0.8 else None
             cases.append(AuditCase(
                 number=f"{n + 1:06d}/KT-{unit.code}", unit=unit, approval_unit=unit, enterprise_id=rnd.choice(ents),

@@ -180,10 +180,11 @@ def load_declarations(wanted: int) -> None:
           f"{Declaration.objects.count():,} declarations stored", flush=True)
 
 
-def compiled_predict_limit(version) -> tuple[int, float, float]:
+def compiled_predict_limit(version, since=None) -> tuple[int, float, float]:
     """The limit of the scoring, in the same run: the bare compiled predict (lleaves) of the model's classifier on the
     same rows (every stored goods line, read and turned into the feature matrix beforehand, untimed, in the same
-    31-day windows as the scoring). Returns (rows, seconds of predict alone, this process's CPU seconds in them)."""
+    31-day windows as the scoring; those registered on or after `since` where given, as ``score_declarations``).
+    Returns (rows, seconds of predict alone, this process's CPU seconds in them)."""
     import datetime as dt
 
     from stq.declarations.models import Declaration
@@ -195,12 +196,12 @@ def compiled_predict_limit(version) -> tuple[int, float, float]:
     classifier = compile_classifier(model, training.artefact_root().parent / "compiled")
     if classifier is None:
         raise SystemExit("lleaves is not available: no compiled predict to compare with")
-    first = Declaration.objects.order_by("registered_on").values_list("registered_on", flat=True).first()
+    first = since or Declaration.objects.order_by("registered_on").values_list("registered_on", flat=True).first()
     last = Declaration.objects.order_by("-registered_on").values_list("registered_on", flat=True).first()
     rows, seconds, cpu = 0, 0.0, 0.0
     while first is not None and first <= last:
         window = [first, first + dt.timedelta(days=31)]
-        frame = training.declarations_frame("WHERE d.registered_on >= %s AND d.registered_on < %s", window)
+        frame = training.declarations_frame(*training.window_where(*window))
         first = window[1]
         if not frame.height:
             continue
