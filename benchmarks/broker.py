@@ -198,10 +198,37 @@ def catchup(args, out):
     from stq.exchange.models import Batch as B
 
     batches = B.objects.filter(consumer=name)
+    first_received = batches.order_by("received_at").values_list("received_at", flat=True).first()
     out["catchup"] = {"published": sent, "seconds": round(seconds, 1), "limit_s": 60, "dead_lettered": dead,
                       "batches": batches.count(), "load_after": load(),
+                      "consumer_start_to_first_batch_s": round(first_received.timestamp() - started, 1),
+                      "stored_s": round(max(b.stored_at for b in batches).timestamp() - started, 1),
+                      "raw_copy_s": raw_copy([j for b in batches for j in b.jobs]),
                       "declarations_per_s": round(len(numbers) / seconds, 1), **counts}
     print("catchup:", json.dumps(out["catchup"]), flush=True)
+
+
+def raw_copy(job_ids: list[int]) -> float:
+    """The floor beside the catch-up, in the same run: the seconds to COPY its import files (the same CSV bytes)
+    into an unlogged table of text columns, and nothing else (no check, no merge, no index, no risk)."""
+    from django.db import connection
+
+    from stq.declarations.layouts import COLUMNS
+    from stq.declarations.models import ImportJob
+
+    cols = ", ".join(f"c{i} text" for i in range(len(COLUMNS)))
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE UNLOGGED TABLE stq_bench_raw_copy ({cols})")
+        try:
+            for job in ImportJob.objects.filter(pk__in=job_ids):
+                with job.file.open("rb") as fh, cursor.cursor.copy(
+                        "COPY stq_bench_raw_copy FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                    while block := fh.read(1 << 20):
+                        copy.write(block)
+        finally:
+            cursor.execute("DROP TABLE stq_bench_raw_copy")
+    return round(time.monotonic() - started, 1)
 
 
 def live(args, out):
