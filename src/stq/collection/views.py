@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from stq.core.errors import NotFound
-from stq.core.forms import call_service
+from stq.core.forms import call_service, posted_version
 from stq.org import policy
 from stq.workflow.actions import workflow_action
 
@@ -92,7 +92,7 @@ def edit(request, pk: int):
     case = _case(request.user, pk)
     form = ProposalForm(request.POST or None, user=request.user, instance=case)
     if request.method == "POST" and form.is_valid() and call_service(form, lambda: services.info_collection_update(
-            actor=request.user, info_collection=case, expected_version=int(request.POST.get("version") or case.version),
+            actor=request.user, info_collection=case, expected_version=posted_version(request, case.version),
             **form.cleaned_data)):
         messages.success(request, _("Proposal saved."))
         return redirect(case)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stq.core.errors import AppError
-from stq.core.forms import apply_app_error, call_service
+from stq.core.forms import apply_app_error, call_service, posted_version
 from stq.enterprises.models import Enterprise
 from stq.org import policy
 from stq.org.models import Unit
@@ -122,7 +122,7 @@ def criterion_form(request, pk: int | None = None):
         code = values.pop("code", None)
         if criterion:
             saved = call_service(form, lambda: services.criterion_update(
-                actor=request.user, criterion=criterion, expected_version=int(request.POST.get("version") or 0) or None,
+                actor=request.user, criterion=criterion, expected_version=posted_version(request),
                 **values), place=_criterion_form_error)
         else:
             saved = call_service(form, lambda: services.criterion_create(actor=request.user, code=code, **values),
@@ -321,7 +321,7 @@ def alerts(request):
 @require_POST
 def alert_action(request, pk: int, action: str):
     alert = get_object_or_404(Alert, pk=pk)
-    version = _posted_id(request, "version")
+    version = posted_version(request)
     try:
         if action == "acknowledge":
             services.alert_acknowledge(actor=request.user, alert=alert, expected_version=version)

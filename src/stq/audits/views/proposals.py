@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stq.collection.selectors import open_cases_for_enterprise
-from stq.core.forms import call_service
+from stq.core.forms import call_service, posted_version
 from stq.enterprises.models import Enterprise
 from stq.enterprises.services import search_and_record
 from stq.enterprises.taxcode import clean_digits
@@ -79,7 +79,7 @@ def proposal_edit(request, pk: int):
     p = get_proposal(request.user, pk)
     form = forms.ProposalForm(request.POST or None, user=request.user, instance=p)
     if request.method == "POST" and form.is_valid() and call_service(form, lambda: services.proposal_update(
-            actor=request.user, proposal=p, expected_version=int(request.POST.get("version") or p.version),
+            actor=request.user, proposal=p, expected_version=posted_version(request, p.version),
             **form.cleaned_data)):
         messages.success(request, _("Proposal saved."))
         return redirect(p)
