@@ -15,10 +15,12 @@ demo accounts of the browser crawl, then an anonymous visitor) on the seeded dem
    NaN, -1, empty, year 1, quotes/LIKE wildcards/bidi text, the key twice).
 3. POST: every route is posted an empty body (the keys the view reads from it are recorded), then each distinct
    `<form method=post>` of the role's pages whose action resolves to the route (told apart by its path's words and
-   its hidden values other than numbers: one per workflow action, say; at most VARIANTS) gets the rotation over its fields and those keys — the hidden fields keep their
-   page's values in every other row and are broken in the others; a file field gets files that are not what they
-   say (text named .xlsx, a broken zip, an empty file, a NUL in the name, a PNG named .pdf), a plain string, and the
-   form an empty multipart body.
+   its hidden values other than numbers: one per workflow action, say; at most VARIANTS) gets the rotation over its
+   fields and those keys — the hidden fields keep their page's values in every other row and are broken in the
+   others; a file field gets files that are not what they say (text named .xlsx, a broken zip, an empty file, a
+   NUL in the name, a PNG named .pdf), a plain string, and the form an empty multipart body. The pages include
+   those of the GET (search) forms, submitted with a value seen in a link for their empty inputs (a proposal's
+   search-first step with a tax code opens its full form).
 
 What keeps it short (see the timings it writes to var/hostile_html.log): a rotation with the same keys and hidden
 values is sent in full once in the run; a later role sends it NUL and over-long in every key (what the roles differ
@@ -106,6 +108,7 @@ class Forms(HTMLParser):
     def __init__(self, page_url):
         super().__init__()
         self.page_url, self.forms, self.links, self.current, self.select = page_url, [], [], None, None
+        self.get_forms: list[dict] = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -114,10 +117,11 @@ class Forms(HTMLParser):
         elif tag == "form":
             action = a.get("action") or self.page_url
             self.links.append(action)
-            if (a.get("method") or "get").lower() == "post":
-                multipart = (a.get("enctype") or "").lower() == "multipart/form-data"
-                self.current = {"action": action, "multipart": multipart, "keep": {}, "break": [], "files": []}
-                self.forms.append(self.current)
+            method = (a.get("method") or "get").lower()
+            multipart = (a.get("enctype") or "").lower() == "multipart/form-data"
+            self.current = {"action": action, "multipart": multipart, "keep": {}, "break": [], "files": [],
+                            "method": method, "values": {}}
+            (self.forms if method == "post" else self.get_forms).append(self.current)
         elif self.current is None or not a.get("name"):
             if tag == "option" and self.select is not None and a.get("value") and self.select[1] is None:
                 self.select[1] = a["value"]
@@ -130,6 +134,7 @@ class Forms(HTMLParser):
                 self.current["keep"].setdefault(a["name"], a.get("value") or "")
             else:
                 self.current["break"].append(a["name"])
+                self.current["values"][a["name"]] = a.get("value") or ""
         elif tag == "button":
             self.current["keep"].setdefault(a["name"], a.get("value") or "")
         elif tag in ("select", "textarea"):
@@ -206,12 +211,12 @@ class Walker:
         self.errors.append(traceback.format_exc().strip().splitlines()[-1][:300])
 
 
-def _links(response, url) -> tuple[list[str], list[dict]]:
+def _links(response, url) -> tuple[list[str], list[dict], list[dict]]:
     if response is None or response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-        return [], []
+        return [], [], []
     parser = Forms(url)
     parser.feed(response.content.decode(errors="replace"))
-    return [unescape(link) for link in parser.links], parser.forms
+    return [unescape(link) for link in parser.links], parser.forms, parser.get_forms
 
 
 def plain(response, keys, elapsed) -> tuple[set, str, int, bool]:
@@ -227,12 +232,13 @@ def discover(walker: Walker, all_routes: list[str]) -> tuple[dict[str, str], dic
     forms: dict[str, list[dict]] = {}
     reads: dict[str, set] = {}
     queue = [("/" + r, r) for r in all_routes if not PARAM.search(r)]
+    known: dict[str, str] = {}  # path parameter -> a value seen in a link, for the search forms' empty inputs
     opened: dict[str, int] = {}  # route -> pages of it opened (a few objects of a detail route: their states differ)
     seen = set()
     for depth in range(3):
         following = []
         for url, route in queue:
-            if opened.get(route, 0) >= (PAGES_PER_ROUTE if PARAM.search(route) else 1):
+            if opened.get(route, 0) >= (PAGES_PER_ROUTE if PARAM.search(route) or "?" in url else 1):
                 continue
             opened[route] = opened.get(route, 0) + 1
             found.setdefault(route, url)
@@ -240,7 +246,14 @@ def discover(walker: Walker, all_routes: list[str]) -> tuple[dict[str, str], dic
             if route not in reads or (response is not None and response.status_code == 200):
                 reads[route] = plain(response, keys, walker.elapsed)
             REACHED.setdefault(route, set()).add(response.status_code if response is not None else 500)
-            links, page_forms = _links(response, url)
+            links, page_forms, get_forms = _links(response, url)
+            for form in get_forms:  # a search form submitted with a value seen in a link's path (a tax code…)
+                values = {k: v or known.get(k, "") for k, v in {**form["values"], **form["keep"]}.items()}
+                searched = f"{urlsplit(unescape(form['action'])).path}?{urlencode(values)}"
+                target = route_of(urlsplit(searched).path)
+                if target and any(values.get(k) for k in form["values"]) and searched not in seen:
+                    seen.add(searched)
+                    following.append((searched, target[0]))
             for form in page_forms:
                 target = route_of(urlsplit(form["action"]).path)
                 if target:
@@ -250,6 +263,8 @@ def discover(walker: Walker, all_routes: list[str]) -> tuple[dict[str, str], dic
                 if parts.netloc or not parts.path.startswith("/") or parts.path.lstrip("/").startswith(SKIPPED):
                     continue
                 target = route_of(parts.path)
+                if target:
+                    known.update({k: str(v) for k, v in target[1].items()})
                 if target and parts.path not in seen and (target[0] not in found or PARAM.search(target[0])):
                     seen.add(parts.path)
                     found.setdefault(target[0], link)
