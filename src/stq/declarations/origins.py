@@ -34,7 +34,7 @@ KEY = "tax_code, hs6, origin_country, registered_on"
 
 def _counts(lines_sql: str) -> str:
     """The rows (key, line count) of the lines ``lines_sql`` selects as (tax_code, hs_code, origin_country,
-    registered_on)."""
+    registered_on). (The ``WHERE``: SQLite parses an upsert's ``INSERT … SELECT`` only with one.)"""
     return (f"SELECT tax_code, SUBSTR(hs_code, 1, 6) AS hs6, origin_country, registered_on, COUNT(*) AS n "
             f"FROM ({lines_sql}) x WHERE 1 = 1 GROUP BY tax_code, SUBSTR(hs_code, 1, 6), origin_country, "
             f"registered_on")
