@@ -20,7 +20,8 @@ demo accounts of the browser crawl, then an anonymous visitor) on the seeded dem
    others; a file field gets files that are not what they say (text named .xlsx, a broken zip, an empty file, a
    NUL in the name, a PNG named .pdf), a plain string, and the form an empty multipart body. The pages include
    those of the GET (search) forms, submitted with a value seen in a link for their empty inputs (a proposal's
-   search-first step with a tax code opens its full form).
+   search-first step with a tax code opens its full form). Then the form as the page shows it, each hidden value
+   alone replaced by TAMPER values (a view may read a hidden field only once the rest of the form is valid).
 
 What keeps it short (see the timings it writes to var/hostile_html.log): a rotation with the same keys and hidden
 values is sent in full once in the run; a later role sends it NUL and over-long in every key (what the roles differ
@@ -61,6 +62,7 @@ LOG = Path(__file__).resolve().parents[2] / "var" / "hostile_html.log"
 NUL = "a\x00b"
 HOSTILE = [NUL, "x" * 3000, "2026-02-30", "1e309", "99999999999999999999", "NaN", "-1", "", "0001-01-01",
            "'\"<b>%_\\ 中\u202e", ["1", "2"]]
+TAMPER = ["NaN", "99999999999999999999", "x" * 3000, NUL]
 SLOW = 0.4  # seconds: a route whose plain request takes longer (a PDF, a scan) gets SHORT rows, and once in the run
 SHORT = 4
 FULL = os.environ.get("STQ_HOSTILE_FULL") == "1"  # every role the full rotation everywhere (a longer, deeper run)
@@ -103,12 +105,15 @@ def _record_lookups():
 
 # --- forms on a page -----------------------------------------------------------------------------------------------
 class Forms(HTMLParser):
-    """The POST forms of a page: (action, multipart, {name: value} kept, [names] to break, [file names])."""
+    """The forms of a page: action, hidden values and buttons kept, names to break, file names, and the values the
+    page shows in its visible fields (what the form posts when the user saves it unchanged)."""
 
     def __init__(self, page_url):
         super().__init__()
-        self.page_url, self.forms, self.links, self.current, self.select = page_url, [], [], None, None
+        self.page_url, self.forms, self.links, self.current = page_url, [], [], None
         self.get_forms: list[dict] = []
+        self.select: str | None = None  # the name of the select being read
+        self.textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -122,9 +127,13 @@ class Forms(HTMLParser):
             self.current = {"action": action, "multipart": multipart, "keep": {}, "break": [], "files": [],
                             "method": method, "values": {}}
             (self.forms if method == "post" else self.get_forms).append(self.current)
-        elif self.current is None or not a.get("name"):
-            if tag == "option" and self.select is not None and a.get("value") and self.select[1] is None:
-                self.select[1] = a["value"]
+        elif self.current is None:
+            return
+        elif tag == "option" and self.select:
+            values = self.current["values"]
+            if "selected" in a or (self.select not in values and a.get("value")):
+                values[self.select] = a.get("value") or ""
+        elif not a.get("name"):
             return
         elif tag == "input":
             kind = (a.get("type") or "text").lower()
@@ -134,15 +143,23 @@ class Forms(HTMLParser):
                 self.current["keep"].setdefault(a["name"], a.get("value") or "")
             else:
                 self.current["break"].append(a["name"])
-                self.current["values"][a["name"]] = a.get("value") or ""
+                if kind not in ("checkbox", "radio") or "checked" in a:
+                    self.current["values"].setdefault(a["name"], a.get("value") or ("on" if kind == "checkbox" else ""))
         elif tag == "button":
             self.current["keep"].setdefault(a["name"], a.get("value") or "")
         elif tag in ("select", "textarea"):
             self.current["break"].append(a["name"])
+            self.select, self.textarea = (a["name"], None) if tag == "select" else (None, a["name"])
+
+    def handle_data(self, data):
+        if self.current is not None and self.textarea:
+            self.current["values"][self.textarea] = self.current["values"].get(self.textarea, "") + data
 
     def handle_endtag(self, tag):
         if tag == "form":
             self.current = None
+        elif tag in ("select", "textarea"):
+            self.select = self.textarea = None
 
 
 # --- routes ------------------------------------------------------------------------------------------------------
@@ -408,12 +425,27 @@ def _walk(walker: Walker) -> None:
             keep = {k: v for k, v in form["keep"].items() if k != "csrfmiddlewaretoken"}  # the client skips CSRF
             path = urlsplit(form["action"]).path or post_url
             named = tuple(sorted((k, v) for k, v in keep.items() if not v.isdigit()))  # the action, not the ids
-            variant = variants.setdefault((re.sub(r"\d+", "#", path), named), (keep, set(post_keys), set(), path))
+            variant = variants.setdefault((re.sub(r"\d+", "#", path), named),
+                                          (keep, set(post_keys), set(), path, form.get("values", {})))
             variant[1].update(form["break"])
             variant[2].update(form["files"])
-        for (shape, _named), (keep, breaking, files, path) in list(variants.items())[:VARIANTS]:
+        for (shape, _named), (keep, breaking, files, path, shown) in list(variants.items())[:VARIANTS]:
             breaking = breaking - set(keep) - files - {"csrfmiddlewaretoken"}
             _post_variant(walker, shape, path, keep, breaking, files, slow)
+            _tamper(walker, shape, path, keep, shown)
+
+
+def _tamper(walker, shape, post_url, keep, shown) -> None:
+    """The form as the page shows it (a valid one, for an edit page), each hidden value alone replaced by TAMPER:
+    a view that reads a hidden field only once the form is valid (`int(POST["version"])`) meets it so. Once in the
+    run per form."""
+    done = ("tamper", shape, frozenset((k, v) for k, v in keep.items() if not v.isdigit()))
+    if done in FUZZED or not keep:
+        return
+    FUZZED.add(done)
+    for key in keep:
+        for value in TAMPER:
+            walker.send("post", post_url, {**shown, **keep, key: value})
 
 
 def _post_variant(walker, route, post_url, keep, breaking, files, slow) -> None:
