@@ -12,7 +12,8 @@ demo accounts of the browser crawl, then an anonymous visitor) on the seeded dem
 2. GET: the query keys the view reads are recorded while it answers the plain request (QueryDict lookups), and
    joined to a generic list (page, sort, q, dates, year, unit, status…). `rotation` sends len(HOSTILE) requests in
    which every key gets every hostile value once (NUL, 3,000 characters, 2026-02-30, 1e309, a number over bigint,
-   NaN, -1, empty, year 1, quotes/LIKE wildcards/bidi text, the key twice).
+   NaN, -1, empty, the first and the last day of the calendar in both date formats, quotes/LIKE wildcards/bidi
+   text, the key twice).
 3. POST: every route is posted an empty body (the keys the view reads from it are recorded), then each distinct
    `<form method=post>` of the role's pages whose action resolves to the route (told apart by its path's words and
    its hidden values other than numbers: one per workflow action, say; at most VARIANTS) gets the rotation over its
@@ -61,7 +62,7 @@ SKIPPED = ("api/", "django-admin/", "logout/", "oidc/", "static/", "media/")  # 
 LOG = Path(__file__).resolve().parents[2] / "var" / "hostile_html.log"
 NUL = "a\x00b"
 HOSTILE = [NUL, "x" * 3000, "2026-02-30", "1e309", "99999999999999999999", "NaN", "-1", "", "0001-01-01",
-           "'\"<b>%_\\ 中\u202e", ["1", "2"]]
+           "31/12/9999", "'\"<b>%_\\ 中\u202e", "9999-12-31", ["1", "2"]]
 TAMPER = ["NaN", "99999999999999999999", "x" * 3000, NUL]
 SLOW = 0.4  # seconds: a route whose plain request takes longer (a PDF, a scan) gets SHORT rows, and once in the run
 SHORT = 4
