@@ -443,13 +443,14 @@ def sizes() -> dict:
 
     with connection.cursor() as c:
         c.execute("""
-            SELECT p.relname, COUNT(t.relid) FILTER (WHERE t.isleaf),
-                   SUM(pg_table_size(t.relid)), SUM(pg_indexes_size(t.relid)),
+            SELECT p.relname, COUNT(t.relid) FILTER (WHERE t.isleaf AND p.relkind = 'p'),
+                   SUM(pg_table_size(k.oid)), SUM(pg_indexes_size(k.oid)),
                    SUM(COALESCE(pg_total_relation_size(NULLIF(k.reltoastrelid, 0)), 0)),
-                   SUM(pg_total_relation_size(t.relid)),
-                   SUM(k.reltuples) FILTER (WHERE k.reltuples > 0)
+                   SUM(pg_total_relation_size(k.oid)),
+                   SUM(k.reltuples) FILTER (WHERE k.reltuples > 0 AND k.relkind = 'r')
             FROM pg_class p JOIN pg_namespace n ON n.oid = p.relnamespace AND n.nspname = 'public'
-            CROSS JOIN LATERAL pg_partition_tree(p.oid) t JOIN pg_class k ON k.oid = t.relid
+            LEFT JOIN LATERAL pg_partition_tree(p.oid) t ON true  -- nothing for a plain table
+            JOIN pg_class k ON k.oid = COALESCE(t.relid, p.oid)
             WHERE p.relkind IN ('r', 'p') AND NOT p.relispartition
             GROUP BY p.relname ORDER BY 6 DESC""")
         rows = c.fetchall()
@@ -471,8 +472,10 @@ def report_sizes(target_lines: int) -> None:
     RESULTS["sizes"] = data
     n = counts()
     factor = target_lines / n["lines"]
+    # linear in the lines: the partitioned tables, the number registry, and the import's side tables (the traded
+    # origins; the peer prices, which the daily job prunes to the last 400 days: an upper bound for them)
     grows = {"declarations_declaration", "declarations_declarationline", "risk_declarationscore",
-             "declarations_declarationnumber"}
+             "declarations_declarationnumber", "declarations_originday", "declarations_peerprice"}
     print(f"\nsizes at {n['lines']:,} goods lines / {n['declarations']:,} declarations ({n['first']} … {n['last']}); "
           f"database {gb(data['database_bytes'])} GB:")
     print("| table | partitions | rows (estimate) | table GB | of which TOAST GB | indexes GB | total GB | "
@@ -483,6 +486,9 @@ def report_sizes(target_lines: int) -> None:
         if t["total_bytes"] < 1e6:
             continue
         if t["table"] == "risk_declarationscore":  # one score per declaration, when all are scored
+            with connection.cursor() as c:
+                c.execute("SELECT COUNT(*) FROM risk_declarationscore")
+                t["rows"] = c.fetchone()[0]
             scaled = t["total_bytes"] / max(1, t["rows"]) * n["declarations"] * factor
         else:
             scaled = t["total_bytes"] * factor if t["table"] in grows else t["total_bytes"]
@@ -501,7 +507,8 @@ def report_sizes(target_lines: int) -> None:
     RESULTS["extrapolation"] = {"target_lines": target_lines, "factor": factor, "declaration_tables_gb": big / 1e9,
                                 "other_tables_gb": rest / 1e9, "bytes_per_line_lines_table": per_line}
     print(f"\nextrapolation to {target_lines / 1e6:,.0f} M goods lines (× {factor:.1f}, linear in the lines for the "
-          f"three partitioned tables and the number registry; the scores as if every declaration were scored): "
+          f"partitioned tables, the number registry, the traded origins and the peer prices; the scores as if every "
+          f"declaration were scored): "
           f"{gb(big)} GB + {gb(rest)} GB for the other tables; "
           f"goods lines {per_line:,.0f} bytes each with their indexes; a month's partition of lines (with its "
           f"indexes) now median {gb(statistics.median(month_sizes))} GB, largest {gb(month_sizes[-1])} GB over "
