@@ -122,3 +122,53 @@ def test_new_origin_alerts_from_the_table_are_those_recomputed_from_history(impo
     }
     raised = {(a[1], a[4]) for a in from_table if a[0] == AlertKind.NEW_ORIGIN}
     assert raised == {(ESTABLISHED, first), (OTHER, first)}  # the later findings join these open alerts
+
+
+def test_new_origin_check_stays_linear_when_the_planner_takes_the_batch_for_one_row(org):
+    """A new import's rows are in no statistics (a month's partition analysed before the batch arrived, the batch
+    under the share that makes it stale): the planner takes the batch for one row. The new-origin check must still
+    probe each batch enterprise once and each batch line once — in one statement joining the batch to its
+    established enterprises, their probes ran again for every batch line (≥ 230 s for a 50,000-line batch on 30 M
+    lines, benchmarks/HISTORY.md). Counted from the plans actually executed (EXPLAIN ANALYZE of each statement)."""
+    import json
+
+    from django.db import connection
+
+    from stq.declarations.models import OriginDay as O
+    from stq.risk.runner import refresh_statistics
+
+    tax_codes = h.PEERS[:4]
+    history = []
+    for tax in tax_codes:  # established (30 earlier lines each) and a full month's partition before the batch
+        for day in range(1, 10):
+            history += h.decl(tax, dt.date(2025, 11, day), [("85423100", "CN", 100, 10_000_000)] * 12)
+    assert do_import(history, name="history.csv").status == "succeeded"
+    refresh_statistics()
+    batch = []
+    for tax in tax_codes:  # 40 lines: under STALE_SHARE of the month's 432, so no ANALYZE sees them
+        batch += h.decl(tax, DAY, [("85423100", "CN", 100, 10_000_000), ("84713020", "TH", 5, 40_000_000)] * 5)
+    [job] = h.import_batches([batch])
+    assert refresh_statistics(stale_only=True) == []
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        if O._meta.db_table in sql:
+            statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        found = alerts._new_origins([job], DAY, DAY)
+    assert {tax: sorted(hit["pairs"]) for tax, hit in found[job].items()} == {tax: ["847130/TH"] for tax in tax_codes}
+
+    def probes(node):
+        own = node.get("Actual Loops", 0) if node.get("Relation Name") == O._meta.db_table else 0
+        return own + sum(probes(child) for child in node.get("Plans", []))
+
+    loops = 0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+            loops += probes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    assert 0 < loops <= len(batch) + len(tax_codes), loops

@@ -88,7 +88,7 @@ NEW_ORIGINS_FROM_TABLE = True
 
 
 def _new_origins(job_ids: list[int], first_day: dt.date, last_day: dt.date) -> dict[int, dict[str, dict]]:
-    """{job: {tax code: hit}} — one query for all the jobs. The jobs' declarations are registered from `first_day`
+    """{job: {tax code: hit}} — for all the jobs at once. The jobs' declarations are registered from `first_day`
     to `last_day`: the bound that prunes the partitions. History: the live stored lines (any flow) registered
     before `first_day` (``stq.declarations.origins``)."""
     D, L = Declaration._meta.db_table, DeclarationLine._meta.db_table
@@ -102,21 +102,30 @@ def _new_origins(job_ids: list[int], first_day: dt.date, last_day: dt.date) -> d
           AND d.registered_on BETWEEN %s AND %s AND l.registered_on BETWEEN %s AND %s"""
     if NEW_ORIGINS_FROM_TABLE:
         O = OriginDay._meta.db_table  # noqa: E741
-        # established: the sum of the enterprise's first ESTABLISHED_LINES days (each counts ≥ 1 line) reaches it
-        # exactly when all its days do
+        # Two statements, each linear whatever the planner believes of the batch: a new import's rows are estimated
+        # at one (its job id is in no statistics), and one statement joining the batch to its established
+        # enterprises re-ran their probes for every batch line (≥ 230 s for a 50,000-line batch on 30 M lines,
+        # benchmarks/HISTORY.md). First the established enterprises, each probed once (the sum of its first
+        # ESTABLISHED_LINES days, each ≥ 1 line, reaches it exactly when all its days do), then the batch lines of
+        # those enterprises (a constant list) with an index probe of each line's pair.
+        with connection.cursor() as cursor:
+            cursor.execute(f"""
+                SELECT t.tax_code FROM (SELECT DISTINCT importer_exporter_tax_code AS tax_code FROM {D}
+                                        WHERE import_job_id IN ({marks}) AND flow = 'I'
+                                          AND registered_on BETWEEN %s AND %s) t
+                WHERE (SELECT SUM(x.lines) FROM (SELECT o.lines FROM {O} o WHERE o.tax_code = t.tax_code
+                                                  AND o.registered_on < %s LIMIT %s) x) >= %s""",
+                           [*job_ids, *span, first_day, ESTABLISHED_LINES, ESTABLISHED_LINES])
+            established = [r[0] for r in cursor.fetchall()]
+        if not established:
+            return {}
         sql = f"""
-        WITH batch AS MATERIALIZED ({batch}),
-        established AS (
-            SELECT t.tax_code FROM (SELECT DISTINCT tax_code FROM batch) t
-            WHERE (SELECT SUM(x.lines) FROM (SELECT o.lines FROM {O} o WHERE o.tax_code = t.tax_code
-                                              AND o.registered_on < %s LIMIT %s) x) >= %s
-        )
-        SELECT b.import_job_id, b.tax_code, b.id, b.hs6, b.origin_country FROM batch b
-        WHERE b.tax_code IN (SELECT tax_code FROM established)
+        SELECT b.import_job_id, b.tax_code, b.id, b.hs6, b.origin_country FROM ({batch}) b
+        WHERE b.tax_code IN ({", ".join(["%s"] * len(established))})
           AND NOT EXISTS (SELECT 1 FROM {O} o WHERE o.tax_code = b.tax_code AND o.hs6 = b.hs6
                             AND o.origin_country = b.origin_country AND o.registered_on < %s)
         ORDER BY b.id, b.line_no"""
-        args = [*job_ids, *span, *span, first_day, ESTABLISHED_LINES, ESTABLISHED_LINES, first_day]
+        args = [*job_ids, *span, *span, *established, first_day]
     else:
         sql = f"""
         WITH established AS (
