@@ -25,7 +25,6 @@ import datetime as dt
 from django.db import connection
 from django.db.models import Max
 
-from . import partitions
 from .models import Declaration, DeclarationLine, PeerPrice
 
 P = PeerPrice._meta.db_table
@@ -36,13 +35,11 @@ PRICE_SQL = f"CAST(l.customs_value AS {FLOAT}) / CAST(l.quantity AS {FLOAT})"
 _COLS = "declaration_id, hs_code, origin_country, unit, registered_on, price"
 
 
-def _select(where: str, span: tuple | None = None) -> str:
-    """The peer-price rows of the lines of the declarations ``d`` selected by ``where``; ``span`` (first, last date)
-    bounds both tables (on PostgreSQL they are partitioned by month: only those months' partitions are read)."""
-    within = f" AND {partitions.within('d', *span)} AND {partitions.within('l', *span)}" if span else ""
+def _select(where: str) -> str:
+    """The peer-price rows of the lines of the declarations ``d`` selected by ``where``."""
     return (f"SELECT l.declaration_id, l.hs_code, l.origin_country, l.unit, d.registered_on, {PRICE_SQL} "
             f"FROM {L} l JOIN {D} d ON d.id = l.declaration_id AND d.registered_on = l.registered_on "
-            f"WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0 AND {where}{within}")
+            f"WHERE d.flow = 'I' AND l.quantity > 0 AND l.customs_value > 0 AND {where}")
 
 
 def delete_for(cursor, ids_sql: str, args=()) -> None:
@@ -50,10 +47,9 @@ def delete_for(cursor, ids_sql: str, args=()) -> None:
     cursor.execute(f"DELETE FROM {P} WHERE declaration_id IN ({ids_sql})", list(args))
 
 
-def write_for(cursor, ids_sql: str, args=(), span: tuple | None = None) -> int:
-    """Insert the prices of the stored lines of the declarations whose ids ``ids_sql`` selects (just written),
-    registered within ``span`` (first, last date) when given."""
-    cursor.execute(f"INSERT INTO {P} ({_COLS}) {_select(f'd.id IN ({ids_sql})', span)}", list(args))
+def write_for(cursor, ids_sql: str, args=()) -> int:
+    """Insert the prices of the stored lines of the declarations whose ids ``ids_sql`` selects (just written)."""
+    cursor.execute(f"INSERT INTO {P} ({_COLS}) {_select(f'd.id IN ({ids_sql})')}", list(args))
     return max(cursor.rowcount, 0)
 
 
@@ -96,11 +92,7 @@ def covers(since: dt.date) -> bool:
 def prune() -> int:
     """Delete the prices registered more than ``KEEP_DAYS`` before the newest date; returns the rows deleted."""
     newest = newest_date()
-    if newest is None:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {P} WHERE registered_on < %s", [newest - dt.timedelta(days=KEEP_DAYS)])
-        return max(cursor.rowcount, 0)
+    return 0 if newest is None else delete_before(newest - dt.timedelta(days=KEEP_DAYS))
 
 
 def delete_before(day: dt.date) -> int:
