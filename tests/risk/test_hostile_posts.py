@@ -6,7 +6,8 @@ import pytest
 from stq.risk.models import Alert, AlertKind, AlertState
 
 pytestmark = pytest.mark.django_db
-HOSTILE = ["NaN", "99999999999999999999", "1e309", "-1", "x" * 3000]  # a NUL is refused (400) before any view
+HOSTILE = ["NaN", "99999999999999999999", "1e309", "-1", "x" * 3000,
+           "9" * 5000]  # more digits than int() converts; a NUL is refused (400) before any view
 
 
 @pytest.mark.parametrize(("value", "expected"), [

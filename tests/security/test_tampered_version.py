@@ -15,7 +15,7 @@ from tests.audits import factories as audits
 from tests.collection import factories as collection
 
 pytestmark = pytest.mark.django_db
-TAMPERED = ["NaN", "1e309", "99999999999999999999", "-1", "x" * 3000]
+TAMPERED = ["NaN", "1e309", "99999999999999999999", "-1", "x" * 3000, "9" * 5000]
 
 
 def unchanged(page) -> dict:

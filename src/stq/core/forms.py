@@ -17,14 +17,20 @@ def apply_app_error(form: forms.Form, error: AppError) -> None:
         form.add_error(None, str(error.message))
 
 
+def posted_id(request, name: str) -> int | None:
+    """A positive whole number posted in `name` (an id, a version: below 2**31), else None. Hidden fields carry
+    whatever a client sends: text, a number out of range or more digits than Python converts (4,300) is never a
+    ValueError nor a query with it (a 500)."""
+    value = (request.POST.get(name) or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) < 2**31 else None
+
+
 def posted_version(request, default: int | None = None) -> int | None:
     """The version of the record the user saw (an edit form's hidden `version`), `default` when none is posted. Any
-    value but a whole number is a version no record has (0), so the service refuses the save as a conflict — it was
-    an int() of the posted text, a ValueError and a 500 on a tampered form."""
-    value = (request.POST.get("version") or "").strip()
-    if not value:
+    value but a whole number is a version no record has (0), so the service refuses the save as a conflict."""
+    if not (request.POST.get("version") or "").strip():
         return default
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+    return posted_id(request, "version") or 0
 
 
 def call_service(form: forms.Form, call, *, place=apply_app_error):

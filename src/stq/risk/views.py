@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stq.core.errors import AppError
-from stq.core.forms import apply_app_error, call_service, posted_version
+from stq.core.forms import apply_app_error, call_service, posted_id, posted_version
 from stq.enterprises.models import Enterprise
 from stq.org import policy
 from stq.org.models import Unit
@@ -46,13 +46,6 @@ def _may_view(user) -> None:
 
 def _error(request, error: AppError) -> None:
     messages.error(request, str(error.message))
-
-
-def _posted_id(request, name: str) -> int | None:
-    """A positive whole number posted in `name` (a version, a unit's id), else None: the hidden fields come from the
-    request, so text or an out-of-range number there is no ValueError nor a query with it (a 500)."""
-    value = request.POST.get(name) or ""
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
 
 
 def _back(request, default: str):
@@ -332,7 +325,7 @@ def alert_action(request, pk: int, action: str):
                                    reason=form.data.get("reason", ""))
             messages.success(request, _("Alert dismissed."))
         elif action == "collect":
-            unit = Unit.objects.filter(pk=_posted_id(request, "unit") or 0).first()
+            unit = Unit.objects.filter(pk=posted_id(request, "unit") or 0).first()
             case = services.alert_to_info_collection(actor=request.user, alert=alert, unit=unit,
                                                      expected_version=version)
             messages.success(request, _("Information collection %(n)s recorded as a draft.") % {"n": case.number})
