@@ -51,17 +51,18 @@ def within(alias: str, first: date, last: date) -> str:
     return f"{alias}.registered_on BETWEEN '{first.isoformat()}' AND '{last.isoformat()}'"
 
 
+def plan_nodes(plan):
+    """Every node of an ``EXPLAIN (FORMAT JSON)`` plan (the statement's list, or its top node), depth first."""
+    stack = [plan[0]["Plan"] if isinstance(plan, list) else plan]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.get("Plans", []))
+
+
 def plan_relations(plan) -> set[str]:
     """The tables (partitions included) an ``EXPLAIN (FORMAT JSON)`` plan reads: what shows that a query prunes."""
-    found = set()
-
-    def walk(node):
-        if "Relation Name" in node:
-            found.add(node["Relation Name"])
-        for child in node.get("Plans", []):
-            walk(child)
-    walk(plan[0]["Plan"] if isinstance(plan, list) else plan)
-    return found
+    return {node["Relation Name"] for node in plan_nodes(plan) if "Relation Name" in node}
 
 
 def is_partitioned(table: str = "declarations_declaration", cursor=None) -> bool:
