@@ -101,6 +101,29 @@ def test_conclusion_form_records_findings(org, client):
     assert case.state == "concluded" and case.conclusions.get().findings.get().import_duty == 7_000_000
 
 
+def test_a_number_past_its_column_is_the_fields_error_not_a_server_error(org, client):
+    """10**19 đồng overflows the bigint column, 10**12 declarations the integer one: both were a 500 (the form's
+    IntegerField had no maximum); each is now its field's error and nothing is stored (core.limits)."""
+    from .factories import explanation_received
+
+    case = explanation_received(org)
+    c = signed_in(client, org.officer1)
+    area = case.risk_areas.first()
+    data = {"number": "5/KL", "signed_on": str(today()), "signer_name": "Trần Văn Ký",
+            "declarations_concerned": 10**12, f"finding_{area.pk}": "Khai sai trị giá", f"violation_{area.pk}": "on",
+            f"import_duty_{area.pk}": 10**19}
+    r = c.post(f"/audits/{case.pk}/conclusion/", data)
+    page = r.content.decode()
+    assert r.status_code == 200 and "id_declarations_concerned" in page and f"id_import_duty_{area.pk}" in page
+    assert "999999999999999" in page.replace(".", "")  # the limit, in the field's own error
+    assert not case.conclusions.exists()
+    case = concluded(org, proposal_kw={"ent": enterprise("0301234562", "Công ty B")})
+    r = c.post(f"/audits/{case.pk}/handling/payment/", {"paid_on": str(today()), "kind": "tax", "amount": 10**19})
+    assert r.status_code == 200 and not case.payments.exists()
+    r = c.post(f"/audits/{case.pk}/handling/payment/", {"paid_on": str(today()), "kind": "tax", "amount": "²"})
+    assert r.status_code == 200 and not case.payments.exists()
+
+
 def test_pdf_upload_with_checksum_and_refusal_of_other_files(org, client):
     case = opened(org)
     c = signed_in(client, org.officer1)

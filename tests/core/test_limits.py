@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from simple_history.models import HistoricalChanges
 
-from stq.core.limits import NOTE_MAX, TEXT_MAX, LimitedTextField, names_digest_name
+from stq.core.limits import INT_MAX, MONEY_MAX, NOTE_MAX, TEXT_MAX, LimitedTextField, names_digest_name, whole_number
 from stq.core.models import CaseEvent
 from stq.workflow.actions import WorkflowActionForm
 
@@ -65,3 +65,28 @@ def test_a_long_notification_body_is_sent_cut_to_its_column(org, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         notify([org.officer1], title="x", body=Text("%(text)s", text="é" * (NOTE_MAX + 500)))
     assert len(Notification.objects.get(recipient=org.officer1).body) == NOTE_MAX
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1.250.000", 1_250_000), (" 7 000 ", 7000), ("0", 0), ("999.999.999.999.999", MONEY_MAX),
+    ("1.000.000.000.000.000", None),  # past MONEY_MAX
+    ("²", None), ("١٢٣", None),  # digits to str.isdigit, not ASCII: int("²") is a ValueError
+    ("9" * 5000, None),  # more digits than Python converts (a ValueError)
+    ("-5", None), ("1,5", None), ("", None), ("abc", None), (None, None),
+])
+def test_whole_number_never_raises_and_takes_ascii_digits_only(text, expected):
+    assert whole_number(text) == expected
+
+
+def test_every_integer_input_has_a_maximum():
+    """Declared without one, a form or serializer IntegerField takes INT_MAX (PostgreSQL integer); float fields and
+    declared maxima are left as they are."""
+    from django import forms
+    from rest_framework import serializers
+
+    assert forms.IntegerField().max_value == INT_MAX and serializers.IntegerField().max_value == INT_MAX
+    assert forms.IntegerField(max_value=MONEY_MAX).max_value == MONEY_MAX
+    assert forms.FloatField().max_value is None and serializers.FloatField().max_value is None
+    assert forms.IntegerField().clean("2147483647") == INT_MAX
+    with pytest.raises(ValidationError):
+        forms.IntegerField().clean(str(INT_MAX + 1))

@@ -38,6 +38,11 @@ def nasty_rows():
             partner_name="  Padded Co  ", hs_code=" 85423100"),                      # valid once trimmed
         row(line_no="9", number="100000000020", declarant_tax_code="0100000000", registered_on="0000-01-01"),
         row(line_no="1"),                                                            # duplicate of row 2
+        # digits to Python's str.isdigit and \d, not to PostgreSQL's casts: "²" was a ValueError (int("²")), 5,000
+        # digits too (Python converts at most 4,300), and Arabic-Indic or full-width digits passed the Python checks
+        row(line_no="²", number="100000000030"),
+        row(line_no="9" * 5000, number="100000000040"),
+        row(line_no="10", number="100000000050", import_duty="١٢", hs_code="８５４２３１００"),
     ]
 
 

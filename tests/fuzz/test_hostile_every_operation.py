@@ -24,6 +24,7 @@ NUL = "a\x00b"
 FAR_DATE = "9999-12-31"
 WRONG = {"integer": "not-a-number", "number": "not-a-number", "boolean": "not-a-boolean", "array": "not-a-list",
          "object": "not-an-object"}
+HUGE = 10**30  # beyond any column: a number the schema does not bound reaches the database (a 500)
 METHODS = ("get", "post", "put", "patch", "delete")
 UNDECIDED = {401, 403, 404, 405}
 
@@ -61,8 +62,9 @@ def _kind(prop) -> str:
     return "string" if "enum" in prop else "object"
 
 
-def hostile_values(prop) -> list[tuple[str, object]]:
-    """(what, value) pairs breaking `prop`: NUL and overlong for text, a far date for dates, a wrong type."""
+def hostile_values(prop, *, body: bool = False) -> list[tuple[str, object]]:
+    """(what, value) pairs breaking `prop`: NUL and overlong for text, a far date for dates, a wrong type, and in a
+    body a whole number beyond any column (a query's page past the last is a 404, its page size is capped)."""
     kind, fmt = _kind(prop), prop.get("format")
     out: list[tuple[str, object]] = []
     if kind == "string" and fmt != "binary":
@@ -73,6 +75,8 @@ def hostile_values(prop) -> list[tuple[str, object]]:
             out.append(("overlong", "x" * ((prop.get("maxLength") or 100_000) + 1)))
     else:
         out.append(("wrong type", WRONG.get(kind, "not-valid")))
+        if kind == "integer" and body:
+            out.append(("huge", HUGE))
         if kind == "array" and _kind(prop.get("items", {})) == "string":
             out.append(("nul", [NUL]))
     return out
@@ -161,6 +165,36 @@ def test_every_body_string_states_its_limits(api):
     assert missing == []
 
 
+def _integers(schema, node, where, seen=()):
+    """(where, property) for every integer a body accepts, nested objects and lists included."""
+    node = _resolve(schema, node)
+    if not isinstance(node, dict) or id(node) in seen:
+        return
+    if node.get("readOnly"):
+        return
+    if _kind(node) == "integer" and "enum" not in node:
+        yield where, node
+    for name, prop in node.get("properties", {}).items():
+        yield from _integers(schema, prop, f"{where}.{name}", (*seen, id(node)))
+    if "items" in node:
+        yield from _integers(schema, node["items"], f"{where}[]", (*seen, id(node)))
+
+
+@pytest.mark.django_db
+def test_every_body_integer_states_its_maximum(api):
+    """An integer without `maximum` lets 10**30 through to the database: the column overflows (a 500) where the
+    client should have been told which field is too large."""
+    _client, schema = api
+    missing = []
+    for path, method, operation in operations(schema):
+        content = operation.get("requestBody", {}).get("content", {})
+        for body in content.values():
+            for where, prop in _integers(schema, body.get("schema", {}), f"{method.upper()} {path} "):
+                if "maximum" not in prop:
+                    missing.append(where)
+    assert sorted(set(missing)) == [], "\n".join(sorted(set(missing)))
+
+
 @pytest.mark.django_db
 def test_hostile_input_to_every_operation_is_a_4xx_naming_the_field(api):
     client, schema = api
@@ -185,7 +219,7 @@ def test_hostile_input_to_every_operation_is_a_4xx_naming_the_field(api):
             for name, prop in props.items():
                 if prop.get("readOnly"):
                     continue
-                for what, value in hostile_values(prop):
+                for what, value in hostile_values(prop, body=True):
                     cases.append(("body", name, what, None, {name: value}, None))
             if not cases:
                 cases.append(("query", "x", "nul", {"x": NUL}, None, None))

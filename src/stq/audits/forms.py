@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stq.collection.models import InfoCollection
-from stq.core.limits import NOTE_MAX
+from stq.core.limits import MONEY_MAX, NOTE_MAX
 from stq.core.models import RiskArea
 from stq.org.forms import offer_units
 from stq.org.models import Unit
@@ -182,8 +182,8 @@ class ConclusionForm(forms.Form):
                                                              widget=forms.Textarea(attrs={"rows": 2}))
             self.fields[f"violation_{a.pk}"] = forms.BooleanField(label=_("Violation"), required=False)
             for f in self.AMOUNTS:
-                self.fields[f"{f}_{a.pk}"] = forms.IntegerField(label=labels[f], min_value=0, initial=0,
-                                                                required=False,
+                self.fields[f"{f}_{a.pk}"] = forms.IntegerField(label=labels[f], min_value=0, max_value=MONEY_MAX,
+                                                                initial=0, required=False,
                                                                 widget=forms.NumberInput(attrs={"step": 1, "min": 0}))
         _style(self)
 
@@ -208,25 +208,26 @@ class ConclusionForm(forms.Form):
 class TaxAssessmentForm(Styled):
     number = forms.CharField(label=_("Decision number"), max_length=64)
     issued_on = _date(_("Issued on"))
-    import_duty = forms.IntegerField(label=_("import/export duty"), min_value=0, initial=0)
-    vat = forms.IntegerField(label=_("VAT"), min_value=0, initial=0)
-    excise = forms.IntegerField(label=_("excise tax"), min_value=0, initial=0)
-    environmental = forms.IntegerField(label=_("environmental protection tax"), min_value=0, initial=0)
-    trade_remedy = forms.IntegerField(label=_("trade remedy duty"), min_value=0, initial=0)
+    import_duty = forms.IntegerField(label=_("import/export duty"), min_value=0, max_value=MONEY_MAX, initial=0)
+    vat = forms.IntegerField(label=_("VAT"), min_value=0, max_value=MONEY_MAX, initial=0)
+    excise = forms.IntegerField(label=_("excise tax"), min_value=0, max_value=MONEY_MAX, initial=0)
+    environmental = forms.IntegerField(label=_("environmental protection tax"), min_value=0,
+                                       max_value=MONEY_MAX, initial=0)
+    trade_remedy = forms.IntegerField(label=_("trade remedy duty"), min_value=0, max_value=MONEY_MAX, initial=0)
 
 
 class PenaltyForm(Styled):
     number = forms.CharField(label=_("Decision number"), max_length=64)
     issued_on = _date(_("Issued on"))
     legal_article = forms.CharField(label=_("Legal article"), max_length=255)
-    amount = forms.IntegerField(label=_("Fine (VND)"), min_value=1)
+    amount = forms.IntegerField(label=_("Fine (VND)"), min_value=1, max_value=MONEY_MAX)
     signer_name = forms.CharField(label=_("Signer"), max_length=255, required=False)
 
 
 class PaymentForm(Styled):
     paid_on = _date(_("Paid on"))
     kind = forms.ChoiceField(label=_("Kind"), choices=PaymentKind.choices)
-    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1)
+    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1, max_value=MONEY_MAX)
     reference = forms.CharField(label=_("Reference (receipt, treasury voucher)"), max_length=255, required=False)
 
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from stq.core.api import ErrorSerializer
 from stq.core.errors import AppError, Forbidden
-from stq.core.limits import NOTE_MAX
+from stq.core.limits import MONEY_MAX, NOTE_MAX
 from stq.core.models import RiskArea
 from stq.enterprises.api import EnterpriseByTaxCodeField
 from stq.enterprises.taxcode import normalize_tax_code
@@ -101,7 +101,7 @@ class ActionInSerializer(serializers.Serializer):
 class ResultInSerializer(serializers.Serializer):
     risk_area = serializers.SlugRelatedField(slug_field="code", queryset=RiskArea.objects.all())
     findings = serializers.CharField()
-    amount_at_risk = serializers.IntegerField(min_value=0)
+    amount_at_risk = serializers.IntegerField(min_value=0, max_value=MONEY_MAX)
     recommendation = serializers.ChoiceField(choices=Recommendation.choices)
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
+from stq.core.limits import MONEY_MAX
 from stq.core.models import RiskArea
 from stq.enterprises.models import Enterprise
 from stq.enterprises.taxcode import normalize_tax_code
@@ -76,7 +77,7 @@ class ResultsForm(forms.Form):
                 label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
                 initial=r.findings if r else "")
             self.fields[f"amount_{area.pk}"] = forms.IntegerField(
-                label=_("Amount at risk (VND)"), min_value=0, initial=r.amount_at_risk if r else 0,
+                label=_("Amount at risk (VND)"), min_value=0, max_value=MONEY_MAX, initial=r.amount_at_risk if r else 0,
                 widget=forms.NumberInput(attrs={"class": "form-control", "step": 1, "min": 0}))
             self.fields[f"recommendation_{area.pk}"] = forms.ChoiceField(
                 label=_("Recommendation"), choices=[("", "—"), *Recommendation.choices],

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError, Conflict, Forbidden, check_changeable, check_version
 from stq.core.history import save_as
+from stq.core.limits import whole_number
 from stq.core.models import RiskArea
 from stq.core.numbering import next_number
 from stq.org import policy
@@ -122,8 +123,7 @@ def _amount(raw) -> int | None:
         return None
     if isinstance(raw, int):
         return raw if raw >= 0 else None
-    text = str(raw).strip().replace(".", "").replace(" ", "")
-    return int(text) if text.isdigit() else None
+    return whole_number(raw)
 
 
 def info_collection_results_save(*, actor, info_collection: InfoCollection, results: list[dict]) -> InfoCollection:

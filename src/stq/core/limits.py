@@ -11,6 +11,14 @@ typed in a page or sent to the API is refused past it with the field's own "at m
 textareas carry `maxlength`, and the OpenAPI schema states `maxLength`. A field that needs less declares its own
 `max_length` (a field stored in a `NOTE_MAX` column declares `NOTE_MAX`).
 (A 300,000-character reason was accepted before, and its page then took 40 s to render.)
+
+Every whole-number input has a maximum, the same way: `install()` gives every form and serializer `IntegerField`
+declared without `max_value` the limit `INT_MAX` (PostgreSQL's `integer`: a count, a number of days, a version, an
+id), and every amount of money declares `MONEY_MAX`. Text that a service reads as a whole number itself (an amount
+typed with thousands dots, a cell of an imported file) goes through `whole_number`. So 10**30 in a JSON body, 5,000
+digits (more than Python converts) or "²" (a digit to `str.isdigit`, not to `int`) is the field's own error, never
+a ValueError or a column overflow (a 500). `tests/fuzz/test_hostile_every_operation.py` fails on an API integer
+without a maximum.
 """
 
 from __future__ import annotations
@@ -24,6 +32,20 @@ from django.db.models.functions import Length
 
 TEXT_MAX = 10_000  # about five printed pages: the longest free text a case carries (findings, conclusions)
 NOTE_MAX = 2_000  # a reason, a note, an opinion, a list of names: a paragraph or two
+INT_MAX = 2**31 - 1  # PostgreSQL integer: counts, days, versions, ids
+MONEY_MAX = 10**15 - 1  # VND, 15 digits: the stored bigint holds more, a spreadsheet cell keeps no more exactly
+
+
+def whole_number(text, maximum: int = MONEY_MAX, separators: str = ". \u00a0") -> int | None:
+    """`text` as a whole number from 0 to `maximum`, else None: ASCII digits only, the thousands `separators` ignored
+    (Vietnamese writes 1.000.000; a comma is its decimal mark). Never raises, whatever `text` holds."""
+    digits = str(text).strip()
+    for separator in separators:
+        digits = digits.replace(separator, "")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(maximum)):
+        return None
+    value = int(digits)
+    return value if value <= maximum else None
 
 
 class LimitedTextField(models.TextField):
@@ -82,9 +104,27 @@ def _default_max_length(cls, skip: tuple[type, ...] = ()) -> None:
     cls.__init__ = __init__
 
 
+def _default_max_value(cls) -> None:
+    """Fields of exactly `cls` (not its float and decimal subclasses) get max_value=INT_MAX unless they declare one."""
+    original = cls.__init__
+    if getattr(original, "stq_default_max_value", False):
+        return
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("max_value") is None and type(self) is cls:
+            kwargs["max_value"] = INT_MAX
+        original(self, *args, **kwargs)
+
+    __init__.stq_default_max_value = True
+    cls.__init__ = __init__
+
+
 def install() -> None:
     from django import forms
     from rest_framework import serializers
 
     _default_max_length(forms.CharField, skip=(forms.JSONField,))
     _default_max_length(serializers.CharField)
+    _default_max_value(forms.IntegerField)
+    _default_max_value(serializers.IntegerField)

@@ -64,11 +64,12 @@ KCS_COLUMNS = ["Declaration ID", "Date", "Office ID", "Process Type", "Import Ty
 KRW_TO_VND = Decimal(18)
 
 COUNTRIES = ISO_ALPHA2 | {"ZZ"}
-_INT = re.compile(r"-?\d{1,18}")
-_DEC = re.compile(r"-?\d{1,18}(\.\d{1,6})?")
-_HS = re.compile(r"\d{8}")
-_NUMBER = re.compile(r"\d{11}\d")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: `\d` would take any script's digits, which PostgreSQL's casts refuse
+_INT = re.compile(r"-?\d{1,18}", re.ASCII)
+_DEC = re.compile(r"-?\d{1,18}(\.\d{1,6})?", re.ASCII)
+_HS = re.compile(r"\d{8}", re.ASCII)
+_NUMBER = re.compile(r"\d{11}\d", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 INT_FIELDS = ("customs_value", "line_customs_value", "import_duty", "vat", "excise", "environmental_tax",
               "trade_remedy_tax")
@@ -150,7 +151,7 @@ class RowValidator:
         if row["partner_country"] and row["partner_country"] not in COUNTRIES:
             errors.append(("partner_country", "unknown_country"))
         line_no = row["line_no"]
-        if not (line_no.isdigit() and 1 <= int(line_no) <= 999):
+        if not (line_no.isascii() and line_no.isdigit() and len(line_no) <= 3 and int(line_no) >= 1):
             errors.append(("line_no", "bad_line_no"))
         for field in INT_FIELDS:
             value = row[field]

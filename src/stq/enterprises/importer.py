@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError, Forbidden
 from stq.core.history import save_as
+from stq.core.limits import INT_MAX, MONEY_MAX, whole_number
 from stq.org.models import Unit
 
 from .models import Enterprise, EnterpriseSource, EnterpriseType
@@ -48,7 +49,7 @@ COLUMNS = {
     "phone": "dien_thoai", "email": "email", "managing_unit": "don_vi_quan_ly",
 }
 ALIASES = {**{k: k for k in COLUMNS}, **{v: k for k, v in COLUMNS.items()}}
-INTEGER_FIELDS = {"charter_capital", "year_established", "employees"}
+INTEGER_FIELDS = {"charter_capital": MONEY_MAX, "year_established": 9999, "employees": INT_MAX}  # name: maximum
 MAX_ROWS = 100_000
 
 
@@ -127,11 +128,11 @@ def _row_values(row: dict, units: dict[str, Unit]) -> tuple[dict, list[tuple[str
         if name == "tax_code" or text == "":
             continue
         if name in INTEGER_FIELDS:
-            digits = text.replace(".", "").replace(",", "").replace(" ", "")
-            if not digits.isdigit():
+            number = whole_number(text, INTEGER_FIELDS[name], separators=". ,")
+            if number is None:
                 errors.append((name, "invalid_number", _("Enter a whole number.")))
                 continue
-            values[name] = int(digits)
+            values[name] = number
         elif name == "enterprise_type":
             kind = normalize_name(text)
             if kind not in EnterpriseType.values:

@@ -96,7 +96,7 @@ def _refused_rows(job: ImportJob) -> dict[int, str]:
         return out
     with job.errors_file.open("rb") as fh:
         for row in csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8")):
-            if (row.get("row") or "").isdigit():
+            if (row.get("row") or "").isascii() and (row.get("row") or "").isdigit():
                 out.setdefault(int(row["row"]), f"{row.get('field') or 'row'}:{row.get('code')}")
     return out
 

@@ -39,6 +39,7 @@ from stq.audits.models import (
 )
 from stq.core.errors import AppError, Conflict, Forbidden
 from stq.core.history import save_as
+from stq.core.limits import whole_number
 from stq.core.models import RiskArea
 from stq.enterprises.models import Enterprise
 from stq.enterprises.taxcode import clean_digits
@@ -142,12 +143,12 @@ def _date(text: str) -> date | None:
 
 
 def _amount(text: str) -> int:
-    digits = text.replace(".", "").replace(" ", "").replace("\u00a0", "")
-    if not digits:
+    if not text.replace(".", "").replace(" ", "").replace("\u00a0", ""):
         return 0
-    if not digits.isdigit():
+    value = whole_number(text)
+    if value is None:
         raise ValueError(text)
-    return int(digits)
+    return value
 
 
 # --- validation -----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stq.core.limits import MONEY_MAX
 from stq.core.models import RiskArea
 
 from .. import services
@@ -70,13 +71,13 @@ class FindingInSerializer(serializers.Serializer):
     finding = serializers.CharField()
     has_violation = serializers.BooleanField(default=False)
     declarations_count = serializers.IntegerField(min_value=0, default=0)
-    import_duty = serializers.IntegerField(min_value=0, default=0)
-    vat = serializers.IntegerField(min_value=0, default=0)
-    excise = serializers.IntegerField(min_value=0, default=0)
-    environmental = serializers.IntegerField(min_value=0, default=0)
-    trade_remedy = serializers.IntegerField(min_value=0, default=0)
-    fine = serializers.IntegerField(min_value=0, default=0)
-    late_interest = serializers.IntegerField(min_value=0, default=0)
+    import_duty = serializers.IntegerField(min_value=0, max_value=MONEY_MAX, default=0)
+    vat = serializers.IntegerField(min_value=0, max_value=MONEY_MAX, default=0)
+    excise = serializers.IntegerField(min_value=0, max_value=MONEY_MAX, default=0)
+    environmental = serializers.IntegerField(min_value=0, max_value=MONEY_MAX, default=0)
+    trade_remedy = serializers.IntegerField(min_value=0, max_value=MONEY_MAX, default=0)
+    fine = serializers.IntegerField(min_value=0, max_value=MONEY_MAX, default=0)
+    late_interest = serializers.IntegerField(min_value=0, max_value=MONEY_MAX, default=0)
 
 
 class ConclusionInSerializer(serializers.Serializer):
@@ -97,7 +98,7 @@ class ConclusionInSerializer(serializers.Serializer):
 class PaymentInSerializer(serializers.Serializer):
     paid_on = serializers.DateField()
     kind = serializers.ChoiceField(choices=PaymentKind.choices)
-    amount = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, max_value=MONEY_MAX)
     reference = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
@@ -105,7 +106,7 @@ class PenaltyInSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=64)
     issued_on = serializers.DateField()
     legal_article = serializers.CharField(max_length=255)
-    amount = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, max_value=MONEY_MAX)
     signer_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 

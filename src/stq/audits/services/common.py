@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from stq.core.errors import AppError
+from stq.core.limits import MONEY_MAX, whole_number
 
 
 def clean_numbers(numbers) -> list[str]:
@@ -25,12 +26,8 @@ def clean_amount(value, field, errors):
     if value in (None, ""):
         return 0
     if isinstance(value, bool) or not isinstance(value, int):
-        text = str(value).strip().replace(".", "").replace(" ", "").replace(",", "")
-        if not text.isdigit():
-            errors[field] = _("Enter a whole number of đồng, zero or more.")
-            return 0
-        value = int(text)
-    if value < 0:
+        value = whole_number(value, separators=". ,")
+    if value is None or not 0 <= value <= MONEY_MAX:
         errors[field] = _("Enter a whole number of đồng, zero or more.")
         return 0
     return value
