@@ -54,6 +54,10 @@ def main():
                         help="only score the stored declarations with the model in use (trained if there is none)")
     parser.add_argument("--runs", type=int, default=3,
                         help="with --scoring-only: score this many times, each beside its limit (default 3)")
+    parser.add_argument("--explain-reads", type=int, default=100,
+                        help="with --scoring-only: after the runs, read this many explained scores (the riskiest "
+                             "of each batch, spread over the batches) as the declaration's risk API does, and time "
+                             "the first read (which computes and stores the explanations) and a second one")
     parser.add_argument("--declarations", type=int, default=0,
                         help="with --scoring-only: first load goods lines (3 per declaration on average) until at "
                              "least this many declarations are stored")
@@ -215,6 +219,48 @@ def compiled_predict_limit(version, since=None) -> tuple[int, float, float]:
     return rows, seconds, cpu
 
 
+def explanation_reads(n: int) -> dict:
+    """The cost the scoring left to the first read: `n` scores marked to be explained (``explain_row``; the last
+    run's, taken in turn from each batch's riskiest), read as the declaration's risk API reads them
+    (``selectors.declaration_score`` + ``shown_explanations``), each twice: the first read computes and stores the
+    explanations (the very first also loads the model in this process: reported apart), the second reads them back.
+    Milliseconds per declaration; this process's CPU included."""
+    import statistics
+
+    from django.db.models import F, Window
+    from django.db.models.functions import ExtractMonth, RowNumber
+
+    from stq.declarations.models import Declaration
+    from stq.risk import selectors, training
+    from stq.risk.models import DeclarationScore
+
+    training._explaining.clear()  # as a fresh web process: the first read loads the model
+    marked = (DeclarationScore.objects.filter(explain_row__isnull=False, explanations=[])
+              .annotate(rank=Window(RowNumber(), partition_by=[ExtractMonth("registered_on")],
+                                    order_by=F("score").desc()))
+              .order_by("rank", "registered_on").values_list("declaration_id", "registered_on")[:n])
+    declarations = [Declaration.objects.get(pk=pk, registered_on=day) for pk, day in marked]
+    first, second, cpu = [], [], 0.0
+    for declaration in declarations:
+        c = time.process_time()
+        for times in (first, second):
+            t = time.monotonic()
+            shown = selectors.shown_explanations(selectors.declaration_score(declaration))
+            times.append((time.monotonic() - t) * 1000)
+            assert len(shown) == 3
+        cpu += time.process_time() - c
+    out = {"declarations": len(declarations), "load_average_before": os.getloadavg(),
+           "very_first_read_ms (model load included)": round(first[0], 1),
+           "first_read_ms": {"min": round(min(first[1:]), 1), "median": round(statistics.median(first[1:]), 1),
+                             "p95": round(sorted(first[1:])[int(0.95 * (len(first) - 2))], 1),
+                             "max": round(max(first[1:]), 1)},
+           "second_read_ms_median": round(statistics.median(second), 1),
+           "cpu_ms_per_declaration_both_reads": round(cpu * 1000 / max(1, len(declarations)), 1),
+           "marked_per_run": DeclarationScore.objects.filter(explain_row__isnull=False).count()}
+    print(f"explanations on first read: {json.dumps(out)}", flush=True)
+    return out
+
+
 def scoring_only(args):
     """Score every stored declaration with the active model version, `--runs` times, each beside its limit (the
     bare compiled predict on the same rows): time per stage, rate, peak RSS, load before each."""
@@ -265,10 +311,12 @@ def scoring_only(args):
     def spread(key):
         values = [r[key] for r in runs]
         return {"min": min(values), "median": statistics.median(values), "max": max(values)}
-    results = {"runs": runs, "seconds": spread("seconds"), "compiled_predict_seconds": spread(
-        "compiled_predict_seconds"), "times_compiled_predict": spread("times_compiled_predict"),
-        "cpu_times_compiled_predict": spread("cpu_times_compiled_predict"),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    reads = explanation_reads(args.explain_reads) if args.explain_reads and runs else None
+    results = {"explanation_reads": reads, "runs": runs, "seconds": spread("seconds"),
+               "compiled_predict_seconds": spread("compiled_predict_seconds"),
+               "times_compiled_predict": spread("times_compiled_predict"),
+               "cpu_times_compiled_predict": spread("cpu_times_compiled_predict"),
+               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
     print(json.dumps(results, indent=1))
     print(f"{args.runs} runs: scoring {results['seconds']} s; compiled predict {results['compiled_predict_seconds']}"
           f" s; ratio {results['times_compiled_predict']} × compiled predict; CPU of this process "

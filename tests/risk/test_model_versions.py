@@ -56,6 +56,9 @@ def test_stored_declarations_are_scored_with_explanations_of_the_top_features(or
     assert result["declarations"] == Declaration.objects.count() == DeclarationScore.objects.count()
     top = DeclarationScore.objects.order_by("-score").first()
     assert 0 <= top.probability <= 1 and top.model == version
+    assert top.explanations == [] and top.explain_row is not None  # explained when first read
+    training.stored_explanations(top)
+    top.refresh_from_db()
     assert len(top.explanations) == 3
     assert all(isinstance(e["sentence"], dict) and e["sentence"]["m"] for e in top.explanations)  # codes, no prose
     # the named features are the largest contributions of that declaration's riskiest line, in order

@@ -1,6 +1,8 @@
 """The bulk scoring path: the COPY read gives the same model rows as the row-by-row mapping it replaced, and the
 stored scores are exactly each declaration's riskiest line."""
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 import pytest
@@ -97,9 +99,11 @@ def test_stored_scores_are_each_declarations_riskiest_line_and_a_rescore_replace
         assert (s.tax_code, s.registered_on) == (declarations[pk].importer_exporter_tax_code,
                                                  declarations[pk].registered_on)
         assert s.model_id == version.pk
-    explained = [s for s in stored.values() if s.explanations]  # the 2 highest scores (ties: either one)
-    assert len(explained) == 2 and all(len(s.explanations) == 3 for s in explained)
-    assert min(s.score for s in explained) >= max(s.score for s in stored.values() if not s.explanations)
+    # the 2 highest scores (ties: either one) are marked to be explained when read, none explained yet
+    explained = [s for s in stored.values() if s.explain_row is not None]
+    assert len(explained) == 2 and not any(s.explanations for s in stored.values())
+    assert min(s.score for s in explained) >= max(s.score for s in stored.values() if s.explain_row is None)
+    assert all(len(training.stored_explanations(s)) == 3 for s in explained)
     # a second version rescoring the same declarations replaces the rows (upsert), no duplicates
     v2 = training.train_from_files([small_csv], config=FAST)
     assert training.score_declarations(model_version=v2)["declarations"] == len(expected)
@@ -109,8 +113,6 @@ def test_stored_scores_are_each_declarations_riskiest_line_and_a_rescore_replace
 
 @pytest.mark.skipif(not TRAIN_FILE.is_file(), reason="shared data not found")
 def test_compiled_trees_give_lightgbms_scores_and_are_cached_per_model(org, small_csv, tmp_path, settings):  # noqa: F811
-    from dataclasses import replace
-
     from stq.risk.compiled import compile_classifier
 
     settings.MEDIA_ROOT = tmp_path
@@ -142,7 +144,8 @@ def test_pipelined_scoring_stores_what_the_one_by_one_path_stores(org, small_csv
     settings.MEDIA_ROOT = tmp_path
     h.load_fixture(org.kv01pt)
     version = training.train_from_files([small_csv], config=FAST)
-    fields = ("declaration_id", "tax_code", "registered_on", "probability", "duty_at_stake", "score", "explanations")
+    fields = ("declaration_id", "tax_code", "registered_on", "probability", "duty_at_stake", "score", "explain_row",
+              "explanations")
 
     def stored():
         return sorted(DeclarationScore.objects.values_list(*fields))
@@ -150,7 +153,7 @@ def test_pipelined_scoring_stores_what_the_one_by_one_path_stores(org, small_csv
     first = training.score_declarations(model_version=version, batch_days=2)
     assert first["pipelined"] and first["declarations"] == Declaration.objects.count() > 0
     pipelined = stored()
-    assert sum(1 for row in pipelined if row[-1]) > 2  # explanations from more than one batch
+    assert sum(1 for row in pipelined if row[-2] is not None) > 2  # explanations due in more than one batch
     DeclarationScore.objects.all().delete()
     with transaction.atomic():
         again = training.score_declarations(model_version=version, batch_days=2)
@@ -158,24 +161,15 @@ def test_pipelined_scoring_stores_what_the_one_by_one_path_stores(org, small_csv
     assert stored() == pipelined
 
 
-@pytest.mark.skipif(not TRAIN_FILE.is_file(), reason="shared data not found")
-def test_explanations_from_the_predictions_features_are_those_of_rebuilt_features(org, small_csv, tmp_path,  # noqa: F811
-                                                                                  settings):
-    """The scoring explains the riskiest lines with the feature rows it already built for the prediction; the
-    stored explanations must be those of the former path, which rebuilt the features of the explained rows."""
+def former_explanations(model, frame: pl.DataFrame, top: int) -> dict[int, list]:
+    """The explanations the scoring stored before they moved to the first read (kept here as the reference): each
+    declaration's riskiest line, the batch's `top` riskiest declarations, explained with their features rebuilt,
+    as read back from the JSON column."""
     import json
 
     from stq.core.texts import stored
 
-    settings.MEDIA_ROOT = tmp_path
-    h.load_fixture(org.kv01pt)
-    version = training.train_from_files([small_csv], config=FAST)
-    model = load_model(version.artefact_path)
-    frame = training.declarations_frame()
     features = frame.drop("pk")
-    top = 6
-    assert training.score_frame(model, frame, version, explain_top=top) == Declaration.objects.count() > top
-    # the former path: each declaration's riskiest line, the `top` riskiest declarations, features rebuilt
     p, revenue = model.predict_parts(features)
     offset = model.offset_for(p, revenue)
     score = p + revenue / offset if np.isfinite(offset) else p
@@ -183,16 +177,85 @@ def test_explanations_from_the_predictions_features_are_those_of_rebuilt_feature
     best = (lines.sort(["pk", "score"], descending=[False, True]).group_by("pk", maintain_order=True)
             .agg(pl.col("row").first(), pl.col("score").max()).sort("score", descending=True).head(top))
     rebuilt = model.explain(features[best["row"].to_list()])
-    expected = {pk: json.loads(json.dumps([{"feature": c.feature, "contribution": round(c.contribution, 3),
-                                             "sentence": stored(c.sentence)} for c in row], ensure_ascii=False))
-                for pk, row in zip(best["pk"].to_list(), rebuilt, strict=True)}
-    in_db = {s.declaration_id: s.explanations for s in DeclarationScore.objects.all()}
-    assert {pk: e for pk, e in in_db.items() if e} == expected
-    assert all(len(e) == 3 for e in expected.values())
-    # and the contributions themselves, unrounded, are the same numbers
-    rows = best["row"].to_list()
+    return {pk: json.loads(json.dumps([{"feature": c.feature, "contribution": round(c.contribution, 3),
+                                        "sentence": stored(c.sentence)} for c in row], ensure_ascii=False))
+            for pk, row in zip(best["pk"].to_list(), rebuilt, strict=True)}
+
+
+@pytest.mark.skipif(not TRAIN_FILE.is_file(), reason="shared data not found")
+def test_explanations_left_to_the_first_read_are_those_the_scoring_stored_before(org, small_csv, tmp_path,  # noqa: F811
+                                                                                 settings):
+    """The scoring no longer explains: it marks the riskiest declarations of the batch and the first read (the
+    declaration's risk API, the one reader of the explanations) computes and stores their explanations. What the
+    API shows must be what the scoring stored before (the former path, features rebuilt for the explained rows):
+    the same declarations explained, the same numbers and sentences; the others shown without explanations."""
+    from rest_framework.test import APIClient
+
+    settings.MEDIA_ROOT = tmp_path
+    h.load_fixture(org.kv01pt)
+    version = training.train_from_files([small_csv], config=FAST)
+    model = load_model(version.artefact_path)
+    frame = training.declarations_frame()
+    top = 6
+    assert training.score_frame(model, frame, version, explain_top=top) == Declaration.objects.count() > top
+    expected = former_explanations(model, frame, top)
+    assert len(expected) == top and all(len(e) == 3 for e in expected.values())
+    # nothing explained at scoring time; the marked declarations are the former path's
+    assert not DeclarationScore.objects.exclude(explanations=[]).exists()
+    marked = set(DeclarationScore.objects.filter(explain_row__isnull=False).values_list("declaration_id", flat=True))
+    assert marked == set(expected)
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(org.analyst)
+    declarations = {d.pk: d for d in Declaration.objects.all()}
+
+    def shown(pk):
+        body = client.get(f"/api/v1/risk/declarations/{declarations[pk].number}/").json()
+        return body["score"]["explanations"]
+
+    for pk, items in expected.items():
+        first = shown(pk)
+        assert [(e["feature"], e["contribution"]) for e in first] == [(e["feature"], e["contribution"]) for e in items]
+        # stored by that read, exactly as the scoring stored it before; a second read reads them back
+        assert DeclarationScore.objects.get(declaration_id=pk).explanations == items
+        assert shown(pk) == first
+    others = [pk for pk in declarations if pk not in expected][:5]
+    assert others and all(shown(pk) == [] for pk in others)
+    assert not DeclarationScore.objects.filter(declaration_id__in=others).exclude(explanations=[]).exists()
+    # the unrounded contributions of the rebuilt declaration's line are those of the batch's feature rows
+    features = frame.drop("pk")
     whole = model.features(features)
-    reused = model.explain(features[rows], matrix=FeatureMatrix(whole.values[rows], whole.columns, whole.categorical))
-    plain = lambda explanations: [[(c.feature, c.value, c.contribution, stored(c.sentence)) for c in row]  # noqa: E731
-                                  for row in explanations]
-    assert plain(reused) == plain(rebuilt)
+    for s in DeclarationScore.objects.filter(explain_row__isnull=False):
+        rows = [i for i, pk in enumerate(frame["pk"].to_list()) if pk == s.declaration_id]
+        row = rows[s.explain_row]
+        one = training.declarations_frame("WHERE d.id = %s", [s.declaration_id]).drop("pk")[s.explain_row:
+                                                                                               s.explain_row + 1]
+        plain = lambda explanations: [[(c.feature, c.value, c.contribution) for c in r]  # noqa: E731
+                                      for r in explanations]
+        assert plain(model.explain(one)) == plain(model.explain(
+            features[[row]], matrix=FeatureMatrix(whole.values[[row]], whole.columns, whole.categorical)))
+
+
+@pytest.mark.skipif(not TRAIN_FILE.is_file(), reason="shared data not found")
+def test_a_rescore_drops_the_explanations_read_under_the_former_version(org, small_csv, tmp_path,  # noqa: F811
+                                                                         settings):
+    """An explanation stored by a read belongs to the score it explained: a rescore (another version) empties it and
+    the next read explains with the new version; a read of the former score finishing after the rescore does not
+    write over the new one."""
+    settings.MEDIA_ROOT = tmp_path
+    h.load_fixture(org.kv01pt)
+    v1 = training.train_from_files([small_csv], config=FAST)
+    training.score_declarations(model_version=v1)
+    s1 = DeclarationScore.objects.filter(explain_row__isnull=False).order_by("-score").first()
+    assert len(training.stored_explanations(s1)) == 3
+    v2 = training.train_from_files([small_csv], config=replace(FAST, seed=7))
+    training.score_declarations(model_version=v2)
+    s2 = DeclarationScore.objects.get(declaration_id=s1.declaration_id)
+    assert s2.model_id == v2.pk and s2.explanations == []
+    s1.explanations = []
+    training.stored_explanations(s1)  # a late read of the v1 score: computed, but not stored over v2's row
+    assert DeclarationScore.objects.get(declaration_id=s1.declaration_id).explanations == []
+    marked = DeclarationScore.objects.filter(explain_row__isnull=False).order_by("-score").first()
+    items = training.stored_explanations(marked)  # explained with v2, stored
+    assert len(items) == 3 and DeclarationScore.objects.get(declaration_id=marked.declaration_id).explanations == items
+
+

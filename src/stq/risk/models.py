@@ -151,6 +151,10 @@ class DeclarationScore(models.Model):
     duty_at_stake = models.BigIntegerField(_("duty at stake (VND)"), default=0)
     score = models.FloatField(_("ranking score"))
     explanations = models.JSONField(_("top explanations"), default=list)
+    # the place of the riskiest goods line among the declaration's lines (line_no order) of the declarations whose
+    # explanations are shown — the riskiest of their scoring batch —, explained when first read
+    # (``training.stored_explanations``); null: no explanations
+    explain_row = models.IntegerField(_("line to explain"), null=True, blank=True)
     scored_at = models.DateTimeField(_("scored at"), default=timezone.now)
 
     class Meta:

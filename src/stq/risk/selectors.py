@@ -70,10 +70,13 @@ def declaration_score(declaration) -> DeclarationScore | None:
 
 def shown_explanations(score: DeclarationScore) -> list[dict]:
     """The score's explanations in the active language: the feature's name and the sentence rendered from their
-    codes (a sentence stored as text before the codes is shown as it was)."""
+    codes (a sentence stored as text before the codes is shown as it was). Those of a declaration the scoring
+    left to be explained are computed and stored on this first read (``training.stored_explanations``)."""
+    from .training import stored_explanations
+
     return [{"feature": e.get("feature"), "feature_label": str(wording.feature_label(e.get("feature") or "")),
              "contribution": e.get("contribution"), "sentence": render(e.get("sentence"))}
-            for e in score.explanations]
+            for e in stored_explanations(score)]
 
 
 def declaration_hits(declaration) -> QuerySet[CriterionHit]:

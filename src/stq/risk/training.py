@@ -38,7 +38,6 @@ from . import sources
 from .compiled import compile_classifier
 from .ml import dataset as ds
 from .ml import drift
-from .ml import features as F
 from .ml.evaluate import ABLATION_STEPS, evaluate
 from .ml.model import ModelConfig, load_model, save_model, train_model
 from .ml.model import _duty as model_duty
@@ -46,9 +45,11 @@ from .ml.model import _predict_heads as model_heads
 from .models import DeclarationScore, ModelVersion, ScoringRun
 
 MIN_LABELLED_ROWS = 200
-EXPLAIN_TOP = 200  # explanations (costly: per-feature contributions) for the riskiest declarations of each batch
-STAGE_COLUMNS = ["declaration_id", "tax_code", "registered_on", "probability", "duty_at_stake", "score", "explanations"]
-SCORE_COLUMNS = [*STAGE_COLUMNS, "model_id", "scored_at"]
+# the riskiest declarations of each batch have their explanations shown (per-feature contributions, costly: computed
+# when first read, ``stored_explanations``)
+EXPLAIN_TOP = 200
+STAGE_COLUMNS = ["declaration_id", "tax_code", "registered_on", "probability", "duty_at_stake", "score", "explain_row"]
+SCORE_COLUMNS = [*STAGE_COLUMNS, "model_id", "scored_at", "explanations"]
 
 
 def artefact_root() -> Path:
@@ -287,64 +288,87 @@ def score_frame(model, frame: pl.DataFrame, model_version: ModelVersion, explain
 def frame_scores(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, stages: dict | None = None,
                  classifier=None, observe=None) -> pl.DataFrame:
     """One row per declaration of `frame` (``STAGE_COLUMNS``): its riskiest line's probability and score, the duty
-    at stake of all its lines, and the explanations of the `explain_top` riskiest declarations."""
-    return explained(model, *ranked(model, frame, explain_top, stages, classifier, observe), stages=stages)
-
-
-def ranked(model, frame: pl.DataFrame, explain_top: int = EXPLAIN_TOP, stages: dict | None = None,
-           classifier=None, observe=None) -> tuple[pl.DataFrame, dict | None]:
-    """The scores of `frame` without their explanations: (one row per declaration, what `explained` needs to
-    explain the `explain_top` riskiest ones — their riskiest lines and those lines' features, already built)."""
+    at stake of all its lines, and — for the `explain_top` riskiest declarations, the ones whose explanations are
+    shown — ``explain_row``, the place of the riskiest line among the declaration's lines (in ``line_no`` order),
+    which ``stored_explanations`` explains when the score is first read (null for the others, shown without
+    explanations)."""
     t = time.monotonic()
     features = frame.drop("pk")
-    matrix, p, revenue = _predict(model, features, classifier, observe)
+    _, p, revenue = _predict(model, features, classifier, observe)
     t = _add_time(stages, "features + prediction", t)
     offset = model.offset_for(p, revenue)  # the model's blend rule, on this batch's own predictions
     score = p + revenue / offset if np.isfinite(offset) else p
     duty = (frame[ds.ITEM_PRICE].to_numpy() * frame[ds.TAX_RATE].to_numpy() / 100)
+    # the frame is ordered by declaration and line_no (``_lines_sql``): a line's place in its declaration is its row
+    # less the declaration's first row
     per = (pl.DataFrame({"pk": frame["pk"], "row": np.arange(frame.height), "p": p, "score": score, "duty": duty,
                          "tax_code": frame["Importer ID"].fill_null(""), "registered_on": frame[ds.DATE]})
            .sort(["pk", "score"], descending=[False, True])
            .group_by("pk", maintain_order=True)
-           .agg(pl.col("row").first(), pl.col("p").max(), pl.col("score").max(), pl.col("duty").sum(),
-                pl.col("tax_code").first(), pl.col("registered_on").first()))
-    top = per.sort("score", descending=True).head(explain_top)
-    pending = None
-    if top.height:
-        rows = top["row"].to_list()
-        pending = {"pks": top["pk"].to_list(), "frame": features[rows],
-                   "matrix": F.FeatureMatrix(matrix.values[rows], matrix.columns, matrix.categorical)}
-    _add_time(stages, "per declaration", t)
-    return per, pending
-
-
-def explained(model, per: pl.DataFrame, pending: dict | None, stages: dict | None = None) -> pl.DataFrame:
-    """`per` (from `ranked`) as ``STAGE_COLUMNS``, with the explanations (JSON text) of the declarations in
-    `pending` and ``[]`` for the others. LightGBM's contributions release the GIL, so this can run beside the next
-    batch's prediction."""
-    t = time.monotonic()
-    explanations: dict[int, str] = {}
-    if pending is not None:
-        contributions = model.explain(pending["frame"], matrix=pending["matrix"])
-        for pk, row in zip(pending["pks"], contributions, strict=True):
-            explanations[pk] = json.dumps([{"feature": c.feature, "contribution": round(c.contribution, 3),
-                                            "sentence": stored(c.sentence)} for c in row], ensure_ascii=False)
-    _add_time(stages, "explanations", t)
-    return per.select(
+           .agg((pl.col("row").first() - pl.col("row").min()).alias("place"), pl.col("p").max(),
+                pl.col("score").max(), pl.col("duty").sum(), pl.col("tax_code").first(),
+                pl.col("registered_on").first()))
+    top = per.sort("score", descending=True).head(explain_top)["pk"] if explain_top else pl.Series([], dtype=pl.Int64)
+    out = per.select(
         pl.col("pk").alias("declaration_id"), "tax_code", "registered_on", pl.col("p").alias("probability"),
         pl.col("duty").cast(pl.Int64).alias("duty_at_stake"), "score",
-        pl.col("pk").replace_strict(explanations, default="[]", return_dtype=pl.Utf8).alias("explanations"))
+        pl.when(pl.col("pk").is_in(top.implode())).then(pl.col("place")).otherwise(None).cast(pl.Int32)
+        .alias("explain_row"))
+    _add_time(stages, "per declaration", t)
+    return out
+
+
+def explanation_items(contributions) -> list[dict]:
+    """One row of ``DualModel.explain`` as stored in ``DeclarationScore.explanations`` (the sentence as codes)."""
+    return [{"feature": c.feature, "contribution": round(c.contribution, 3), "sentence": stored(c.sentence)}
+            for c in contributions]
+
+
+_explaining: dict[tuple[str, str], object] = {}  # (artefact path, sha256) → the loaded model (one at a time)
+
+
+def _explaining_model(version: ModelVersion):
+    """The model version's loaded model, kept for the next reads in this process (the active version's, in
+    practice; a new version replaces it)."""
+    key = (version.artefact_path, version.artefact_sha256)
+    model = _explaining.get(key)
+    if model is None:
+        model = load_model(version.artefact_path)
+        _explaining.clear()
+        _explaining[key] = model
+    return model
+
+
+def stored_explanations(score: DeclarationScore) -> list[dict]:
+    """The explanations of a stored score. The scoring marks the declarations whose explanations are shown (the
+    riskiest of each batch: ``explain_row``) and leaves the explaining to the first read: this computes them from
+    the declaration's stored lines with the score's model version — the same contributions as at scoring time, a
+    row's features not depending on the other rows — stores them and returns them; later reads find them stored.
+    A score without ``explain_row`` has no explanations (``[]``)."""
+    if score.explanations or score.explain_row is None:
+        return score.explanations
+    date = score.registered_on
+    frame = declarations_frame("WHERE d.id = %s AND d.registered_on = %s AND l.registered_on = %s",
+                               [score.declaration_id, date, date])
+    if score.explain_row >= frame.height:  # the lines changed since the scoring: nothing to explain any more
+        return []
+    model = _explaining_model(score.model)
+    (row,) = model.explain(frame.drop("pk")[score.explain_row:score.explain_row + 1])
+    items = json.loads(json.dumps(explanation_items(row), ensure_ascii=False))  # as read back from the column
+    # only into the score that was read: a rescore meanwhile (another version, another time) keeps its own
+    DeclarationScore.objects.filter(declaration_id=score.declaration_id, registered_on=date, model_id=score.model_id,
+                                    scored_at=score.scored_at, explanations=[]).update(explanations=items)
+    score.explanations = items
+    return items
 
 
 def _write_scores(scores: pl.DataFrame, model_id: int, scored_at: dt.datetime) -> None:
-    """Upsert DeclarationScore rows (``STAGE_COLUMNS`` of `scores`, explanations as JSON text). PostgreSQL: the
-    frame as CSV through one COPY into a temporary table, then one INSERT … ON CONFLICT; elsewhere ``bulk_create``
-    with ``update_conflicts``."""
+    """Upsert DeclarationScore rows (``STAGE_COLUMNS`` of `scores`; no explanations yet: a rescore drops the former
+    ones). PostgreSQL: the frame as CSV through one COPY into a temporary table, then one INSERT … ON CONFLICT;
+    elsewhere ``bulk_create`` with ``update_conflicts``."""
     if connection.vendor != "postgresql":
-        objects = []
-        for row in scores.select(STAGE_COLUMNS).iter_rows(named=True):
-            row["explanations"] = json.loads(row["explanations"])
-            objects.append(DeclarationScore(**row, model_id=model_id, scored_at=scored_at))
+        objects = [DeclarationScore(**row, model_id=model_id, scored_at=scored_at, explanations=[])
+                   for row in scores.select(STAGE_COLUMNS).iter_rows(named=True)]
         DeclarationScore.objects.bulk_create(
             objects,
             batch_size=5000, update_conflicts=True, unique_fields=["declaration"],
@@ -360,7 +384,7 @@ def _write_scores(scores: pl.DataFrame, model_id: int, scored_at: dt.datetime) -
             copy.write(scores.select(STAGE_COLUMNS).write_csv(include_header=False))
         # the partitioned table's primary key holds the partition key (migration declarations/0005)
         key = "declaration_id, registered_on" if partitions.is_partitioned(table, cursor) else "declaration_id"
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {stage}, %s, %s FROM risk_score_stage "
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {stage}, %s, %s, '[]' FROM risk_score_stage "
                        f"ON CONFLICT ({key}) DO UPDATE SET {updates}", [model_id, scored_at])
         cursor.execute("DROP TABLE risk_score_stage")
 
@@ -368,15 +392,14 @@ def _write_scores(scores: pl.DataFrame, model_id: int, scored_at: dt.datetime) -
 def score_declarations(*, model_version: ModelVersion | None = None, since: dt.date | None = None,
                        batch_days: int = 31, compiled: bool = True, on_window=None) -> dict:
     """Score the stored declarations (registered on or after `since`) with the active model, in batches of
-    `batch_days` days of registration.
+    `batch_days` days of registration; the explanations of the riskiest declarations of each batch are computed
+    when first read (``stored_explanations``).
 
     On PostgreSQL, outside a caller's transaction, the batches run as a pipeline over the two cores: a reader
-    thread fetches the next batch and a writer thread explains and stores the previous one's scores (each on its
-    own database connection, each write its own transaction, as before) while this thread computes the current
-    one's features and predictions (LightGBM's contributions, most of the explaining, release the GIL; with the
-    compiled trees only, so that the two threads never share a LightGBM booster). Inside
-    a transaction (tests, or a caller's `atomic`) other connections could not see its rows, and SQLite has one
-    writer: there the batches run one by one."""
+    thread fetches the next batch and a writer thread stores the previous one's scores (each on its own database
+    connection, each write its own transaction) while this thread computes the current one's features and
+    predictions. Inside a transaction (tests, or a caller's `atomic`) other connections could not see its rows,
+    and SQLite has one writer: there the batches run one by one."""
     model_version = model_version or ModelVersion.objects.filter(is_active=True).first()
     if model_version is None:
         raise ValueError("no model version in use: train one with `manage.py train_risk_model`")
@@ -402,13 +425,7 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
         _add_time(stages, "read", t)
         return frame
 
-    pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
-    # the writer thread explains the batch it stores, beside this thread's next prediction, where the two never use
-    # the same LightGBM booster at once (the prediction runs on the compiled trees)
-    explain_in_writer = pipelined and classifier is not None
-
-    def write(part):
-        scores = explained(model, *part, stages=stages) if explain_in_writer else part
+    def write(scores):
         t = time.monotonic()
         _write_scores(scores, model_version.pk, scored_at)
         _add_time(stages, "write", t)
@@ -420,12 +437,9 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
     def compute(frame):
         if not frame.height:
             return None
-        part = ranked(model, frame, stages=stages, classifier=classifier, observe=observe)
-        return part if explain_in_writer else explained(model, *part, stages=stages)
+        return frame_scores(model, frame, stages=stages, classifier=classifier, observe=observe)
 
-    def count(part):
-        return (part[0] if explain_in_writer else part).height
-
+    pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
     total = lines = 0
     if pipelined:
         with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
@@ -441,7 +455,7 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
                     pending.result()
                     pending = None
                 if part is not None:
-                    total += count(part)
+                    total += part.height
                     pending = writer.submit(_closing_connection, write, part)
                 if on_window is not None:
                     on_window(i + 1, len(windows))
@@ -454,7 +468,7 @@ def score_declarations(*, model_version: ModelVersion | None = None, since: dt.d
             lines += frame.height
             if part is not None:
                 write(part)
-                total += count(part)
+                total += part.height
             if on_window is not None:
                 on_window(i, len(windows))
     run = _record_run(model_version, counter, scored_at, total, lines, windows)
