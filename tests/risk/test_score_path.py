@@ -259,3 +259,28 @@ def test_a_rescore_drops_the_explanations_read_under_the_former_version(org, sma
     assert len(items) == 3 and DeclarationScore.objects.get(declaration_id=marked.declaration_id).explanations == items
 
 
+
+
+def test_a_score_whose_model_artefact_is_gone_is_shown_without_explanations(org):
+    """The first read loads the score's model version; an artefact deleted or damaged since the scoring must not
+    break the declaration's risk API: the score is shown, without explanations, and nothing is stored."""
+    import datetime as dt
+
+    from rest_framework.test import APIClient
+
+    from stq.risk.models import ModelVersion
+
+    h.load_fixture(org.kv01pt)
+    declaration = Declaration.objects.first()
+    version = ModelVersion.objects.create(number=1, source="x", training_from=dt.date(2025, 1, 1),
+                                          training_to=dt.date(2025, 6, 30), artefact_path="/nowhere",
+                                          artefact_sha256="0" * 64, is_active=True)
+    DeclarationScore.objects.create(declaration_id=declaration.pk, model=version, tax_code="x",
+                                    registered_on=declaration.registered_on, probability=0.4, score=0.4,
+                                    explain_row=0)
+    client = APIClient()
+    client.force_authenticate(org.analyst)
+    answer = client.get(f"/api/v1/risk/declarations/{declaration.number}/")
+    assert answer.status_code == 200 and answer.json()["score"]["probability"] == 0.4
+    assert answer.json()["score"]["explanations"] == []
+    assert DeclarationScore.objects.get(declaration_id=declaration.pk).explain_row == 0

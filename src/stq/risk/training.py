@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,11 +40,12 @@ from .compiled import compile_classifier
 from .ml import dataset as ds
 from .ml import drift
 from .ml.evaluate import ABLATION_STEPS, evaluate
-from .ml.model import ModelConfig, load_model, save_model, train_model
+from .ml.model import ArtefactError, ModelConfig, load_model, save_model, train_model
 from .ml.model import _duty as model_duty
 from .ml.model import _predict_heads as model_heads
 from .models import DeclarationScore, ModelVersion, ScoringRun
 
+log = logging.getLogger(__name__)
 MIN_LABELLED_ROWS = 200
 # the riskiest declarations of each batch have their explanations shown (per-feature contributions, costly: computed
 # when first read, ``stored_explanations``)
@@ -352,7 +354,11 @@ def stored_explanations(score: DeclarationScore) -> list[dict]:
                                [score.declaration_id, date, date])
     if score.explain_row >= frame.height:  # the lines changed since the scoring: nothing to explain any more
         return []
-    model = _explaining_model(score.model)
+    try:
+        model = _explaining_model(score.model)
+    except ArtefactError:  # the version's artefact is gone or damaged: shown without explanations, nothing stored
+        log.exception("model v%s cannot be loaded to explain declaration %s", score.model.number, score.declaration_id)
+        return []
     (row,) = model.explain(frame.drop("pk")[score.explain_row:score.explain_row + 1])
     items = json.loads(json.dumps(explanation_items(row), ensure_ascii=False))  # as read back from the column
     # only into the score that was read: a rescore meanwhile (another version, another time) keeps its own
