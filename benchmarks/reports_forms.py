@@ -120,72 +120,161 @@ def fill(n_cases: int, n_payments: int, *, start: date = date(2024, 1, 1), days:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=20_000)
-    parser.add_argument("--payments", type=int, default=50_000)
+    parser.add_argument("--years", type=int, default=2, help="years of history, ending with 2025 (default 2024–2025)")
+    parser.add_argument("--cases", type=int, default=None, help="default 10,000 a year")
+    parser.add_argument("--payments", type=int, default=None, help="default 25,000 a year")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-direct", action="store_true", help="skip the direct computation (before the kept totals)")
     args = parser.parse_args()
+    n_cases = args.cases or 10_000 * args.years
+    n_payments = args.payments or 25_000 * args.years
+    first_year = 2026 - args.years
 
     import django
 
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", verbosity=0)
     from stq.audits.models import AuditCase, Payment
     from stq.org.models import Unit, User
-    from stq.reports import builder, dashboard, layout
+    from stq.reports import builder, dashboard, layout, totals
     from stq.reports.excel import workbook_bytes
     from stq.reports.pdf import pdf_bytes
-    from stq.reports.periods import named_period
+    from stq.reports.periods import Period, named_period
 
-    if AuditCase.objects.count() < args.cases:
-        fill(args.cases - AuditCase.objects.count(), args.payments)
+    if AuditCase.objects.count() < n_cases:
+        fill(n_cases - AuditCase.objects.count(), n_payments, start=date(first_year, 1, 1), days=365 * args.years)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     root = Unit.objects.get(code="BENCH")
     user = User.objects.get(username="bench")
     year = named_period("2025")
-    print(f"{AuditCase.objects.count()} cases, {Payment.objects.count()} payments, "
-          f"{Unit.objects.subtree(root).count()} units; national report for 2025 (with the year-to-date block)")
+    whole = Period(date(first_year, 1, 1), date(2025, 12, 31))
+    print(
+        f"{AuditCase.objects.count()} cases, {Payment.objects.count()} payments, "
+        f"{Unit.objects.subtree(root).count()} units, {first_year}–2025; national reports with the year-to-date "
+        "block"
+    )
+    t0 = time.perf_counter()
+    months = totals.refresh()
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM reports_monthtotal")
+        kept_rows = cur.fetchone()[0]
+    print(
+        f"kept totals: first refresh of {len(months)} stale months {time.perf_counter() - t0:.2f} s "
+        f"(load {os.getloadavg()[0]:.1f}); {kept_rows:,} rows"
+    )
 
-    def timed(label, fn):
-        values = []
+    def timed(label, fn, setup=None):
+        values, loads, result = [], [], None
         for _ in range(args.runs):
+            if setup:
+                setup()
+            loads.append(os.getloadavg()[0])
             t0 = time.perf_counter()
             result = fn()
             values.append((time.perf_counter() - t0) * 1000)
-        print(f"{label:<52} median {statistics.median(values):8.1f} ms   max {max(values):8.1f} ms")
+        print(
+            f"{label:<58} min {min(values):7.1f}  median {statistics.median(values):7.1f}  max {max(values):7.1f} ms"
+            f"   load {min(loads):.1f}–{max(loads):.1f}"
+        )
         return result
 
-    f19, f20 = layout.load("19"), layout.load("20")
-    r19 = timed("form 19 (tables A + A2), build", lambda: builder.build_report(f19, unit=root, period=year, user=user))
-    r20 = timed("form 20 (table B), build", lambda: builder.build_report(f20, unit=root, period=year, user=user))
-    q1 = named_period("2025-Q1")
-    timed("form 19, one quarter + year to date", lambda: builder.build_report(f19, unit=root, period=q1, user=user))
-    timed("form 19 + 20 as Excel (build + render)", lambda: (
-        workbook_bytes(builder.build_report(f19, unit=root, period=year, user=user)),
-        workbook_bytes(builder.build_report(f20, unit=root, period=year, user=user))))
-    timed("form 19 as PDF (render only)", lambda: pdf_bytes(r19))
-    timed("drill-down: collected, national total (first 1,000)", lambda: [
-        builder.drill_rows(g, 1000) for g in builder.drill_down(f19, unit=root, period=year, table_key="A",
-                                                                column_key="collected", row_key="total", user=None)])
-    timed("dashboard data, national, 2025", lambda: dashboard.dashboard_data(root, year))
-    from django.test.utils import CaptureQueriesContext
+    def direct(fn):
+        def run():
+            totals.ENABLED = False
+            try:
+                return fn()
+            finally:
+                totals.ENABLED = True
 
-    for label, lay in (("form 19", f19), ("form 20", f20)):
+        return run
+
+    def count(fn) -> int:
         with CaptureQueriesContext(connection) as ctx:
-            builder.build_report(lay, unit=root, period=year, user=user)
-        print(f"{label}: {len(ctx.captured_queries)} SQL queries")
+            fn()
+        return len(ctx.captured_queries)
+
+    f19, f20 = layout.load("19"), layout.load("20")
+    reports = {}
+    for form, lay in (("19", f19), ("20", f20)):
+        for name, period in (("2025", year), (f"{first_year}–2025", whole)):
+
+            def build(lay=lay, period=period):
+                return builder.build_report(lay, unit=root, period=period, user=user)
+
+            reports[form, name] = timed(f"form {form}, {name}, kept totals", build)
+            if not args.no_direct:
+                d = timed(f"form {form}, {name}, direct (before)", direct(build))
+                assert d.figures() == reports[form, name].figures(), f"form {form} {name}: kept ≠ direct"
+            print(
+                f"    SQL statements: kept {count(build)}"
+                + ("" if args.no_direct else f", direct {count(direct(build))}")
+            )
+    unit = Unit.objects.get(code="B07")
+    timed(
+        "form 19, 2025, one department (B07), kept totals",
+        lambda: builder.build_report(f19, unit=unit, period=year, user=user),
+    )
+    q1 = named_period("2025-Q1")
+    timed(
+        "form 19, 2025-Q1 + year to date, kept totals",
+        lambda: builder.build_report(f19, unit=root, period=q1, user=user),
+    )
+    case = AuditCase.objects.filter(concluded_on__year=first_year).order_by("pk").first()
+    backdated = []
+
+    def add_payment():  # a backdated payment in the first year: one month stale, recomputed by the next build
+        backdated.append(
+            Payment.objects.create(
+                case=case, paid_on=date(first_year, 3, 15), kind="tax", amount=1, reference="bench-backdated"
+            ).pk
+        )
+
+    timed(
+        "form 19, 2025, after a backdated payment (refresh + build)",
+        lambda: builder.build_report(f19, unit=root, period=year, user=user),
+        setup=add_payment,
+    )
+    Payment.objects.filter(pk__in=backdated).delete()
+    totals.refresh()
+    timed(
+        "form 19 + 20 as Excel (build + render), 2025",
+        lambda: (
+            workbook_bytes(builder.build_report(f19, unit=root, period=year, user=user)),
+            workbook_bytes(builder.build_report(f20, unit=root, period=year, user=user)),
+        ),
+    )
+    r19 = reports["19", "2025"]
+    pdf = timed("form 19 as PDF (render only), 2025", lambda: pdf_bytes(r19))
+    print(f"    PDF {len(pdf):,} bytes")
+    timed(
+        "drill-down: collected, national total (first 1,000)",
+        lambda: [
+            builder.drill_rows(g, 1000)
+            for g in builder.drill_down(
+                f19, unit=root, period=year, table_key="A", column_key="collected", row_key="total", user=None
+            )
+        ],
+    )
+    timed("dashboard data, national, 2025", lambda: dashboard.dashboard_data(root, year))
     a = r19.figures()["A"]["period"]["total"]
-    b = r20.figures()["B"]["period"]["total"]
-    print(f"national 2025: decisions desk {a['desk_decisions']} field {a['field_decisions']}; completed "
-          f"{a['desk_completed'] + a['field_completed']}; violation rate {a['violation_rate']} %; tax assessed "
-          f"{a['tax_assessed']:,}; collected {a['collected']:,}; outstanding {a['outstanding']:,}")
+    b = reports["20", "2025"].figures()["B"]["period"]["total"]
+    print(
+        f"national 2025: decisions desk {a['desk_decisions']} field {a['field_decisions']}; completed "
+        f"{a['desk_completed'] + a['field_completed']}; violation rate {a['violation_rate']} %; tax assessed "
+        f"{a['tax_assessed']:,}; collected {a['collected']:,}; outstanding {a['outstanding']:,}"
+    )
     assert b["tax_assessed"] == a["tax_assessed"] and b["collected"] == a["collected"], "table B ≠ table A"
     rows = r19.figures()["A"]["period"]
     assert all(sum(r[c] for k, r in rows.items() if k != "total") == a[c] for c in a if c != "violation_rate")
-    print("checks: table B totals = table A totals; national total = sum of the unit rows")
+    print(
+        "checks: kept totals = direct computation (every cell, each form and period above); table B totals = "
+        "table A totals; national total = sum of the unit rows"
+    )
 
 
 if __name__ == "__main__":

@@ -217,7 +217,7 @@ class AuditCase(WorkflowCase):
     explanation_on = models.DateField(_("explanation received on"), null=True, blank=True, editable=False)
     expert_requested_on = models.DateField(_("expert opinion requested on"), null=True, blank=True, editable=False)
     expert_received_on = models.DateField(_("expert opinion received on"), null=True, blank=True, editable=False)
-    concluded_on = models.DateField(_("concluded on"), null=True, blank=True, editable=False)
+    concluded_on = models.DateField(_("concluded on"), null=True, blank=True, editable=False, db_index=True)
     conclusion_recorded_by = _user_fk(_("conclusion recorded by"), null=True, blank=True, editable=False)
     closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
     # the plan in force (original decision, amendments, extension)
@@ -279,7 +279,7 @@ class AuditDecision(RecordedLate):
     case = models.ForeignKey(AuditCase, on_delete=models.PROTECT, related_name="decisions")
     kind = models.CharField(_("kind"), max_length=16, choices=DecisionKind.choices)
     number = models.CharField(_("decision number"), max_length=64)
-    signed_on = models.DateField(_("signed on"))
+    signed_on = models.DateField(_("signed on"), db_index=True)
     signer_name = models.CharField(_("signer"), max_length=255)
     signer_title = models.CharField(_("signer's title"), max_length=255)
     signer_unit = models.ForeignKey("org.Unit", verbose_name=_("signer's unit"), null=True, blank=True,
@@ -351,7 +351,7 @@ class AuditConclusion(RecordedLate):
     is_result_notice = models.BooleanField(_("result notice (desk audit)"), default=False)
     supplementary = models.BooleanField(_("supplementary conclusion"), default=False)
     number = models.CharField(_("number"), max_length=64)
-    signed_on = models.DateField(_("signed on"))
+    signed_on = models.DateField(_("signed on"), db_index=True)
     signer_name = models.CharField(_("signer"), max_length=255)
     signer_title = models.CharField(_("signer's title"), max_length=255, blank=True)
     approved_by = _user_fk(_("approved by"), null=True, blank=True, editable=False)
@@ -487,7 +487,7 @@ class PenaltyDecision(models.Model):
 
     case = models.ForeignKey(AuditCase, on_delete=models.PROTECT, related_name="penalties")
     number = models.CharField(_("number"), max_length=64)
-    issued_on = models.DateField(_("issued on"))
+    issued_on = models.DateField(_("issued on"), db_index=True)
     legal_article = models.CharField(_("legal article"), max_length=255)
     amount = models.BigIntegerField(_("fine (VND)"), default=0)
     signer_name = models.CharField(_("signer"), max_length=255, blank=True)
@@ -509,7 +509,7 @@ class Payment(models.Model):
     """An amount actually collected (partial payments are separate rows)."""
 
     case = models.ForeignKey(AuditCase, on_delete=models.PROTECT, related_name="payments")
-    paid_on = models.DateField(_("paid on"))
+    paid_on = models.DateField(_("paid on"), db_index=True)
     kind = models.CharField(_("kind"), max_length=16, choices=PaymentKind.choices)
     amount = models.BigIntegerField(_("amount (VND)"))
     reference = models.CharField(_("reference (receipt, treasury voucher)"), max_length=255, blank=True)

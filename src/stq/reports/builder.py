@@ -19,7 +19,7 @@ from stq.core.models import RiskArea
 from stq.org import policy
 from stq.org.models import Unit
 
-from . import measures
+from . import measures, totals
 from .layout import Layout, Table, text
 from .periods import Period
 from .permissions import VIEW
@@ -119,17 +119,27 @@ class Report:
 
 
 class Computation:
-    """Runs the grouped queries for one report, each at most once."""
+    """Runs the grouped queries for one report, each at most once: from the kept monthly totals where they answer
+    (`totals`; a month marked stale is read from the records until recomputed), else directly from the records."""
 
     def __init__(self, unit: Unit):
         self.unit = unit
         self.paths = dict(Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path"))
         self._memo: dict = {}
+        self.stale = totals.stale_months()  # read from the records until recomputed
+        if self.stale:
+            totals.request_refresh()
+            self.stale = totals.stale_months()  # none left if it ran here (the immediate task backend)
 
     def _grouped(self, measure, date_from, date_to, filters: dict, group) -> dict:
         key = (measure.name, tuple(sorted(filters.items())), group, date_from, date_to)
         if key not in self._memo:
-            self._memo[key] = measure.grouped(date_from, date_to, filters, group=group, unit_path=self.unit.path)
+            def direct(a, b):
+                return measure.grouped(a, b, filters, group=group, unit_path=self.unit.path)
+
+            kept = totals.grouped(measure, date_from, date_to, filters, group=group, unit_path=self.unit.path,
+                                  direct=direct, stale=self.stale)
+            self._memo[key] = direct(date_from, date_to) if kept is None else kept
         return self._memo[key]
 
     def _pick(self, groups: dict, sel: Selector) -> int:

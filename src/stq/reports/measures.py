@@ -72,6 +72,7 @@ class Measure:
     description: object = ""
     distinct_total: str | None = None  # a lookup counted once in the ungrouped total (a case with findings in two
     #                                    areas counts once in each area's row and once in the total)
+    kept: bool = False  # dated by `date_field` alone: its monthly totals are kept (`totals.py`, PostgreSQL)
 
     @property
     def filter_keys(self) -> frozenset[str]:
@@ -243,17 +244,17 @@ def _case_area(ref: str):
 register(Measure(
     "decisions", _("Audit decisions"), COUNT, _decisions, Value(1), "case__unit", "case", "signed_on",
     _case_area("case_id"), _case_dims("case__"),
-    _("Original audit decisions signed in the period, by the case's conducting unit."),
+    _("Original audit decisions signed in the period, by the case's conducting unit."), kept=True,
 ))
 register(Measure(
     "completed", _("Audits completed"), COUNT, _completed, Value(1), "unit", "", "concluded_on",
     _case_area("pk"), dict(CASE_DIMS),
-    _("Audit cases whose conclusion or result notice was signed in the period."),
+    _("Audit cases whose conclusion or result notice was signed in the period."), kept=True,
 ))
 register(Measure(
     "cases_with_violations", _("Cases with violations"), COUNT, _with_violations, Value(1), "unit", "",
     "concluded_on", _case_area("pk"), dict(CASE_DIMS),
-    _("Cases completed in the period with an approved conclusion finding violations."),
+    _("Cases completed in the period with an approved conclusion finding violations."), kept=True,
 ))
 register(RatioMeasure(
     "violation_rate", _("Violation rate (%)"), "cases_with_violations", "completed",
@@ -263,40 +264,40 @@ register(Measure(
     "tax_assessed", _("Tax assessed"), VND, _findings, _tax_total(), "conclusion__case__unit", "conclusion__case",
     "conclusion__signed_on", "risk_area_id", _case_dims("conclusion__case__"),
     _("Import duty, VAT, excise, environmental and trade-remedy tax in the findings of approved conclusions "
-      "signed in the period."),
+      "signed in the period."), kept=True,
 ))
 register(Measure(
     "late_interest", _("Late interest"), VND, _findings, F("late_interest"), "conclusion__case__unit",
     "conclusion__case", "conclusion__signed_on", "risk_area_id", _case_dims("conclusion__case__"),
-    _("Late-payment interest in the findings of approved conclusions signed in the period."),
+    _("Late-payment interest in the findings of approved conclusions signed in the period."), kept=True,
 ))
 register(Measure(
     "finding_declarations", _("Declarations concerned"), COUNT, _findings, F("declarations_count"),
     "conclusion__case__unit", "conclusion__case", "conclusion__signed_on", "risk_area_id",
     _case_dims("conclusion__case__"),
-    _("Declarations concerned by the findings of approved conclusions signed in the period."),
+    _("Declarations concerned by the findings of approved conclusions signed in the period."), kept=True,
 ))
 register(Measure(
     "area_cases", _("Cases by finding area"), COUNT, _area_cases, Value(1), "conclusion__case__unit",
     "conclusion__case", "conclusion__signed_on", "risk_area_id", _case_dims("conclusion__case__"),
     _("Cases whose approved conclusion signed in the period has a finding in the area (a case with findings in two "
-      "areas counts in both; the total counts it once)."), distinct_total="conclusion__case",
+      "areas counts in both; the total counts it once)."), distinct_total="conclusion__case", kept=True,
 ))
 register(Measure(
     "area_violation_cases", _("Cases with violations by finding area"), COUNT,
     lambda date_from, date_to: _area_cases(date_from, date_to, violations=True), Value(1), "conclusion__case__unit",
     "conclusion__case", "conclusion__signed_on", "risk_area_id", _case_dims("conclusion__case__"),
     _("Cases whose approved conclusion signed in the period finds a violation in the area (the total counts each "
-      "case once)."), distinct_total="conclusion__case",
+      "case once)."), distinct_total="conclusion__case", kept=True,
 ))
 register(Measure(
     "fines", _("Fines"), VND, _penalties, F("amount"), "case__unit", "case", "issued_on", _case_area("case_id"),
-    _case_dims("case__"), _("Administrative fines of penalty decisions issued in the period."),
+    _case_dims("case__"), _("Administrative fines of penalty decisions issued in the period."), kept=True,
 ))
 register(Measure(
     "collected", _("Collected"), VND, _payments, F("amount"), "case__unit", "case", "paid_on",
     _case_area("case_id"), {**_case_dims("case__"), "kind": "kind"},
-    _("Payments dated in the period (tax, fines and late interest), whenever they were assessed."),
+    _("Payments dated in the period (tax, fines and late interest), whenever they were assessed."), kept=True,
 ))
 register(SumMeasure(
     "outstanding", _("Outstanding"), VND,

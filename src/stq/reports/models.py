@@ -50,3 +50,40 @@ class Reconciliation(models.Model):
     @property
     def owning_unit(self):
         return self.unit
+
+
+class MonthTotal(models.Model):
+    """A kept total of one measure (`measures.Measure.kept`) over the records of one month, per unit — and per risk
+    area where `by_area` — for all records (`dim` "") or for one value of one filter key (`dim` "mode" and
+    `dim_value` "desk"). Written only by `totals.refresh`, from the measure's own query, for the months the
+    database triggers marked stale (`StaleMonth`); a report adds up these rows instead of re-reading every record
+    (PostgreSQL only; see `totals`)."""
+
+    measure = models.CharField(max_length=64)
+    month = models.DateField()
+    unit_id = models.BigIntegerField()
+    by_area = models.BooleanField(default=False)
+    area_id = models.BigIntegerField(null=True)
+    dim = models.CharField(max_length=16, blank=True)
+    dim_value = models.CharField(max_length=64, blank=True)
+    value = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["measure", "by_area", "dim", "dim_value", "month"], name="reports_mt_read"),
+            models.Index(fields=["month"], name="reports_mt_month"),
+        ]
+
+
+class StaleMonth(models.Model):
+    """A month whose kept totals may no longer match the records, for the measures reading `source` (a table's
+    name: only "collected" reads audits_payment) or for all of them ("*": a case, conclusion, finding or risk area
+    changed). Marked in the writer's transaction by the triggers of migration 0004; until `totals.refresh`
+    recomputes it, a report reads that month from the records."""
+
+    month = models.DateField()
+    source = models.CharField(max_length=64)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "source"], name="reports_stale_month_source")]

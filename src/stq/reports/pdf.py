@@ -17,6 +17,19 @@ from .layout import text
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per page is noise
 
 
+_FONTS = None
+
+
+def _font_config():
+    """One FontConfiguration for the process: the bundled fonts of the @font-face rules are loaded once."""
+    global _FONTS
+    if _FONTS is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONTS = FontConfiguration()
+    return _FONTS
+
+
 def pdf_bytes(report: Report) -> bytes:
     from weasyprint import HTML  # imported here: it loads native libraries (Pango) only when a PDF is made
 
@@ -27,4 +40,4 @@ def pdf_bytes(report: Report) -> bytes:
         "heading": official.heading(unit=report.unit, title=report.title, period=report.period.label,
                                     made_on=timezone.localtime(report.generated_at).date()),
     })
-    return HTML(string=html, base_url=str(fonts)).write_pdf()
+    return HTML(string=html, base_url=str(fonts)).write_pdf(font_config=_font_config())

@@ -1,0 +1,233 @@
+"""Kept monthly totals of the measures, so that a report adds up O(months × units) rows instead of re-reading every
+record since the beginning (the "outstanding" column reads the whole history; a five-year period reads five years).
+
+For each measure marked `kept` in the registry (`measures.py`, still the one definition of every figure), the table
+`MonthTotal` holds, per calendar month and unit, the measure's value over that month's records — per unit alone and
+per unit and risk area, for all records and for each value of each single filter key the measure has. The rows are
+computed by the measure's own query (`Measure.base`) and nothing else; the database marks a month stale in the
+writer's transaction whenever a record that may count in it changes (triggers, migration 0004). A report reads the
+whole months of its period from the kept totals, except the stale ones, which it reads from the records like the
+days of a month cut by the period at either end; then it asks for a refresh (`refresh_totals_task`: at once with
+the immediate task backend, else by the worker), which recomputes the stale months. What the totals cannot answer
+(two filter keys at once, a distinct count, SQLite) is computed directly — the same figures either way
+(tests/reports/test_kept_totals.py builds the forms both ways on randomised data with edits and compares every
+cell).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import TruncMonth
+
+from . import measures
+
+ADVISORY_LOCK = 0x5354_5120  # one refresher at a time ("STQ ")
+ENABLED = True  # the benchmark turns it off to time the direct computation beside it
+
+
+def available() -> bool:
+    return ENABLED and connection.vendor == "postgresql"
+
+
+def _month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def _next_month(d: date) -> date:
+    return _month_end(d) + timedelta(days=1)
+
+
+def _runs(months: list[date]) -> list[tuple[date, date]]:
+    """Consecutive months as [(first day, last day)] ranges."""
+    runs: list[tuple[date, date]] = []
+    for m in sorted(months):
+        if runs and _next_month(runs[-1][1]) == m:
+            runs[-1] = (runs[-1][0], _month_end(m))
+        else:
+            runs.append((m, _month_end(m)))
+    return runs
+
+
+def kept_measures() -> list[measures.Measure]:
+    return [m for m in measures.MEASURES.values() if isinstance(m, measures.Measure) and m.kept]
+
+
+def _dim_text(value) -> str:
+    """A filter value as the kept rows hold it (PostgreSQL's text of a boolean is 'true' / 'false')."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _insert_sql(measure: measures.Measure, date_from: date, date_to: date) -> tuple[str, list]:
+    """INSERT … SELECT of the measure's monthly rows over [date_from, date_to] (whole months), all the projections
+    at once (GROUPING SETS over the measure's own query)."""
+    dims = sorted(measure.dimensions)
+    qs = (
+        measure.base(date_from, date_to)
+        .annotate(
+            _month=TruncMonth(measure.date_field),
+            _unit=F(f"{measure.unit_lookup}_id"),
+            **{f"_d_{k}": F(measure.dimensions[k]) for k in dims},
+        )
+        .order_by()
+        .values("_month", "_unit", "_area", "_value", *(f"_d_{k}" for k in dims))
+    )
+    inner, params = qs.query.sql_with_params()
+    # per unit, for all records and for each value of each filter key; per unit and risk area for all records
+    sets = [["_month", "_unit"], *(["_month", "_unit", f"_d_{k}"] for k in dims), ["_month", "_unit", "_area"]]
+    dim_case, value_case = [], []
+    for k in dims:
+        dim_case.append(f"WHEN GROUPING(_d_{k}) = 0 THEN '{k}'")
+        value_case.append(f"WHEN GROUPING(_d_{k}) = 0 THEN _d_{k}::text")
+    dim_sql = f"CASE {' '.join(dim_case)} ELSE '' END" if dims else "''"
+    value_sql = f"CASE {' '.join(value_case)} ELSE '' END" if dims else "''"
+    grouping = ", ".join("(" + ", ".join(s) + ")" for s in sets)
+    sql = (
+        "INSERT INTO reports_monthtotal (measure, month, unit_id, by_area, area_id, dim, dim_value, value) "
+        f"SELECT %s, _month, _unit, GROUPING(_area) = 0, _area, {dim_sql}, {value_sql}, SUM(_value) "
+        f"FROM ({inner}) AS records GROUP BY GROUPING SETS ({grouping})"
+    )
+    return sql, [measure.name, *params]
+
+
+def source(measure: measures.Measure) -> str:
+    """The table whose own writes mark a month stale for this measure (besides "*")."""
+    return measure.records(date(2000, 1, 1), date(2000, 1, 1)).model._meta.db_table
+
+
+def stale_months() -> dict[date, set[str]]:
+    """{month: the sources marked stale} (empty off PostgreSQL)."""
+    if not available():
+        return {}
+    out: dict[date, set[str]] = {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT month, source FROM reports_stalemonth")
+        for month, src in cur.fetchall():
+            out.setdefault(month, set()).add(src)
+    return out
+
+
+def stale_for(measure: measures.Measure, stale: dict[date, set[str]]) -> list[date]:
+    table = source(measure)
+    return sorted(m for m, sources in stale.items() if "*" in sources or table in sources)
+
+
+def request_refresh() -> None:
+    """Ask for the stale months to be recomputed (the immediate task backend runs it here and now), unless the
+    setting STQ_REPORTS_REFRESH_ON_READ is False (then only ``manage.py refresh_report_totals`` does, e.g. by cron;
+    the reports stay exact, reading the stale months from the records meanwhile)."""
+    if not getattr(settings, "STQ_REPORTS_REFRESH_ON_READ", True):
+        return
+    from .tasks import refresh_totals_task
+
+    refresh_totals_task.enqueue()
+
+
+def refresh() -> list[date]:
+    """Recompute the kept totals of the stale months (none: two statements); returns the months recomputed.
+
+    The stale marks are deleted first, in this transaction: a writer's uncommitted mark of the same month and
+    source makes the DELETE wait for its commit, so the queries after it (each with a fresh snapshot, READ
+    COMMITTED) see its change; a mark made after the DELETE survives it and is recomputed by the next refresh."""
+    if not available():
+        return []
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+        cur.execute("DELETE FROM reports_stalemonth RETURNING month, source")
+        stale: dict[date, set[str]] = {}
+        for month, src in cur.fetchall():
+            stale.setdefault(month, set()).add(src)
+        if not stale:
+            return []
+        cur.execute("SET LOCAL random_page_cost = 1.1")  # a month's records by their date index, cases by key
+        for measure in kept_measures():
+            months = stale_for(measure, stale)
+            if not months:
+                continue
+            cur.execute("DELETE FROM reports_monthtotal WHERE measure = %s AND month = ANY(%s)", [measure.name, months])
+            for first, last in _runs(months):
+                sql, params = _insert_sql(measure, first, last)
+                cur.execute(sql, params)
+        if len(stale) >= 12:  # a large rebuild: the planner's statistics of the kept rows
+            cur.execute("ANALYZE reports_monthtotal")
+    return sorted(stale)
+
+
+def grouped(
+    measure,
+    date_from: date | None,
+    date_to: date,
+    filters: dict,
+    *,
+    group: str | None,
+    unit_path: str,
+    direct,
+    stale: dict[date, set[str]],
+) -> dict | None:
+    """The measure's {group key: value}: the whole months of the period from the kept totals, and from
+    `direct(date_from, date_to)` the stale months (`stale_months()`) and the days of a month the period cuts; None
+    when the kept totals cannot answer (the caller computes directly)."""
+    if not (available() and isinstance(measure, measures.Measure) and measure.kept):
+        return None
+    if group is None and measure.distinct_total:
+        return None  # a case counted once across areas and months: not a sum of months
+    plain = {k: v for k, v in filters.items() if k != measures.RISK_AREA}
+    by_area = group == "area" or measures.RISK_AREA in filters
+    if len(plain) > 1 or (by_area and plain):
+        return None  # kept for one filter key at a time, and per risk area for all records only
+    first = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
+    last = date_to.replace(day=1)  # the first day of the last whole month
+    if _month_end(date_to) != date_to:
+        last = (last - timedelta(days=1)).replace(day=1)
+    if first is not None and first > last:
+        return None  # no whole month in the period
+    out: dict = {}
+
+    def add(part: dict) -> None:
+        for k, v in part.items():
+            out[k] = out.get(k, 0) + v
+
+    if date_from is not None and date_from < first:  # the days before the first whole month
+        add(direct(date_from, first - timedelta(days=1)))
+    if _next_month(last) <= date_to:  # the days after the last whole month
+        add(direct(_next_month(last), date_to))
+    outdated = [m for m in stale_for(measure, stale) if (first is None or m >= first) and m <= last]
+    for a, b in _runs(outdated):  # the stale months, from the records
+        add(direct(a, b))
+    dim, dim_value = next(iter(plain.items())) if plain else ("", "")
+    where = ["t.measure = %s", "t.by_area = %s", "t.dim = %s", "t.dim_value = %s", "t.month <= %s"]
+    params: list = [measure.name, by_area, dim, _dim_text(dim_value) if plain else "", last]
+    if first is not None:
+        where.append("t.month >= %s")
+        params.append(first)
+    if outdated:
+        where.append("t.month <> ALL(%s)")
+        params.append(outdated)
+    if measures.RISK_AREA in filters:
+        code = filters[measures.RISK_AREA]
+        if code:
+            from stq.core.models import RiskArea
+
+            where.append("t.area_id = %s")
+            params.append(RiskArea.objects.filter(code=code).values_list("pk", flat=True).first())
+        else:
+            where.append("t.area_id IS NULL")
+    key = {"unit": "s.unit_id", "area": "s.area_id"}.get(group, "NULL")
+    # the report's units are picked from the summed groups (64-odd rows), not checked on every kept row
+    sql = (
+        f"SELECT {key}, SUM(s.value) FROM (SELECT t.unit_id, t.area_id, SUM(t.value) AS value "
+        f"FROM reports_monthtotal t WHERE {' AND '.join(where)} GROUP BY 1, 2) s "
+        "JOIN org_unit u ON u.id = s.unit_id WHERE left(u.path, %s) = %s GROUP BY 1"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, len(unit_path), unit_path])
+        add({k: int(v) for k, v in cur.fetchall()})
+    if group is None:
+        return {None: out.get(None, 0)}
+    return out
