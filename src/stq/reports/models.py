@@ -55,9 +55,10 @@ class Reconciliation(models.Model):
 class MonthTotal(models.Model):
     """A kept total of one measure (`measures.Measure.kept`) over the records of one month, per unit — and per risk
     area where `by_area` — for all records (`dim` "") or for one value of one filter key (`dim` "mode" and
-    `dim_value` "desk"). Written only by `totals.refresh`, from the measure's own query, for the months the
-    database triggers marked stale (`StaleMonth`); a report adds up these rows instead of re-reading every record
-    (PostgreSQL only; see `totals`)."""
+    `dim_value` "desk"); for a measure with a distinct total, `dim` "distinct" rows hold in `value` the id each
+    counts once (a case), so that a period's total is a COUNT(DISTINCT value). Written only by `totals.refresh`,
+    from the measure's own query, for the months the database triggers marked stale (`StaleMonth`); a report adds
+    up these rows instead of re-reading every record (PostgreSQL only; see `totals`)."""
 
     measure = models.CharField(max_length=64)
     month = models.DateField()

@@ -64,9 +64,14 @@ def _dim_text(value) -> str:
     return str(value)
 
 
-def _insert_sql(measure: measures.Measure, date_from: date, date_to: date) -> tuple[str, list]:
+DISTINCT = "distinct"  # the `dim` of the rows that list, per month and unit, what a distinct total counts once
+#                       (the case's id in `value`)
+
+
+def _insert_sql(measure: measures.Measure, date_from: date, date_to: date) -> list[tuple[str, list]]:
     """INSERT … SELECT of the measure's monthly rows over [date_from, date_to] (whole months), all the projections
-    at once (GROUPING SETS over the measure's own query)."""
+    at once (GROUPING SETS over the measure's own query); for a measure with a distinct total, also the values it
+    counts once (a case), per month and unit, so that a period's total is a COUNT(DISTINCT) over them."""
     dims = sorted(measure.dimensions)
     qs = (
         measure.base(date_from, date_to)
@@ -93,7 +98,24 @@ def _insert_sql(measure: measures.Measure, date_from: date, date_to: date) -> tu
         f"SELECT %s, _month, _unit, GROUPING(_area) = 0, _area, {dim_sql}, {value_sql}, SUM(_value) "
         f"FROM ({inner}) AS records GROUP BY GROUPING SETS ({grouping})"
     )
-    return sql, [measure.name, *params]
+    out = [(sql, [measure.name, *params])]
+    if measure.distinct_total:
+        qs = (
+            measure.base(date_from, date_to)
+            .annotate(_month=TruncMonth(measure.date_field), _unit=F(f"{measure.unit_lookup}_id"))
+            .order_by()
+            .values("_month", "_unit", _distinct=F(measure.distinct_total))
+        )
+        inner, params = qs.query.sql_with_params()
+        out.append(
+            (
+                "INSERT INTO reports_monthtotal (measure, month, unit_id, by_area, area_id, dim, dim_value, value) "
+                f"SELECT DISTINCT %s, _month, _unit, false, NULL::bigint, '{DISTINCT}', '', _distinct "
+                f"FROM ({inner}) AS records",
+                [measure.name, *params],
+            )
+        )
+    return out
 
 
 def source(measure: measures.Measure) -> str:
@@ -152,8 +174,8 @@ def refresh() -> list[date]:
                 continue
             cur.execute("DELETE FROM reports_monthtotal WHERE measure = %s AND month = ANY(%s)", [measure.name, months])
             for first, last in _runs(months):
-                sql, params = _insert_sql(measure, first, last)
-                cur.execute(sql, params)
+                for sql, params in _insert_sql(measure, first, last):
+                    cur.execute(sql, params)
         if len(stale) >= 12:  # a large rebuild: the planner's statistics of the kept rows
             cur.execute("ANALYZE reports_monthtotal")
     return sorted(stale)
@@ -175,8 +197,9 @@ def grouped(
     when the kept totals cannot answer (the caller computes directly)."""
     if not (available() and isinstance(measure, measures.Measure) and measure.kept):
         return None
-    if group is None and measure.distinct_total:
-        return None  # a case counted once across areas and months: not a sum of months
+    distinct = group is None and measure.distinct_total
+    if distinct and filters:
+        return None  # the values a distinct total counts are kept for all records only
     plain = {k: v for k, v in filters.items() if k != measures.RISK_AREA}
     by_area = group == "area" or measures.RISK_AREA in filters
     if len(plain) > 1 or (by_area and plain):
@@ -187,6 +210,9 @@ def grouped(
         last = (last - timedelta(days=1)).replace(day=1)
     if first is not None and first > last:
         return None  # no whole month in the period
+    outdated = [m for m in stale_for(measure, stale) if (first is None or m >= first) and m <= last]
+    if distinct:
+        return {None: _distinct_total(measure, date_from, date_to, first, last, outdated, unit_path)}
     out: dict = {}
 
     def add(part: dict) -> None:
@@ -197,7 +223,6 @@ def grouped(
         add(direct(date_from, first - timedelta(days=1)))
     if _next_month(last) <= date_to:  # the days after the last whole month
         add(direct(_next_month(last), date_to))
-    outdated = [m for m in stale_for(measure, stale) if (first is None or m >= first) and m <= last]
     for a, b in _runs(outdated):  # the stale months, from the records
         add(direct(a, b))
     dim, dim_value = next(iter(plain.items())) if plain else ("", "")
@@ -231,3 +256,38 @@ def grouped(
     if group is None:
         return {None: out.get(None, 0)}
     return out
+
+
+def _distinct_total(measure, date_from, date_to, first, last, outdated, unit_path) -> int:
+    """COUNT(DISTINCT) over the kept values of the fresh whole months and, from the records, those of the stale
+    months and of the days of a month the period cuts (a case in two months counts once)."""
+    parts, params = [], []
+    ranges = list(_runs(outdated))
+    if date_from is not None and date_from < first:
+        ranges.append((date_from, first - timedelta(days=1)))
+    if _next_month(last) <= date_to:
+        ranges.append((_next_month(last), date_to))
+    for a, b in ranges:
+        qs = (
+            measure.base(a, b)
+            .filter(**{f"{measure.unit_lookup}__path__startswith": unit_path})
+            .order_by()
+            .values(_distinct=F(measure.distinct_total))
+        )
+        sql, p = qs.query.sql_with_params()
+        parts.append(f"SELECT x._distinct FROM ({sql}) x")
+        params += p
+    where = ["t.measure = %s", "t.by_area = false", f"t.dim = '{DISTINCT}'", "t.month <= %s"]
+    kept_params: list = [measure.name, last]
+    if first is not None:
+        where.append("t.month >= %s")
+        kept_params.append(first)
+    if outdated:
+        where.append("t.month <> ALL(%s)")
+        kept_params.append(outdated)
+    where.append("t.unit_id IN (SELECT id FROM org_unit WHERE left(path, %s) = %s)")
+    kept_params += [len(unit_path), unit_path]
+    union = " UNION ALL ".join([f"SELECT t.value FROM reports_monthtotal t WHERE {' AND '.join(where)}", *parts])
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(DISTINCT v) FROM ({union}) AS s(v)", [*kept_params, *params])
+        return int(cur.fetchone()[0])
