@@ -79,12 +79,10 @@ class MonthTotal(models.Model):
 class StaleMonth(models.Model):
     """A month whose kept totals may no longer match the records, for the measures reading `source` (a table's
     name: only "collected" reads audits_payment) or for all of them ("*": a case, conclusion, finding or risk area
-    changed). Marked in the writer's transaction by the triggers of migration 0004; until `totals.refresh`
-    recomputes it, a report reads that month from the records."""
+    changed). Marked in the writer's transaction by the triggers of migration 0004 — a plain insert, one row per
+    statement and month, so that writers never wait on each other; until `totals.refresh` recomputes it (and deletes
+    the marks it read), a report reads that month from the records."""
 
     month = models.DateField()
     source = models.CharField(max_length=64)
     marked_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "source"], name="reports_stale_month_source")]

@@ -129,7 +129,7 @@ def stale_months() -> dict[date, set[str]]:
         return {}
     out: dict[date, set[str]] = {}
     with connection.cursor() as cur:
-        cur.execute("SELECT month, source FROM reports_stalemonth")
+        cur.execute("SELECT DISTINCT month, source FROM reports_stalemonth")
         for month, src in cur.fetchall():
             out.setdefault(month, set()).add(src)
     return out
@@ -154,16 +154,17 @@ def request_refresh() -> None:
 def refresh() -> list[date]:
     """Recompute the kept totals of the stale months (none: two statements); returns the months recomputed.
 
-    The stale marks are deleted first, in this transaction: a writer's uncommitted mark of the same month and
-    source makes the DELETE wait for its commit, so the queries after it (each with a fresh snapshot, READ
-    COMMITTED) see its change; a mark made after the DELETE survives it and is recomputed by the next refresh."""
+    The marks are read first and deleted by id at the end, in this transaction: a mark read was committed with its
+    change, so the queries after the read (each with a fresh snapshot, READ COMMITTED) see the change; a mark not
+    yet committed when read is not deleted, and its month is recomputed by the next refresh."""
     if not available():
         return []
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
-        cur.execute("DELETE FROM reports_stalemonth RETURNING month, source")
+        cur.execute("SELECT id, month, source FROM reports_stalemonth")
+        marks = cur.fetchall()
         stale: dict[date, set[str]] = {}
-        for month, src in cur.fetchall():
+        for _id, month, src in marks:
             stale.setdefault(month, set()).add(src)
         if not stale:
             return []
@@ -176,6 +177,7 @@ def refresh() -> list[date]:
             for first, last in _runs(months):
                 for sql, params in _insert_sql(measure, first, last):
                     cur.execute(sql, params)
+        cur.execute("DELETE FROM reports_stalemonth WHERE id = ANY(%s)", [[m[0] for m in marks]])
         if len(stale) >= 12:  # a large rebuild: the planner's statistics of the kept rows
             cur.execute("ANALYZE reports_monthtotal")
     return sorted(stale)

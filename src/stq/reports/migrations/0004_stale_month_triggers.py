@@ -7,8 +7,8 @@ and risk area come from its case, and a finding's "first in its area" and a case
 case's other records: so a change to a case, its conclusions, findings or risk areas marks every month the case
 has a record in (old and new values both), for every measure ("*"); a payment, a penalty or a decision marks its
 own month for the measures reading its table only. Statement-level triggers with transition tables: a bulk insert of
-250,000 payments marks its 60 months in one statement. The months are marked in date order (upsert, so two writers
-lock them in the same order; the refresher's DELETE waits for a writer's uncommitted mark)."""
+250,000 payments marks its 60 months in one statement. A mark is a plain insert (writers never wait on each other);
+the refresher deletes only the marks it read before recomputing, so a mark committed later survives it."""
 
 from django.db import migrations
 
@@ -16,8 +16,6 @@ MARK = """
 CREATE OR REPLACE FUNCTION reports_mark_stale(months date[], source text) RETURNS void LANGUAGE sql AS $$
     INSERT INTO reports_stalemonth (month, source, marked_at)
     SELECT DISTINCT date_trunc('month', m)::date, source, now() FROM unnest(months) AS m WHERE m IS NOT NULL
-    ORDER BY 1
-    ON CONFLICT (month, source) DO UPDATE SET marked_at = EXCLUDED.marked_at
 $$;
 
 CREATE OR REPLACE FUNCTION reports_case_months(ids bigint[]) RETURNS date[] LANGUAGE sql STABLE AS $$
