@@ -132,6 +132,8 @@ class Computation:
             self.stale = totals.stale_months()  # none left if it ran here (the immediate task backend)
 
     def _grouped(self, measure, date_from, date_to, filters: dict, group) -> dict:
+        if not measure.since:  # the same records whatever the start: the period and year-to-date blocks share them
+            date_from = None
         key = (measure.name, tuple(sorted(filters.items())), group, date_from, date_to)
         if key not in self._memo:
             def direct(a, b):

@@ -73,6 +73,7 @@ class Measure:
     distinct_total: str | None = None  # a lookup counted once in the ungrouped total (a case with findings in two
     #                                    areas counts once in each area's row and once in the total)
     kept: bool = False  # dated by `date_field` alone: its monthly totals are kept (`totals.py`, PostgreSQL)
+    since: bool = True  # False: the records ignore the period's start (a state on its last day): one query a report
 
     @property
     def filter_keys(self) -> frozenset[str]:
@@ -336,16 +337,17 @@ register(Measure(
     "overdue_collections", _("Overdue information collections"), COUNT,
     _overdue(lambda: _collection().InfoCollection), Value(1), "unit", None, "due_on",
     lambda: main_risk_area(_collection().InfoCollection), {},
-    _("Information collections whose current deadline passed before the period's end (or today)."),
+    _("Information collections whose current deadline passed before the period's end (or today)."), since=False,
 ))
 register(Measure(
     "overdue_proposals", _("Overdue audit proposals"), COUNT, _overdue(lambda: _audits().AuditProposal), Value(1),
     "unit", None, "due_on", lambda: main_risk_area(_audits().AuditProposal), {},
-    _("Audit proposals whose current deadline passed before the period's end (or today)."),
+    _("Audit proposals whose current deadline passed before the period's end (or today)."), since=False,
 ))
 register(Measure(
     "overdue_cases", _("Overdue audit cases"), COUNT, _overdue(lambda: _audits().AuditCase), Value(1), "unit", "",
     "due_on", _case_area("pk"), {}, _("Audit cases whose current deadline passed before the period's end (or today)."),
+    since=False,
 ))
 register(SumMeasure(
     "overdue_items", _("Overdue items"), COUNT,

@@ -17,6 +17,7 @@ cell).
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -183,6 +184,91 @@ def refresh() -> list[date]:
     return sorted(stale)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How the kept totals answer one measure over one period: the whole months [first, last] less the stale ones
+    (`outdated`) from the kept rows of one projection; the rest from the records."""
+
+    distinct: bool
+    first: date | None
+    last: date
+    outdated: tuple[date, ...]
+    by_area: bool
+    dim: str
+    dim_value: str
+    area: tuple  # () all areas, ("null",) no risk area, ("id", pk) one
+
+    @property
+    def window(self) -> tuple:  # the kept rows one statement reads for several measures
+        return (self.by_area, self.first, self.last, self.outdated, self.area)
+
+
+def _plan(measure, date_from, date_to, filters: dict, group, stale) -> _Plan | None:
+    if not (available() and isinstance(measure, measures.Measure) and measure.kept):
+        return None
+    distinct = bool(group is None and measure.distinct_total)
+    if distinct and filters:
+        return None  # the values a distinct total counts are kept for all records only
+    plain = {k: v for k, v in filters.items() if k != measures.RISK_AREA}
+    by_area = group == "area" or measures.RISK_AREA in filters
+    if len(plain) > 1 or (by_area and plain):
+        return None  # kept for one filter key at a time, and per risk area for all records only
+    first = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
+    last = date_to.replace(day=1)  # the first day of the last whole month
+    if _month_end(date_to) != date_to:
+        last = (last - timedelta(days=1)).replace(day=1)
+    if first is not None and first > last:
+        return None  # no whole month in the period
+    outdated = tuple(m for m in stale_for(measure, stale) if (first is None or m >= first) and m <= last)
+    area: tuple = ()
+    if measures.RISK_AREA in filters:
+        code = filters[measures.RISK_AREA]
+        if code:
+            from stq.core.models import RiskArea
+
+            area = ("id", RiskArea.objects.filter(code=code).values_list("pk", flat=True).first())
+        else:
+            area = ("null",)
+    dim, dim_value = next(iter(plain.items())) if plain else ("", "")
+    return _Plan(distinct, first, last, outdated, by_area, dim, _dim_text(dim_value) if plain else "", area)
+
+
+def _kept_rows(items: set[tuple], window: tuple, unit_path: str) -> dict[tuple, list[tuple]]:
+    """{(measure, dim, dim_value): [(unit id, area id, value)]} — the kept rows of one window summed over its
+    months (several measures in one statement was tried: slower, REPORTS.md)."""
+    by_area, first, last, outdated, area = window
+    where = ["t.by_area = %s", "t.month <= %s"]
+    params: list = [by_area, last]
+    if first is not None:
+        where.append("t.month >= %s")
+        params.append(first)
+    if outdated:
+        where.append("t.month <> ALL(%s)")
+        params.append(list(outdated))
+    if area == ("null",):
+        where.append("t.area_id IS NULL")
+    elif area:
+        where.append("t.area_id = %s")
+        params.append(area[1])
+    items = sorted(items)
+    wanted = ", ".join(["(%s, %s, %s)"] * len(items))
+    where.append(f"(t.measure, t.dim, t.dim_value) IN ({wanted})")
+    params += [v for item in items for v in item]
+    # the report's units are picked from the summed groups (64-odd rows a measure), not checked on every kept row
+    sql = (
+        "SELECT s.measure, s.dim, s.dim_value, s.unit_id, s.area_id, s.value FROM ("
+        "SELECT t.measure, t.dim, t.dim_value, t.unit_id, t.area_id, SUM(t.value) AS value "
+        f"FROM reports_monthtotal t WHERE {' AND '.join(where)} GROUP BY 1, 2, 3, 4, 5) s "
+        "JOIN org_unit u ON u.id = s.unit_id WHERE left(u.path, %s) = %s"
+    )
+    out: dict[tuple, list[tuple]] = {item: [] for item in items}
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, len(unit_path), unit_path])
+        for m, d, dv, unit_id, area_id, value in cur.fetchall():
+            out[m, d, dv].append((unit_id, area_id, int(value)))
+    return out
+
+
 def grouped(
     measure,
     date_from: date | None,
@@ -197,23 +283,11 @@ def grouped(
     """The measure's {group key: value}: the whole months of the period from the kept totals, and from
     `direct(date_from, date_to)` the stale months (`stale_months()`) and the days of a month the period cuts; None
     when the kept totals cannot answer (the caller computes directly)."""
-    if not (available() and isinstance(measure, measures.Measure) and measure.kept):
+    plan = _plan(measure, date_from, date_to, filters, group, stale)
+    if plan is None:
         return None
-    distinct = group is None and measure.distinct_total
-    if distinct and filters:
-        return None  # the values a distinct total counts are kept for all records only
-    plain = {k: v for k, v in filters.items() if k != measures.RISK_AREA}
-    by_area = group == "area" or measures.RISK_AREA in filters
-    if len(plain) > 1 or (by_area and plain):
-        return None  # kept for one filter key at a time, and per risk area for all records only
-    first = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
-    last = date_to.replace(day=1)  # the first day of the last whole month
-    if _month_end(date_to) != date_to:
-        last = (last - timedelta(days=1)).replace(day=1)
-    if first is not None and first > last:
-        return None  # no whole month in the period
-    outdated = [m for m in stale_for(measure, stale) if (first is None or m >= first) and m <= last]
-    if distinct:
+    first, last, outdated = plan.first, plan.last, list(plan.outdated)
+    if plan.distinct:
         return {None: _distinct_total(measure, date_from, date_to, first, last, outdated, unit_path)}
     out: dict = {}
 
@@ -227,34 +301,11 @@ def grouped(
         add(direct(_next_month(last), date_to))
     for a, b in _runs(outdated):  # the stale months, from the records
         add(direct(a, b))
-    dim, dim_value = next(iter(plain.items())) if plain else ("", "")
-    where = ["t.measure = %s", "t.by_area = %s", "t.dim = %s", "t.dim_value = %s", "t.month <= %s"]
-    params: list = [measure.name, by_area, dim, _dim_text(dim_value) if plain else "", last]
-    if first is not None:
-        where.append("t.month >= %s")
-        params.append(first)
-    if outdated:
-        where.append("t.month <> ALL(%s)")
-        params.append(outdated)
-    if measures.RISK_AREA in filters:
-        code = filters[measures.RISK_AREA]
-        if code:
-            from stq.core.models import RiskArea
-
-            where.append("t.area_id = %s")
-            params.append(RiskArea.objects.filter(code=code).values_list("pk", flat=True).first())
-        else:
-            where.append("t.area_id IS NULL")
-    key = {"unit": "s.unit_id", "area": "s.area_id"}.get(group, "NULL")
-    # the report's units are picked from the summed groups (64-odd rows), not checked on every kept row
-    sql = (
-        f"SELECT {key}, SUM(s.value) FROM (SELECT t.unit_id, t.area_id, SUM(t.value) AS value "
-        f"FROM reports_monthtotal t WHERE {' AND '.join(where)} GROUP BY 1, 2) s "
-        "JOIN org_unit u ON u.id = s.unit_id WHERE left(u.path, %s) = %s GROUP BY 1"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [*params, len(unit_path), unit_path])
-        add({k: int(v) for k, v in cur.fetchall()})
+    item = (measure.name, plan.dim, plan.dim_value)
+    rows = _kept_rows({item}, plan.window, unit_path)[item]
+    for unit_id, area_id, value in rows:
+        key = {"unit": unit_id, "area": area_id}.get(group)
+        out[key] = out.get(key, 0) + value
     if group is None:
         return {None: out.get(None, 0)}
     return out
@@ -287,7 +338,8 @@ def _distinct_total(measure, date_from, date_to, first, last, outdated, unit_pat
     if outdated:
         where.append("t.month <> ALL(%s)")
         kept_params.append(outdated)
-    where.append("t.unit_id IN (SELECT id FROM org_unit WHERE left(path, %s) = %s)")
+    # the units as an array computed once (as a semi-join the planner guessed one unit and rescanned per unit)
+    where.append("t.unit_id = ANY(ARRAY(SELECT id FROM org_unit WHERE left(path, %s) = %s))")
     kept_params += [len(unit_path), unit_path]
     union = " UNION ALL ".join([f"SELECT t.value FROM reports_monthtotal t WHERE {' AND '.join(where)}", *parts])
     with connection.cursor() as cur:
