@@ -9,7 +9,7 @@ writer's transaction whenever a record that may count in it changes (triggers, m
 whole months of its period from the kept totals, except the stale ones, which it reads from the records like the
 days of a month cut by the period at either end; then it asks for a refresh (`refresh_totals_task`: at once with
 the immediate task backend, else by the worker), which recomputes the stale months. What the totals cannot answer
-(two filter keys at once, a distinct count, SQLite) is computed directly — the same figures either way
+(two filter keys at once, a distinct total with a filter, SQLite) is computed directly — the same figures either way
 (tests/reports/test_kept_totals.py builds the forms both ways on randomised data with edits and compares every
 cell).
 """
@@ -178,6 +178,7 @@ def refresh() -> list[date]:
             for first, last in _runs(months):
                 for sql, params in _insert_sql(measure, first, last):
                     cur.execute(sql, params)
+        cur.execute("SET LOCAL random_page_cost TO DEFAULT")  # not for the rest of an enclosing transaction
         cur.execute("DELETE FROM reports_stalemonth WHERE id = ANY(%s)", [[m[0] for m in marks]])
         if len(stale) >= 12:  # a large rebuild: the planner's statistics of the kept rows
             cur.execute("ANALYZE reports_monthtotal")
