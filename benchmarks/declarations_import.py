@@ -130,7 +130,8 @@ def main():
     def aggregates_run(self):
         t0 = time.monotonic()
         run(self)
-        others.append(("profile aggregates", backend_cpu(self._conn.info.backend_pid), time.monotonic() - t0))
+        others.append(("third connection (traded-origin counts, profile aggregates)",
+                       backend_cpu(self._conn.info.backend_pid), time.monotonic() - t0))
     importer.StagedAggregates._run = aggregates_run
 
     results = []  # (import lines/s, raw COPY lines/s)

@@ -3,11 +3,13 @@
 A second connection builds the merged-declarations table and streams the goods lines into the merge transaction
 as binary COPY; a third computes the activity-profile aggregates. Both must leave the import all-or-nothing."""
 
+from datetime import date
+
 import psycopg
 import pytest
 from django.db import connection
 
-from stq.declarations import activity, importer
+from stq.declarations import activity, importer, origins, peer_prices
 from stq.declarations.models import (
     ActivityMonth,
     Declaration,
@@ -15,6 +17,8 @@ from stq.declarations.models import (
     DeclarationRevision,
     ImportJob,
     ImportStatus,
+    OriginDay,
+    PeerPrice,
 )
 
 from .helpers import TAX_A, TAX_B, do_import, row
@@ -88,6 +92,41 @@ def test_the_merge_runs_on_other_connections_and_the_profile_equals_a_full_recom
     assert snapshot() == incremental
     assert ActivityMonth.objects.get(tax_code=TAX_B, month="2025-05-01").top_hs_chapters == {"27": 5}
     assert ActivityMonth.objects.filter(tax_code=TAX_A, month="2025-03-01", flow="I").get().declarations > 0
+    assert staging_tables() == []
+
+
+def test_traded_origins_and_peer_prices_streamed_from_the_other_connections_equal_a_recompute(monkeypatch):
+    """The lines, their peer prices and their new traded-origin keys are streamed from the side connection (the
+    origins counted on the third, with whether each key is stored); a stored key is added to, also one whose row
+    the same merge's amendment removed."""
+    copied = []
+    real = importer.SideConnection.copy_into
+
+    def noting(self, cursor, select_sql, target):
+        copied.append(target.split(" ")[0])
+        return real(self, cursor, select_sql, target)
+    monkeypatch.setattr(importer.SideConnection, "copy_into", noting)
+    assert do_import(fixture_rows()).status == ImportStatus.SUCCEEDED
+    rows = [*amendment_rows(),
+            row(number="600000000010", registered_on="2025-02-11"),  # the key of declaration 1, amended away here
+            row(number="600000000020", registered_on="2025-01-13")]  # the key of declaration 3, which stays
+    assert do_import(rows, name="amend.csv").status == ImportStatus.SUCCEEDED
+    tables = [DeclarationLine._meta.db_table, PeerPrice._meta.db_table, OriginDay._meta.db_table]
+    assert copied == tables * 2
+
+    def kept():
+        return (sorted(OriginDay.objects.values_list("tax_code", "hs6", "origin_country", "registered_on", "lines")),
+                sorted(PeerPrice.objects.values_list("declaration_id", "hs_code", "origin_country", "unit",
+                                                     "registered_on", "price")))
+    imported = kept()
+    origins.rebuild()
+    peer_prices.rebuild()
+    assert kept() == imported
+    counts = {row[:4]: row[4] for row in imported[0]}
+    assert counts[(TAX_A, "854231", "CN", date(2025, 1, 13))] == 2
+    assert counts[(TAX_A, "854231", "CN", date(2025, 2, 11))] == 1
+    assert (TAX_A, "540752", "CN", date(2025, 2, 11)) not in counts
+    assert counts[(TAX_B, "271019", "CN", date(2025, 5, 20))] == 1
     assert staging_tables() == []
 
 

@@ -139,6 +139,7 @@ class Stage:
         self.hdr = f"{self.name}_h"  # one row per declaration: its highest revision in the file (build_header)
         self.merged = f"{self.name}_m"  # the header rows the merge writes, with their declaration ids (PostgreSQL)
         self.agg = f"{self.name}_a"  # their activity-profile aggregates (PostgreSQL, activity.staged_aggregates_sql)
+        self.origin_counts = f"{self.name}_o"  # their traded-origin counts (PostgreSQL, origins.count_staged_sql)
         # the first and last registration dates of the file (build_header), widened to the stored dates of its
         # numbers (add_stored_dates: an amendment may change the date): every read of the stored declarations and
         # lines is bounded by them, so that the partitioned tables are pruned to those months
@@ -151,7 +152,7 @@ class Stage:
 
     def drop(self, cursor=None):
         def run(c):
-            for table in (self.agg, self.merged, self.hdr, self.name):
+            for table in (self.origin_counts, self.agg, self.merged, self.hdr, self.name):
                 c.execute(f"DROP TABLE IF EXISTS {table}")
         if cursor is not None:
             run(cursor)
@@ -472,8 +473,10 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
     ``parallel`` (the staging tables are committed): the work that needs no uncommitted row of this transaction runs
     on other connections, on the machine's other core, while this one writes. A second connection
     (``SideConnection``) builds ``stage.merged`` and then streams the goods lines to this connection as binary
-    ``COPY`` (which inserts in batches, unlike ``INSERT … SELECT``); a third (``StagedAggregates``) computes the
-    activity-profile aggregates of the merged declarations, which this transaction then adds to the profile. Both
+    ``COPY`` (which inserts in batches, unlike ``INSERT … SELECT``), then their peer prices the same way; a third
+    (``StagedAggregates``) counts their traded origins (with whether each key is stored: the new ones are then
+    copied in with no conflict check) and computes the activity-profile aggregates of the merged declarations,
+    which this transaction then adds to the profile. Both
     start after this transaction took the merge lock, so they see the declarations as they were before this merge
     (nothing of it is committed, and no other merge can commit meanwhile), and both only write staging tables:
     nothing of the file is visible before this transaction commits, and if either fails, it rolls back."""
@@ -537,16 +540,15 @@ def _merge_postgres(job: ImportJob, stage: Stage, parallel: bool) -> None:
             lcols = f"declaration_id, registered_on, customs_value, {', '.join(LINE_FIELDS)}"
             lines = f"""SELECT m.id, m.registered_on, s.line_customs_value, {", ".join("s." + f for f in LINE_FIELDS)}
                         FROM {s} s JOIN {m} m ON m.base_number = s.base_number AND m.revision = s.revision"""
-            if side is not None:
-                job.lines_written = side.copy_into(c, lines, f"{L} ({lcols})")
+            copy = (lambda select, target: side.copy_into(c, select, target)) if side is not None else None
+            if copy is not None:
+                job.lines_written = copy(lines, f"{L} ({lcols})")
             else:
                 c.execute(f"INSERT INTO {L} ({lcols}) {lines}")
                 job.lines_written = max(c.rowcount, 0)
-            peer_prices.write_staged(c, s, m)  # the prices of the lines just written
-            origins.add(c, f"""SELECT m.importer_exporter_tax_code AS tax_code, s.hs_code, s.origin_country,
-                                      m.registered_on FROM {s} s
-                               JOIN {m} m ON m.base_number = s.base_number AND m.revision = s.revision""")
+            peer_prices.write_staged(c, s, m, copy)  # the prices of the lines just written
             aggregates.wait()
+            origins.add_counted(c, stage.origin_counts, copy)  # their traded origins, counted alongside
             c.execute(f"ANALYZE {activity.REPLACED_PAIRS}")
             activity.apply_staged(c, stage.agg)
             activity.recompute_replaced_pairs(c)
@@ -590,19 +592,26 @@ class SideConnection:
 
 
 class StagedAggregates:
-    """``activity.staged_aggregates_sql`` into ``stage.agg``: on its own connection, in a thread, while the merge
-    writes (``parallel``), or at once on this connection (inside an outer transaction — a test, a caller's
-    ``atomic`` — the staging tables are not committed, so another connection cannot see them). Its result is a
-    staging table: nothing of the file becomes visible through it. If it fails, ``wait`` raises and the merge
-    transaction rolls back; if the merge fails first, ``stop`` cancels it."""
+    """The traded-origin counts of the lines the merge writes (``origins.count_staged_sql`` into
+    ``stage.origin_counts``), then their activity-profile aggregates (``activity.staged_aggregates_sql`` into
+    ``stage.agg``): on its own connection, in a thread, while the merge writes (``parallel``), or at once on this
+    connection (inside an outer transaction — a test, a caller's ``atomic`` — the staging tables are not committed,
+    so another connection cannot see them). Its results are staging tables: nothing of the file becomes visible
+    through them. If it fails, ``wait`` raises and the merge transaction rolls back; if the merge fails first,
+    ``stop`` cancels it."""
 
     def __init__(self, stage: Stage, parallel: bool):
-        self.sql = activity.staged_aggregates_sql(stage.agg, stage.merged, stage.name)
+        s, m = stage.name, stage.merged
+        lines = f"""SELECT m.importer_exporter_tax_code AS tax_code, s.hs_code, s.origin_country, m.registered_on
+                    FROM {s} s JOIN {m} m ON m.base_number = s.base_number AND m.revision = s.revision"""
+        self.statements = [origins.count_staged_sql(stage.origin_counts, lines),
+                           activity.staged_aggregates_sql(stage.agg, m, s)]
         self.error: BaseException | None = None
         self._conn = self._thread = None
         if not parallel:
             with connection.cursor() as c:
-                c.execute(self.sql)
+                for sql in self.statements:
+                    c.execute(sql)
             return
         self._conn = connection.Database.connect(**connection.get_connection_params(), autocommit=True)
         self._thread = threading.Thread(target=self._run, name="stq-import-aggregates", daemon=True)
@@ -613,7 +622,8 @@ class StagedAggregates:
             with self._conn.cursor() as c:
                 c.execute(f"SET work_mem = '{WORK_MEM}'")
                 c.execute("SET enable_mergejoin = off")  # its own connection: hash joins, not sorts of 2 M lines
-                c.execute(self.sql)
+                for sql in self.statements:
+                    c.execute(sql)
         except BaseException as exc:  # re-raised by wait() in the importing thread
             self.error = exc
 

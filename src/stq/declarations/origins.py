@@ -53,6 +53,32 @@ def add(cursor, lines_sql: str, args=()) -> None:
                    f"ON CONFLICT ({KEY}) DO UPDATE SET lines = {O}.lines + excluded.lines", list(args))
 
 
+def count_staged_sql(table: str, lines_sql: str) -> str:
+    """``CREATE TABLE table AS`` the counts of the lines ``lines_sql`` selects (a merge's staged lines, about to be
+    written), each with ``stored``: whether its key is in the table as committed. Run by the importer on another
+    connection while the merge writes (``importer.StagedAggregates``: one index probe per key, off the merge's
+    connection); ``add_counted`` then writes them in the merge transaction. Unlogged: a staging table."""
+    unlogged = "UNLOGGED " if connection.vendor == "postgresql" else ""
+    stored = (f"EXISTS (SELECT 1 FROM {O} o WHERE o.tax_code = c.tax_code AND o.hs6 = c.hs6 "
+              f"AND o.origin_country = c.origin_country AND o.registered_on = c.registered_on)")
+    return f"CREATE {unlogged}TABLE {table} AS SELECT c.*, {stored} AS stored FROM ({_counts(lines_sql)}) c"
+
+
+def add_counted(cursor, table: str, copy=None) -> None:
+    """Count the lines just written, from their counts staged by ``count_staged_sql`` (in the merge transaction,
+    the merge lock held). The keys that were not stored are new rows: a plain insert (as binary ``COPY`` through
+    ``copy(select_sql, target)`` when given: batched, with no conflict check), since nothing but an import adds
+    keys and the imports merge one at a time (a ``subtract`` of this merge only deletes or lowers rows). The stored
+    ones are added to their rows (an upsert: ``subtract`` may have deleted the row meanwhile)."""
+    new = f"SELECT {KEY}, CAST(n AS integer) FROM {table} WHERE NOT stored ORDER BY {KEY}"  # the index's order
+    if copy is not None:
+        copy(new, f"{O} ({KEY}, lines)")
+    else:
+        cursor.execute(f"INSERT INTO {O} ({KEY}, lines) {new}")
+    cursor.execute(f"INSERT INTO {O} ({KEY}, lines) SELECT {KEY}, n FROM {table} WHERE stored "
+                   f"ON CONFLICT ({KEY}) DO UPDATE SET lines = {O}.lines + excluded.lines")
+
+
 def subtract(cursor, lines_sql: str, args=()) -> None:
     """Uncount the stored lines ``lines_sql`` selects, before they are deleted: the rows they are all of go, the
     others count fewer lines."""
