@@ -67,9 +67,11 @@ def count_staged_sql(table: str, lines_sql: str) -> str:
 def add_counted(cursor, table: str, copy=None) -> None:
     """Count the lines just written, from their counts staged by ``count_staged_sql`` (in the merge transaction,
     the merge lock held). The keys that were not stored are new rows: a plain insert (as binary ``COPY`` through
-    ``copy(select_sql, target)`` when given: batched, with no conflict check), since nothing but an import adds
-    keys and the imports merge one at a time (a ``subtract`` of this merge only deletes or lowers rows). The stored
-    ones are added to their rows (an upsert: ``subtract`` may have deleted the row meanwhile)."""
+    ``copy(select_sql, target)`` when given: batched, with no conflict check), since only imports add keys and they
+    merge one at a time (a ``subtract`` of this merge only deletes or lowers rows; ``rebuild``, run by hand after a
+    bulk load, is not meant to run beside an import: a key it added meanwhile would make this merge fail on the
+    unique key and roll back, never count wrong). The stored ones are added to their rows (an upsert: ``subtract``
+    may have deleted the row meanwhile)."""
     new = f"SELECT {KEY}, CAST(n AS integer) FROM {table} WHERE NOT stored ORDER BY {KEY}"  # the index's order
     if copy is not None:
         copy(new, f"{O} ({KEY}, lines)")
