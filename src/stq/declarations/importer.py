@@ -604,7 +604,10 @@ class StagedAggregates:
         s, m = stage.name, stage.merged
         lines = f"""SELECT m.importer_exporter_tax_code AS tax_code, s.hs_code, s.origin_country, m.registered_on
                     FROM {s} s JOIN {m} m ON m.base_number = s.base_number AND m.revision = s.revision"""
-        self.statements = [origins.count_staged_sql(stage.origin_counts, lines),
+        # the staged lines' statistics (a table made by CREATE TABLE … AS has none): with them the planner hashes
+        # the groups of both statements instead of sorting them (500,000 lines: 5.6 → 4.3 CPU-s, for 0.13)
+        self.statements = [f"ANALYZE {s} (base_number, revision)",
+                           origins.count_staged_sql(stage.origin_counts, lines),
                            activity.staged_aggregates_sql(stage.agg, m, s)]
         self.error: BaseException | None = None
         self._conn = self._thread = None
