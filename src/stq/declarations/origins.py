@@ -72,7 +72,7 @@ def add_counted(cursor, table: str, copy=None) -> None:
     bulk load, is not meant to run beside an import: a key it added meanwhile would make this merge fail on the
     unique key and roll back, never count wrong). The stored ones are added to their rows (an upsert: ``subtract``
     may have deleted the row meanwhile)."""
-    new = f"SELECT {KEY}, CAST(n AS integer) FROM {table} WHERE NOT stored ORDER BY {KEY}"  # the index's order
+    new = f"SELECT {KEY}, CAST(n AS integer) FROM {table} WHERE NOT stored"
     if copy is not None:
         copy(new, f"{O} ({KEY}, lines)")
     else:

@@ -60,14 +60,12 @@ def write_staged(cursor, lines: str, merged: str, copy=None) -> int:
     counting one declaration there, joined it to the file's declarations in a nested loop — quadratic in the file
     (60 s for a month file of 35,000 declarations, 16 min for 140,000; HISTORY.md). ``copy(select_sql, target)``:
     the importer's side connection runs the join and streams the rows as binary ``COPY`` (batched inserts, the join
-    off the merge's connection, and the rows sorted there in the order of the table's index, which costs this
-    connection a third less than random inserts: 1.6 against 2.4–2.8 CPU-s for 307,878 prices); returns the rows
-    written."""
+    off the merge's connection); returns the rows written. (Sorted there in the index's order, they cost this
+    connection a third less, but the sort delays the stream and costs the other connection as much: DECLARATIONS.md.)"""
     price = f"CAST(s.line_customs_value AS {FLOAT}) / CAST(s.quantity AS {FLOAT})"
     select = (f"SELECT m.id, s.hs_code, s.origin_country, s.unit, m.registered_on, {price} FROM {lines} s "
               f"JOIN {merged} m ON m.base_number = s.base_number AND m.revision = s.revision "
-              f"WHERE m.flow = 'I' AND s.quantity > 0 AND s.line_customs_value > 0 "
-              f"ORDER BY s.hs_code, s.origin_country, s.unit, 6")  # the index's order: its pages filled in turn
+              f"WHERE m.flow = 'I' AND s.quantity > 0 AND s.line_customs_value > 0")
     if copy is not None:
         return copy(select, f"{P} ({_COLS})")
     cursor.execute(f"INSERT INTO {P} ({_COLS}) {select}")
