@@ -61,7 +61,10 @@ def count_staged_sql(table: str, lines_sql: str) -> str:
     unlogged = "UNLOGGED " if connection.vendor == "postgresql" else ""
     stored = (f"EXISTS (SELECT 1 FROM {O} o WHERE o.tax_code = c.tax_code AND o.hs6 = c.hs6 "
               f"AND o.origin_country = c.origin_country AND o.registered_on = c.registered_on)")
-    return f"CREATE {unlogged}TABLE {table} AS SELECT c.*, {stored} AS stored FROM ({_counts(lines_sql)}) c"
+    # in the order of the table's unique index, so that add_counted inserts the new keys in turn: unordered (the
+    # hashed groups), their COPY cost the merge's connection 8.3 CPU-s for 2 M lines, against 2.8–3.4 in order
+    return (f"CREATE {unlogged}TABLE {table} AS SELECT c.*, {stored} AS stored FROM ({_counts(lines_sql)}) c "
+            f"ORDER BY {KEY}")
 
 
 def add_counted(cursor, table: str, copy=None) -> None:
