@@ -303,6 +303,9 @@ STQ_UPLOAD_MAX_BYTES = int(float(os.environ.get("STQ_UPLOAD_MAX_MB", "50")) * 10
 STQ_IMPORT_MAX_BYTES = int(float(os.environ.get("STQ_IMPORT_MAX_MB", "2048")) * 1024 * 1024)
 # Seed-policy periods (issue 16), in working days, configurable per deployment:
 # an approved information collection delivers its results report within this many working days of the approval;
+# a report that finds months whose kept totals are stale asks the worker to recompute them (off: cron runs
+# `manage.py refresh_report_totals`; the reports read those months from the records meanwhile)
+STQ_REPORTS_REFRESH_ON_READ = env_bool("STQ_REPORTS_REFRESH_ON_READ", True)
 STQ_COLLECTION_RESULTS_WORKING_DAYS = int(os.environ.get("STQ_COLLECTION_RESULTS_WORKING_DAYS", "30"))
 # a returned audit proposal not resubmitted within this many working days loses its filing priority.
 STQ_PROPOSAL_RETURNED_PRIORITY_WORKING_DAYS = int(os.environ.get("STQ_PROPOSAL_RETURNED_PRIORITY_WORKING_DAYS", "5"))
