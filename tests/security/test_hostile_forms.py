@@ -1,11 +1,12 @@
-"""Hostile input to the forms the route walk of test_hostile_html.py does not reach on the demo data: a proposal's
-full form (shown once its enterprise was searched), the conclusion form (a case whose explanation was received),
-the handling forms of a concluded case, and the administrator's working-day calendar.
+"""Hostile input to the forms the route walk of tests/fuzz/test_hostile_html.py does not reach on the demo data: a
+proposal's full form (shown once its enterprise was searched), the conclusion form (a case whose explanation was
+received), the handling forms of a concluded case, and the administrator's working-day calendar.
 
 Each form is read from its page as the user sees it and first posted valid (what an officer would type: it must
 save, a 302), then with one field at a time — visible or hidden — replaced by each of the walk's hostile values,
 the others valid: never a server error, never Django's debug page. Each post runs in a savepoint rolled back after
-it, so every one starts from the same case.
+it, so every one starts from the same case. (Here, not in tests/fuzz: that package seeds the demo data once for
+its tests, and these build their own cases on the test organisation.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.test import Client
 
 from ..audits.factories import areas, concluded, enterprise, explanation_received, searched, today
-from .test_hostile_html import DEBUG_PAGE, HOSTILE, Forms
+from ..fuzz.test_hostile_html import DEBUG_PAGE, HOSTILE, Forms
 
 pytestmark = pytest.mark.django_db
 
