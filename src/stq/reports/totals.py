@@ -199,10 +199,6 @@ class _Plan:
     dim_value: str
     area: tuple  # () all areas, ("null",) no risk area, ("id", pk) one
 
-    @property
-    def window(self) -> tuple:  # the kept rows one statement reads for several measures
-        return (self.by_area, self.first, self.last, self.outdated, self.area)
-
 
 def _plan(measure, date_from, date_to, filters: dict, group, stale) -> _Plan | None:
     if not (available() and isinstance(measure, measures.Measure) and measure.kept):
@@ -234,40 +230,32 @@ def _plan(measure, date_from, date_to, filters: dict, group, stale) -> _Plan | N
     return _Plan(distinct, first, last, outdated, by_area, dim, _dim_text(dim_value) if plain else "", area)
 
 
-def _kept_rows(items: set[tuple], window: tuple, unit_path: str) -> dict[tuple, list[tuple]]:
-    """{(measure, dim, dim_value): [(unit id, area id, value)]} — the kept rows of one window summed over its
-    months (several measures in one statement was tried: slower, REPORTS.md)."""
-    by_area, first, last, outdated, area = window
-    where = ["t.by_area = %s", "t.month <= %s"]
-    params: list = [by_area, last]
-    if first is not None:
+def _kept_rows(measure: str, plan: _Plan, unit_path: str) -> list[tuple]:
+    """[(unit id, area id, value)] — the measure's kept rows of the plan's months summed per unit and area (several
+    measures in one statement was tried: slower, REPORTS.md)."""
+    where = ["t.measure = %s", "t.dim = %s", "t.dim_value = %s", "t.by_area = %s", "t.month <= %s"]
+    params: list = [measure, plan.dim, plan.dim_value, plan.by_area, plan.last]
+    if plan.first is not None:
         where.append("t.month >= %s")
-        params.append(first)
-    if outdated:
+        params.append(plan.first)
+    if plan.outdated:
         where.append("t.month <> ALL(%s)")
-        params.append(list(outdated))
-    if area == ("null",):
+        params.append(list(plan.outdated))
+    if plan.area == ("null",):
         where.append("t.area_id IS NULL")
-    elif area:
+    elif plan.area:
         where.append("t.area_id = %s")
-        params.append(area[1])
-    items = sorted(items)
-    wanted = ", ".join(["(%s, %s, %s)"] * len(items))
-    where.append(f"(t.measure, t.dim, t.dim_value) IN ({wanted})")
-    params += [v for item in items for v in item]
+        params.append(plan.area[1])
     # the report's units are picked from the summed groups (64-odd rows a measure), not checked on every kept row
     sql = (
-        "SELECT s.measure, s.dim, s.dim_value, s.unit_id, s.area_id, s.value FROM ("
-        "SELECT t.measure, t.dim, t.dim_value, t.unit_id, t.area_id, SUM(t.value) AS value "
-        f"FROM reports_monthtotal t WHERE {' AND '.join(where)} GROUP BY 1, 2, 3, 4, 5) s "
+        "SELECT s.unit_id, s.area_id, s.value FROM ("
+        "SELECT t.unit_id, t.area_id, SUM(t.value) AS value "
+        f"FROM reports_monthtotal t WHERE {' AND '.join(where)} GROUP BY 1, 2) s "
         "JOIN org_unit u ON u.id = s.unit_id WHERE left(u.path, %s) = %s"
     )
-    out: dict[tuple, list[tuple]] = {item: [] for item in items}
     with connection.cursor() as cur:
         cur.execute(sql, [*params, len(unit_path), unit_path])
-        for m, d, dv, unit_id, area_id, value in cur.fetchall():
-            out[m, d, dv].append((unit_id, area_id, int(value)))
-    return out
+        return [(unit_id, area_id, int(value)) for unit_id, area_id, value in cur.fetchall()]
 
 
 def grouped(
@@ -302,9 +290,7 @@ def grouped(
         add(direct(_next_month(last), date_to))
     for a, b in _runs(outdated):  # the stale months, from the records
         add(direct(a, b))
-    item = (measure.name, plan.dim, plan.dim_value)
-    rows = _kept_rows({item}, plan.window, unit_path)[item]
-    for unit_id, area_id, value in rows:
+    for unit_id, area_id, value in _kept_rows(measure.name, plan, unit_path):
         key = {"unit": unit_id, "area": area_id}.get(group)
         out[key] = out.get(key, 0) + value
     if group is None:
